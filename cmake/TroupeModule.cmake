@@ -1,0 +1,39 @@
+# Helpers shared by the module CMakeLists (runtime, channels, actor, proto).
+
+include(GNUInstallDirs)
+
+# Warnings are errors for the project's own code, never for consumers.
+function(troupe_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Werror)
+endfunction()
+
+# Makes <troupe/MODULE/...> resolve to the MODULE folder in the build tree.
+function(troupe_prepare_include_tree)
+  file(MAKE_DIRECTORY ${PROJECT_BINARY_DIR}/include/troupe)
+  foreach(module IN LISTS ARGN)
+    set(link ${PROJECT_BINARY_DIR}/include/troupe/${module})
+    if(NOT EXISTS ${link})
+      file(CREATE_LINK ${PROJECT_SOURCE_DIR}/${module} ${link} SYMBOLIC)
+    endif()
+  endforeach()
+endfunction()
+
+# troupe_module(NAME SOURCES ... DEPS ...): the library troupe::NAME, its
+# headers installed under include/troupe/NAME, exported for find_package.
+function(troupe_module name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(troupe_${name} ${ARG_SOURCES})
+  add_library(troupe::${name} ALIAS troupe_${name})
+  set_target_properties(troupe_${name} PROPERTIES EXPORT_NAME ${name}
+    OUTPUT_NAME troupe_${name})
+  target_compile_features(troupe_${name} PUBLIC cxx_std_20)
+  target_include_directories(troupe_${name} PUBLIC
+    $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  target_link_libraries(troupe_${name} PUBLIC ${ARG_DEPS})
+  troupe_warnings(troupe_${name})
+  install(TARGETS troupe_${name} EXPORT TroupeTargets)
+  install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/
+    DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/troupe/${name}
+    FILES_MATCHING PATTERN "*.hpp")
+endfunction()

@@ -1,0 +1,240 @@
+#include <algorithm>
+#include <stdexcept>
+#include <utility>
+
+#include <troupe/runtime/detail/executor.hpp>
+
+namespace troupe::detail {
+
+struct Executor::Worker {
+  Worker(Executor& e, std::size_t i)
+      : executor(&e), index(i), rng(0x9E3779B97F4A7C15ull * (i + 1)) {}
+
+  Executor* executor;
+  std::size_t index;
+  LocalQueue queue;
+  // Owner-only state.
+  TaskHeader* lifo = nullptr;
+  std::uint32_t lifo_streak = 0;
+  std::uint32_t tick = 0;
+  bool searching = false;
+  std::uint64_t rng;
+  // Park token: set by a notifier, consumed by the worker.
+  std::atomic<std::uint32_t> unparked{0};
+
+  std::uint64_t next_random() noexcept {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+  }
+};
+
+namespace {
+thread_local Executor::Worker* tls_worker = nullptr;
+
+// Fairness knobs, as in Tokio: every kGlobalQueueInterval ticks the inject
+// queue goes first; at most kMaxLifoStreak tasks in a row come from the LIFO
+// slot before the local queue gets a turn.
+constexpr std::uint32_t kGlobalQueueInterval = 61;
+constexpr std::uint32_t kMaxLifoStreak = 3;
+}  // namespace
+
+Executor::Executor(std::size_t workers)
+    : owned_(workers + 1), timers_([this] { reactor_.interrupt(); }) {
+  if (workers == 0) workers = 1;
+  workers_.reserve(workers);
+  for (std::size_t i = 0; i < workers; ++i) workers_.push_back(std::make_unique<Worker>(*this, i));
+  threads_.reserve(workers);
+  for (auto& w : workers_) threads_.emplace_back([this, wp = w.get()] { run_worker(*wp); });
+  driver_ = std::thread([this] { run_driver(); });
+}
+
+Executor::~Executor() { shutdown(); }
+
+bool Executor::on_worker_thread() const noexcept {
+  return tls_worker != nullptr && tls_worker->executor == this;
+}
+
+bool Executor::bind(TaskHeader& task) noexcept {
+  Worker* w = tls_worker;
+  const std::size_t shard = (w && w->executor == this) ? w->index : workers_.size();
+  return owned_.bind(task, shard);
+}
+
+void Executor::schedule(TaskHeader& task, ScheduleHint hint) noexcept {
+  Worker* w = tls_worker;
+  if (w && w->executor == this) {
+    if (hint == ScheduleHint::kWake) {
+      // The freshly woken task runs next on this worker (its data is hot);
+      // the one it displaces becomes stealable.
+      TaskHeader* displaced = std::exchange(w->lifo, &task);
+      if (displaced == nullptr) return;
+      push_local(*w, displaced);
+    } else {
+      push_local(*w, &task);
+    }
+  } else {
+    inject_.push(&task);
+  }
+  notify_one();
+}
+
+void Executor::push_local(Worker& w, TaskHeader* t) noexcept {
+  if (w.queue.push(t)) return;
+  // Full: move half of it, plus t, to the inject queue in one batch.
+  TaskHeader* batch[LocalQueue::kCapacity / 2];
+  const std::uint32_t n = w.queue.pop_batch(batch, LocalQueue::kCapacity / 2);
+  for (std::uint32_t i = 0; i + 1 < n; ++i) batch[i]->queue_next = batch[i + 1];
+  if (n == 0) {
+    inject_.push(t);
+    return;
+  }
+  batch[n - 1]->queue_next = t;
+  inject_.push_batch(batch[0], t, n + 1);
+}
+
+TaskHeader* Executor::next_task(Worker& w) noexcept {
+  ++w.tick;
+  if (w.tick % kGlobalQueueInterval == 0) {
+    if (TaskHeader* t = inject_.pop()) return t;
+  }
+  if (w.lifo) {
+    if (w.lifo_streak < kMaxLifoStreak) {
+      ++w.lifo_streak;
+      return std::exchange(w.lifo, nullptr);
+    }
+    push_local(w, std::exchange(w.lifo, nullptr));
+  }
+  w.lifo_streak = 0;
+  if (TaskHeader* t = w.queue.pop()) return t;
+  if (TaskHeader* t = inject_.pop()) return t;
+  return steal(w);
+}
+
+TaskHeader* Executor::steal(Worker& w) noexcept {
+  const std::size_t n = workers_.size();
+  const std::size_t start = static_cast<std::size_t>(w.next_random() % n);
+  for (std::size_t i = 0; i < n; ++i) {
+    Worker& victim = *workers_[(start + i) % n];
+    if (&victim == &w) continue;
+    if (TaskHeader* t = victim.queue.steal_into(w.queue)) return t;
+  }
+  return nullptr;
+}
+
+bool Executor::has_work_anywhere() const noexcept {
+  if (!inject_.empty()) return true;
+  return std::any_of(workers_.begin(), workers_.end(),
+                     [](const auto& w) { return !w->queue.empty(); });
+}
+
+void Executor::notify_one() noexcept {
+  // Pairs with the fence in park(): either this sees the parking worker in
+  // idle_, or the parking worker's re-check sees the work just pushed.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (searching_.load(std::memory_order_relaxed) != 0) return;  // it will find the work
+  if (idle_.load(std::memory_order_relaxed) == 0) return;
+  Worker* w;
+  {
+    std::lock_guard lock(sleep_mutex_);
+    if (sleepers_.empty()) return;
+    w = sleepers_.back();
+    sleepers_.pop_back();
+    idle_.fetch_sub(1, std::memory_order_relaxed);
+    searching_.fetch_add(1, std::memory_order_seq_cst);
+  }
+  w->unparked.store(1, std::memory_order_release);
+  w->unparked.notify_one();
+}
+
+void Executor::stop_searching(Worker& w) noexcept {
+  w.searching = false;
+  // The last searcher found work: there may be more, wake a helper.
+  if (searching_.fetch_sub(1, std::memory_order_seq_cst) == 1) notify_one();
+}
+
+void Executor::park(Worker& w) noexcept {
+  {
+    std::lock_guard lock(sleep_mutex_);
+    sleepers_.push_back(&w);
+    idle_.fetch_add(1, std::memory_order_seq_cst);
+  }
+  if (w.searching) {
+    w.searching = false;
+    searching_.fetch_sub(1, std::memory_order_seq_cst);
+  }
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (has_work_anywhere() || stopping_.load(std::memory_order_acquire)) {
+    std::unique_lock lock(sleep_mutex_);
+    auto it = std::find(sleepers_.begin(), sleepers_.end(), &w);
+    if (it != sleepers_.end()) {
+      sleepers_.erase(it);
+      idle_.fetch_sub(1, std::memory_order_relaxed);
+      return;
+    }
+    // A notifier already claimed this worker (and counted it as
+    // searching); its token is on the way: take it below.
+  }
+  while (w.unparked.exchange(0, std::memory_order_acquire) == 0) {
+    w.unparked.wait(0, std::memory_order_acquire);
+  }
+  w.searching = true;
+}
+
+void Executor::run_worker(Worker& w) {
+  tls_worker = &w;
+  set_current_scheduler(this);
+  for (;;) {
+    if (TaskHeader* t = next_task(w)) {
+      if (w.searching) stop_searching(w);
+      t->run();
+      continue;
+    }
+    if (stopping_.load(std::memory_order_acquire)) break;
+    park(w);
+  }
+  if (w.searching) stop_searching(w);
+  set_current_scheduler(nullptr);
+  tls_worker = nullptr;
+}
+
+void Executor::run_driver() {
+  for (;;) {
+    const auto next = timers_.fire_due(Clock::now());
+    if (stopping_.load(std::memory_order_acquire)) return;
+    reactor_.poll(next, Clock::now());
+  }
+}
+
+void Executor::shutdown() {
+  if (on_worker_thread()) {
+    throw std::logic_error("troupe: a runtime cannot be shut down from one of its own tasks");
+  }
+  std::call_once(shutdown_once_, [this] {
+    owned_.close_and_cancel_all();
+    owned_.wait_empty();
+    stopping_.store(true, std::memory_order_release);
+    reactor_.interrupt();
+    driver_.join();
+    {
+      std::lock_guard lock(sleep_mutex_);
+      for (Worker* w : sleepers_) {
+        w->unparked.store(1, std::memory_order_release);
+        w->unparked.notify_one();
+      }
+      sleepers_.clear();
+      idle_.store(0, std::memory_order_relaxed);
+    }
+    for (auto& t : threads_) t.join();
+    // Every task has finished; whatever is still queued only holds a
+    // reference to drop.
+    for (auto& w : workers_) {
+      if (w->lifo) std::exchange(w->lifo, nullptr)->run();
+      while (TaskHeader* t = w->queue.pop()) t->run();
+    }
+    while (TaskHeader* t = inject_.pop()) t->run();
+  });
+}
+
+}  // namespace troupe::detail

@@ -1,0 +1,83 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <troupe/runtime/detail/inject_queue.hpp>
+#include <troupe/runtime/detail/local_queue.hpp>
+#include <troupe/runtime/detail/owned_tasks.hpp>
+#include <troupe/runtime/detail/reactor.hpp>
+#include <troupe/runtime/detail/scheduler.hpp>
+#include <troupe/runtime/detail/timer_queue.hpp>
+
+namespace troupe::detail {
+
+/// The multi-threaded work-stealing scheduler behind Runtime.
+///
+/// Each worker thread has a LIFO slot (the task it woke last, so a
+/// ping-pong pair stays on one hot core), a bounded LocalQueue that other
+/// workers steal half of when they run dry, and shares one InjectQueue for
+/// work that comes from outside. Idle workers park on a futex; a push wakes
+/// one only if nobody is already searching for work. A driver thread waits
+/// in epoll for I/O and the next timer deadline. Public members are
+/// thread-safe.
+class Executor final : public Scheduler {
+ public:
+  explicit Executor(std::size_t workers);
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+  ~Executor();
+
+  // Scheduler
+  void schedule(TaskHeader& task, ScheduleHint hint) noexcept override;
+  bool bind(TaskHeader& task) noexcept override;
+  void unbind(TaskHeader& task) noexcept override { owned_.unbind(task); }
+  Instant now() const noexcept override { return Clock::now(); }
+  TimerQueue& timers() noexcept override { return timers_; }
+  Reactor* reactor() noexcept override { return &reactor_; }
+
+  /// Cancels every task, waits until all are gone, stops every thread.
+  /// Idempotent; must not be called from one of this executor's workers.
+  void shutdown();
+  bool on_worker_thread() const noexcept;
+  std::size_t worker_count() const noexcept { return workers_.size(); }
+  std::size_t live_tasks() const noexcept { return owned_.size(); }
+
+  struct Worker;  // defined in executor.cpp
+
+ private:
+  void run_worker(Worker& w);
+  TaskHeader* next_task(Worker& w) noexcept;
+  TaskHeader* steal(Worker& w) noexcept;
+  void push_local(Worker& w, TaskHeader* t) noexcept;
+  bool has_work_anywhere() const noexcept;
+  void notify_one() noexcept;
+  void park(Worker& w) noexcept;
+  void stop_searching(Worker& w) noexcept;
+  void run_driver();
+
+  std::vector<std::unique_ptr<Worker>> workers_;
+  InjectQueue inject_;
+  OwnedTasks owned_;
+  Reactor reactor_;
+  TimerQueue timers_;
+
+  // Parking. `searching_` counts workers looking for work after a wake-up;
+  // `idle_` those in `sleepers_` (guarded by sleep_mutex_).
+  std::mutex sleep_mutex_;
+  std::vector<Worker*> sleepers_;
+  std::atomic<std::uint32_t> idle_{0};
+  std::atomic<std::uint32_t> searching_{0};
+
+  std::atomic<bool> stopping_{false};
+  std::once_flag shutdown_once_;
+  std::vector<std::thread> threads_;
+  std::thread driver_;
+};
+
+}  // namespace troupe::detail

@@ -1,0 +1,102 @@
+#pragma once
+
+#include <coroutine>
+#include <cstdint>
+#include <exception>
+
+#include <troupe/runtime/detail/task_state.hpp>
+#include <troupe/runtime/detail/wake_target.hpp>
+#include <troupe/runtime/waker.hpp>
+
+namespace troupe::detail {
+
+class Scheduler;
+class TaskHeader;
+
+/// Polls the leaf future a task is suspended on; true when it is ready.
+using LeafPollFn = bool (*)(void* leaf, TaskHeader& task) noexcept;
+
+/// The type-erased part of a spawned task: what wakers, run queues and the
+/// scheduler see. The typed part (the root coroutine and its result) is
+/// TaskCell<T>. Lives on the heap until the last reference (waker, queue,
+/// JoinHandle, owner list) is dropped.
+///
+/// The parking fields (resume point, leaf, inline depth, bounce) are touched
+/// only by the thread that holds the task in RUNNING; everything shared goes
+/// through `state`.
+class TaskHeader : public WakeTarget {
+ public:
+  explicit TaskHeader(Scheduler& s, TaskState::Word refs) noexcept : state(refs), scheduler(&s) {}
+
+  // WakeTarget
+  void wake() noexcept final;
+  void retain() noexcept final { state.ref(); }
+  void release() noexcept final {
+    if (state.unref()) deallocate();
+  }
+  void release(TaskState::Word n) noexcept {
+    if (state.unref(n)) deallocate();
+  }
+
+  /// Called by the scheduler for a task it dequeued (owning the queue ref).
+  void run() noexcept;
+  /// Requests cooperative cancellation from any thread.
+  void cancel() noexcept;
+  /// The exception the task failed with, if nobody has taken it yet.
+  virtual std::exception_ptr unobserved_failure() noexcept = 0;
+
+  /// Records where the task is parked: `h` is resumed once `poll(leaf)` says
+  /// ready. With `poll == nullptr`, `h` is resumed on the next run.
+  void park(std::coroutine_handle<> h, void* leaf, LeafPollFn poll) noexcept {
+    resume_point_ = h;
+    leaf_ = leaf;
+    leaf_poll_ = poll;
+  }
+
+  /// Where a symmetric transfer between two coroutines of this task goes:
+  /// normally straight to `h`, but after kMaxInlineDepth transfers without
+  /// the stack unwinding to the worker, back through the worker (a bounce).
+  /// g++ 12 at -O0 and under ASan does not turn symmetric transfer into a
+  /// tail call, so an unbounded chain of synchronous co_awaits would
+  /// overflow the stack.
+  std::coroutine_handle<> transfer_to(std::coroutine_handle<> h) noexcept {
+    if (++inline_depth_ < kMaxInlineDepth) return h;
+    bounce_to(h);
+    return std::noop_coroutine();
+  }
+  static constexpr std::uint32_t kMaxInlineDepth = 256;
+
+  TaskState state;
+  Scheduler* scheduler;
+  TaskHeader* queue_next = nullptr;  // intrusive link for the inject queue
+  TaskHeader* owner_prev = nullptr;  // intrusive links for the owner list
+  TaskHeader* owner_next = nullptr;
+  std::uint32_t owner_shard = 0;  // which owner list; kUnowned if none
+  static constexpr std::uint32_t kUnowned = ~std::uint32_t{0};
+  Waker join_waker;  // guarded by TaskState::kJoinWaker
+
+ protected:
+  ~TaskHeader() = default;
+  /// The root coroutine has finished: true after its final suspend.
+  virtual bool root_done() const noexcept = 0;
+  /// Takes the result out of the root coroutine and destroys its frame.
+  virtual void take_result() noexcept = 0;
+  /// Destroys the root coroutine's frame without a result (cancellation).
+  virtual void destroy_frame() noexcept = 0;
+  virtual void deallocate() noexcept = 0;
+
+ private:
+  void finish(bool cancelled) noexcept;
+  void bounce_to(std::coroutine_handle<> h) noexcept {
+    park(h, nullptr, nullptr);
+    bounce_ = true;
+  }
+
+  std::coroutine_handle<> resume_point_;
+  void* leaf_ = nullptr;
+  LeafPollFn leaf_poll_ = nullptr;
+  std::uint32_t inline_depth_ = 0;
+  bool bounce_ = false;
+};
+
+}  // namespace troupe::detail

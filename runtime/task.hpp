@@ -1,0 +1,191 @@
+#pragma once
+
+#include <coroutine>
+#include <exception>
+#include <type_traits>
+#include <utility>
+
+#include <troupe/runtime/context.hpp>
+#include <troupe/runtime/detail/result.hpp>
+#include <troupe/runtime/detail/task_header.hpp>
+#include <troupe/runtime/future.hpp>
+
+namespace troupe {
+
+template <class T = void>
+class Task;
+
+namespace detail {
+
+template <class>
+inline constexpr bool kAlwaysFalse = false;
+
+template <class T>
+struct IsTask : std::false_type {};
+template <class T>
+struct IsTask<Task<T>> : std::true_type {};
+
+/// Adapts a Future to `co_await`: poll once, and park the task on it if it is
+/// not ready. The task's worker polls it again on each wake.
+template <class F>
+class LeafAwaiter {
+ public:
+  LeafAwaiter(F& f, TaskHeader& task) noexcept : future_(f), task_(task) {}
+  bool await_ready() noexcept {
+    Context cx(task_);
+    return future_.poll(cx);
+  }
+  void await_suspend(std::coroutine_handle<> h) noexcept { task_.park(h, &future_, &poll_leaf); }
+  decltype(auto) await_resume() { return future_.await_resume(); }
+
+ private:
+  static bool poll_leaf(void* leaf, TaskHeader& task) noexcept {
+    Context cx(task);
+    return static_cast<F*>(leaf)->poll(cx);
+  }
+  F& future_;
+  TaskHeader& task_;
+};
+
+/// The parts of a Task's promise that do not depend on T.
+class PromiseBase {
+ public:
+  std::suspend_always initial_suspend() noexcept { return {}; }
+
+  struct FinalAwaiter {
+    bool await_ready() noexcept { return false; }
+    template <class P>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
+      PromiseBase& p = h.promise();
+      if (!p.continuation_) return std::noop_coroutine();  // a root task: back to the worker
+      return p.task_->transfer_to(p.continuation_);
+    }
+    void await_resume() noexcept {}
+  };
+  FinalAwaiter final_suspend() noexcept { return {}; }
+
+  template <class U>
+  auto await_transform(Task<U>&& child) noexcept;
+
+  template <class F>
+  requires Future<std::remove_reference_t<F>> LeafAwaiter<std::remove_reference_t<F>>
+  await_transform(F&& f)
+  noexcept { return {f, *task_}; }
+
+  template <class A>
+  requires(!Future<std::remove_reference_t<A>> &&
+           !IsTask<std::remove_cvref_t<A>>::value) void await_transform(A&&) {
+    static_assert(kAlwaysFalse<A>,
+                  "a troupe::Task can co_await a Task (as an rvalue: std::move it) or a "
+                  "troupe::Future (see runtime/future.hpp); this type is neither");
+  }
+
+  void set_task(TaskHeader* t, std::coroutine_handle<> continuation) noexcept {
+    task_ = t;
+    continuation_ = continuation;
+  }
+
+ private:
+  TaskHeader* task_ = nullptr;
+  std::coroutine_handle<> continuation_;
+};
+
+template <class T>
+class TaskPromise : public PromiseBase {
+ public:
+  Task<T> get_return_object() noexcept;
+  template <class U = T>
+  void return_value(U&& v) {
+    result.set_value(std::forward<U>(v));
+  }
+  void unhandled_exception() noexcept { result.set_exception(std::current_exception()); }
+  Result<T> result;
+};
+
+template <>
+class TaskPromise<void> : public PromiseBase {
+ public:
+  Task<void> get_return_object() noexcept;
+  void return_void() noexcept { result.set_value(); }
+  void unhandled_exception() noexcept { result.set_exception(std::current_exception()); }
+  Result<void> result;
+};
+
+/// `co_await child` inside a Task: start the child by symmetric transfer and
+/// resume the parent when it finishes, rethrowing its exception if any.
+template <class T>
+class TaskAwaiter {
+ public:
+  using Handle = std::coroutine_handle<TaskPromise<T>>;
+  TaskAwaiter(Task<T>&& child, TaskHeader& task) noexcept : child_(std::move(child)), task_(task) {}
+  bool await_ready() noexcept { return false; }
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) noexcept {
+    Handle h = child_.handle();
+    h.promise().set_task(&task_, parent);
+    return task_.transfer_to(h);
+  }
+  T await_resume() { return child_.handle().promise().result.get(); }
+
+ private:
+  Task<T> child_;
+  TaskHeader& task_;
+};
+
+template <class U>
+auto PromiseBase::await_transform(Task<U>&& child) noexcept {
+  return TaskAwaiter<U>(std::move(child), *task_);
+}
+
+}  // namespace detail
+
+/// A lazy coroutine: the C++ face of a Rust `async fn`.
+///
+/// Nothing runs until the Task is awaited by another Task (`co_await
+/// std::move(t)` or `co_await f()`) or handed to `spawn` / `block_on`. The
+/// awaiting coroutine resumes when the Task finishes, with its value or its
+/// exception. Move-only; owns its coroutine frame and destroys it when
+/// dropped, which is how an unfinished Task is cancelled. Not thread-safe: one
+/// Task is driven by one task at a time.
+template <class T>
+class [[nodiscard]] Task {
+ public:
+  using promise_type = detail::TaskPromise<T>;
+  using Handle = std::coroutine_handle<promise_type>;
+  using value_type = T;
+
+  Task() noexcept = default;
+  explicit Task(Handle h) noexcept : h_(h) {}
+  Task(Task&& other) noexcept : h_(std::exchange(other.h_, {})) {}
+  Task& operator=(Task&& other) noexcept {
+    if (this != &other) {
+      reset();
+      h_ = std::exchange(other.h_, {});
+    }
+    return *this;
+  }
+  Task(const Task&) = delete;
+  Task& operator=(const Task&) = delete;
+  ~Task() { reset(); }
+
+  explicit operator bool() const noexcept { return static_cast<bool>(h_); }
+  Handle handle() const noexcept { return h_; }
+  Handle release() noexcept { return std::exchange(h_, {}); }
+  void reset() noexcept {
+    if (h_) std::exchange(h_, {}).destroy();
+  }
+
+ private:
+  Handle h_;
+};
+
+namespace detail {
+template <class T>
+Task<T> TaskPromise<T>::get_return_object() noexcept {
+  return Task<T>(std::coroutine_handle<TaskPromise<T>>::from_promise(*this));
+}
+inline Task<void> TaskPromise<void>::get_return_object() noexcept {
+  return Task<void>(std::coroutine_handle<TaskPromise<void>>::from_promise(*this));
+}
+}  // namespace detail
+
+}  // namespace troupe
