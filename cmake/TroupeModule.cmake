@@ -18,20 +18,28 @@ function(troupe_prepare_include_tree)
   endforeach()
 endfunction()
 
-# troupe_module(NAME SOURCES ... DEPS ...): the library troupe::NAME, its
+# troupe_module(NAME [SOURCES ...] DEPS ...): the library troupe::NAME, its
 # headers installed under include/troupe/NAME, exported for find_package.
+# Without SOURCES the module is header-only: an INTERFACE library (it compiles
+# nothing itself; the tests that include its headers check their warnings).
 function(troupe_module name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
-  add_library(troupe_${name} ${ARG_SOURCES})
+  if(ARG_SOURCES)
+    add_library(troupe_${name} ${ARG_SOURCES})
+    set(scope PUBLIC)
+    troupe_warnings(troupe_${name})
+  else()
+    add_library(troupe_${name} INTERFACE)
+    set(scope INTERFACE)
+  endif()
   add_library(troupe::${name} ALIAS troupe_${name})
   set_target_properties(troupe_${name} PROPERTIES EXPORT_NAME ${name}
     OUTPUT_NAME troupe_${name})
-  target_compile_features(troupe_${name} PUBLIC cxx_std_20)
-  target_include_directories(troupe_${name} PUBLIC
+  target_compile_features(troupe_${name} ${scope} cxx_std_20)
+  target_include_directories(troupe_${name} ${scope}
     $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
-  target_link_libraries(troupe_${name} PUBLIC ${ARG_DEPS})
-  troupe_warnings(troupe_${name})
+  target_link_libraries(troupe_${name} ${scope} ${ARG_DEPS})
   install(TARGETS troupe_${name} EXPORT TroupeTargets)
   install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/
     DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/troupe/${name}

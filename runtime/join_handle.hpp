@@ -49,10 +49,17 @@ class [[nodiscard]] JoinHandle {
   /// Lets the task run on without an owner.
   void detach() noexcept {
     if (!cell_) return;
+    using S = detail::TaskState;
     const auto prev = cell_->state.drop_join_interest();
-    if (prev & detail::TaskState::kComplete) {
+    if (prev & S::kComplete) {
       if (auto e = cell_->unobserved_failure()) detail::report_unobserved_failure(e);
     }
+    // The finisher reads the joiner waker only if it sees JOIN_WAKER when it
+    // completes; unless it already has, the slot is ours again. Dropping
+    // the waker now rather than with the cell matters: it may keep another
+    // task (the awaiter) alive for as long as this one lives, and two tasks
+    // awaiting each other would otherwise keep each other alive forever.
+    if (!(prev & S::kComplete) || !(prev & S::kJoinWaker)) cell_->join_waker.reset();
     std::exchange(cell_, nullptr)->release();
   }
 

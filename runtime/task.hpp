@@ -47,6 +47,8 @@ class LeafAwaiter {
   TaskHeader& task_;
 };
 
+class ChildAwaiter;
+
 /// The parts of a Task's promise that do not depend on T.
 class PromiseBase {
  public:
@@ -86,9 +88,68 @@ class PromiseBase {
   }
 
  private:
+  friend class ChildAwaiter;
+  friend void destroy_chain(std::coroutine_handle<> frame, PromiseBase& promise) noexcept;
+
   TaskHeader* task_ = nullptr;
   std::coroutine_handle<> continuation_;
+  // While this coroutine is suspended in `co_await child`: the awaiter that
+  // owns the child's frame. With the child's `parent_`, it lets a suspended
+  // chain be destroyed innermost first without recursion (destroy_chain).
+  ChildAwaiter* awaiting_ = nullptr;
+  PromiseBase* parent_ = nullptr;
 };
+
+/// Destroys the frame of a Task coroutine. If it is suspended in a chain of
+/// `co_await child`, the frames are destroyed innermost first (the order
+/// in which their scopes would unwind, as a child may refer to its parents'
+/// locals) and one at a time: destroying a parent frame directly would
+/// destroy its child from the parent's destructor, recursing once per level
+/// and overflowing the stack on a deep chain (a recursive task cancelled
+/// while suspended at the bottom).
+void destroy_chain(std::coroutine_handle<> frame, PromiseBase& promise) noexcept;
+
+/// The part of `co_await child` that does not depend on T: owns the child's
+/// frame while the parent waits for it, and links the two promises.
+class ChildAwaiter {
+ public:
+  ChildAwaiter(const ChildAwaiter&) = delete;
+  ChildAwaiter& operator=(const ChildAwaiter&) = delete;
+
+ protected:
+  ChildAwaiter(std::coroutine_handle<> child, PromiseBase& child_promise,
+               PromiseBase& parent) noexcept
+      : child_(child), child_promise_(&child_promise), parent_(&parent) {}
+  ~ChildAwaiter() {
+    if (child_) destroy_chain(child_, *child_promise_);
+  }
+  void link() noexcept {
+    child_promise_->parent_ = parent_;
+    parent_->awaiting_ = this;
+  }
+  void unlink() noexcept { parent_->awaiting_ = nullptr; }
+
+  std::coroutine_handle<> child_;
+
+ private:
+  friend void destroy_chain(std::coroutine_handle<> frame, PromiseBase& promise) noexcept;
+  PromiseBase* child_promise_;
+  PromiseBase* parent_;
+};
+
+inline void destroy_chain(std::coroutine_handle<> frame, PromiseBase& promise) noexcept {
+  PromiseBase* p = &promise;
+  while (p->awaiting_ != nullptr) p = p->awaiting_->child_promise_;
+  // Now p is the innermost frame: suspended on a leaf, or not at all.
+  while (p != &promise) {
+    PromiseBase* parent = p->parent_;
+    ChildAwaiter* link = std::exchange(parent->awaiting_, nullptr);
+    // p's own link (if it had one) is already gone: no recursion here.
+    std::exchange(link->child_, {}).destroy();
+    p = parent;
+  }
+  frame.destroy();
+}
 
 template <class T>
 class TaskPromise : public PromiseBase {
@@ -114,26 +175,32 @@ class TaskPromise<void> : public PromiseBase {
 /// `co_await child` inside a Task: start the child by symmetric transfer and
 /// resume the parent when it finishes, rethrowing its exception if any.
 template <class T>
-class TaskAwaiter {
+class TaskAwaiter : public ChildAwaiter {
  public:
   using Handle = std::coroutine_handle<TaskPromise<T>>;
-  TaskAwaiter(Task<T>&& child, TaskHeader& task) noexcept : child_(std::move(child)), task_(task) {}
+  TaskAwaiter(Handle child, PromiseBase& parent, TaskHeader& task) noexcept
+      : ChildAwaiter(child, child.promise(), parent), task_(task) {}
   bool await_ready() noexcept { return false; }
   std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) noexcept {
-    Handle h = child_.handle();
+    Handle h = handle();
     h.promise().set_task(&task_, parent);
+    link();
     return task_.transfer_to(h);
   }
-  T await_resume() { return child_.handle().promise().result.get(); }
+  T await_resume() {
+    unlink();
+    return handle().promise().result.get();
+  }
 
  private:
-  Task<T> child_;
+  Handle handle() const noexcept { return Handle::from_address(child_.address()); }
   TaskHeader& task_;
 };
 
 template <class U>
 auto PromiseBase::await_transform(Task<U>&& child) noexcept {
-  return TaskAwaiter<U>(std::move(child), *task_);
+  // The awaiter owns the child's frame from here on.
+  return TaskAwaiter<U>(child.release(), *this, *task_);
 }
 
 }  // namespace detail
@@ -171,7 +238,10 @@ class [[nodiscard]] Task {
   Handle handle() const noexcept { return h_; }
   Handle release() noexcept { return std::exchange(h_, {}); }
   void reset() noexcept {
-    if (h_) std::exchange(h_, {}).destroy();
+    if (h_) {
+      const Handle h = std::exchange(h_, {});
+      detail::destroy_chain(h, h.promise());
+    }
   }
 
  private:

@@ -1,8 +1,9 @@
 // Micro-benchmarks of the runtime primitives (see bench/README.md).
-#include <troupe/runtime/detail/atomic_waker.hpp>
 #include <troupe/runtime/runtime.hpp>
 
 #include <benchmark/benchmark.h>
+
+#include "../baton.hpp"
 
 #include <atomic>
 #include <vector>
@@ -40,27 +41,7 @@ void BM_SpawnBatchEmptyTasks(benchmark::State& state) {
 BENCHMARK(BM_SpawnBatchEmptyTasks)->Arg(1)->Arg(2)->UseRealTime();
 
 // A one-slot signal between two tasks: the smallest possible leaf Future.
-class Baton {
- public:
-  void post() noexcept {
-    flag_.store(true, std::memory_order_release);
-    waker_.wake();
-  }
-  struct Wait {
-    Baton& b;
-    bool poll(troupe::Context& cx) noexcept {
-      if (b.flag_.exchange(false, std::memory_order_acquire)) return true;
-      b.waker_.register_waker(cx.waker());
-      return b.flag_.exchange(false, std::memory_order_acquire);
-    }
-    void await_resume() noexcept {}
-  };
-  Wait wait() noexcept { return {*this}; }
-
- private:
-  std::atomic<bool> flag_{false};
-  troupe::detail::AtomicWaker waker_;
-};
+using troupe::bench::Baton;
 
 troupe::Task<void> ponger(Baton& in, Baton& out, std::int64_t rounds) {
   for (std::int64_t i = 0; i < rounds; ++i) {

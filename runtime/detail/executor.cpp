@@ -130,19 +130,24 @@ bool Executor::has_work_anywhere() const noexcept {
 }
 
 void Executor::notify_one() noexcept {
-  // Pairs with the fence in park(): either this sees the parking worker in
-  // idle_, or the parking worker's re-check sees the work just pushed.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (searching_.load(std::memory_order_relaxed) != 0) return;  // it will find the work
-  if (idle_.load(std::memory_order_relaxed) == 0) return;
+  // A read-modify-write, not a load: it reads the latest counts, and it is
+  // ordered against park()'s update of the same word. If this comes first,
+  // the parking worker's update reads from it, synchronises with it, and its
+  // re-check sees the work pushed before this call; if the parking worker
+  // comes first, this sees it idle (or still searching) here. A load after
+  // a seq_cst fence would do the same, but TSan cannot check fences.
+  const std::uint64_t c = counts_.fetch_add(0, std::memory_order_acq_rel);
+  if (searching(c) != 0) return;  // a searcher re-checks before it parks
+  if (idle(c) == 0) return;
   Worker* w;
   {
     std::lock_guard lock(sleep_mutex_);
     if (sleepers_.empty()) return;
     w = sleepers_.back();
     sleepers_.pop_back();
-    idle_.fetch_sub(1, std::memory_order_relaxed);
-    searching_.fetch_add(1, std::memory_order_seq_cst);
+    // The woken worker counts as searching from now on, so that other
+    // pushes meanwhile do not wake a second one for nothing.
+    counts_.fetch_add(kSearchingOne - kIdleOne, std::memory_order_acq_rel);
   }
   w->unparked.store(1, std::memory_order_release);
   w->unparked.notify_one();
@@ -151,26 +156,28 @@ void Executor::notify_one() noexcept {
 void Executor::stop_searching(Worker& w) noexcept {
   w.searching = false;
   // The last searcher found work: there may be more, wake a helper.
-  if (searching_.fetch_sub(1, std::memory_order_seq_cst) == 1) notify_one();
+  const std::uint64_t prev = counts_.fetch_sub(kSearchingOne, std::memory_order_acq_rel);
+  if (searching(prev) == 1) notify_one();
 }
 
 void Executor::park(Worker& w) noexcept {
   {
     std::lock_guard lock(sleep_mutex_);
     sleepers_.push_back(&w);
-    idle_.fetch_add(1, std::memory_order_seq_cst);
-  }
-  if (w.searching) {
+    // Idle and no longer searching in one step: a notifier must never see
+    // this worker as neither (it would wake nobody, and this worker would
+    // sleep on the work).
+    counts_.fetch_add(kIdleOne - (w.searching ? kSearchingOne : 0), std::memory_order_acq_rel);
     w.searching = false;
-    searching_.fetch_sub(1, std::memory_order_seq_cst);
   }
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // Work pushed before a notifier's update of counts_ that came before ours
+  // is visible now (see notify_one); anything later will wake us.
   if (has_work_anywhere() || stopping_.load(std::memory_order_acquire)) {
     std::unique_lock lock(sleep_mutex_);
     auto it = std::find(sleepers_.begin(), sleepers_.end(), &w);
     if (it != sleepers_.end()) {
       sleepers_.erase(it);
-      idle_.fetch_sub(1, std::memory_order_relaxed);
+      counts_.fetch_sub(kIdleOne, std::memory_order_acq_rel);
       return;
     }
     // A notifier already claimed this worker (and counted it as
@@ -220,11 +227,13 @@ void Executor::shutdown() {
     {
       std::lock_guard lock(sleep_mutex_);
       for (Worker* w : sleepers_) {
+        // Woken workers count as searching, as after notify_one(): each
+        // leaves that state once, on its way out.
+        counts_.fetch_add(kSearchingOne - kIdleOne, std::memory_order_acq_rel);
         w->unparked.store(1, std::memory_order_release);
         w->unparked.notify_one();
       }
       sleepers_.clear();
-      idle_.store(0, std::memory_order_relaxed);
     }
     for (auto& t : threads_) t.join();
     // Every task has finished; whatever is still queued only holds a

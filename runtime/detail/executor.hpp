@@ -67,12 +67,19 @@ class Executor final : public Scheduler {
   Reactor reactor_;
   TimerQueue timers_;
 
-  // Parking. `searching_` counts workers looking for work after a wake-up;
-  // `idle_` those in `sleepers_` (guarded by sleep_mutex_).
+  // Parking. One word counts the workers searching for work after a
+  // wake-up (low half) and those in `sleepers_` (high half, changed under
+  // sleep_mutex_). Both counts share a word so that a notifier and a parking
+  // worker meet in one modification order: see notify_one().
+  static constexpr std::uint64_t kSearchingOne = 1;
+  static constexpr std::uint64_t kIdleOne = std::uint64_t{1} << 32;
+  static std::uint32_t searching(std::uint64_t c) noexcept { return static_cast<std::uint32_t>(c); }
+  static std::uint32_t idle(std::uint64_t c) noexcept {
+    return static_cast<std::uint32_t>(c >> 32);
+  }
   std::mutex sleep_mutex_;
   std::vector<Worker*> sleepers_;
-  std::atomic<std::uint32_t> idle_{0};
-  std::atomic<std::uint32_t> searching_{0};
+  std::atomic<std::uint64_t> counts_{0};
 
   std::atomic<bool> stopping_{false};
   std::once_flag shutdown_once_;

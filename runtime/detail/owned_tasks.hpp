@@ -45,8 +45,13 @@ class OwnedTasks {
       if (t.owner_next) t.owner_next->owner_prev = t.owner_prev;
       t.owner_prev = t.owner_next = nullptr;
     }
-    if (count_.fetch_sub(1, std::memory_order_acq_rel) == 1 &&
-        closed_.load(std::memory_order_acquire)) {
+    // seq_cst with close_and_cancel_all()'s store to closed_ and
+    // wait_empty()'s loads: either that load sees this decrement, or this
+    // sees closed_ and notifies. With acquire/release both could miss (the
+    // store-buffering pattern) and shutdown would wait for a notify that
+    // never comes.
+    if (count_.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
+        closed_.load(std::memory_order_seq_cst)) {
       count_.notify_all();
     }
     t.release();
@@ -54,7 +59,7 @@ class OwnedTasks {
 
   /// Refuses new tasks and requests cancellation of every live one.
   void close_and_cancel_all() {
-    closed_.store(true, std::memory_order_release);
+    closed_.store(true, std::memory_order_seq_cst);  // see unbind()
     std::vector<TaskHeader*> live;
     for (Shard& s : shards_) {
       std::lock_guard lock(s.mutex);
@@ -72,8 +77,8 @@ class OwnedTasks {
 
   /// Blocks until every task has finished (after close_and_cancel_all).
   void wait_empty() noexcept {
-    for (auto n = count_.load(std::memory_order_acquire); n != 0;
-         n = count_.load(std::memory_order_acquire)) {
+    for (auto n = count_.load(std::memory_order_seq_cst); n != 0;
+         n = count_.load(std::memory_order_seq_cst)) {
       count_.wait(n, std::memory_order_acquire);
     }
   }

@@ -16,6 +16,21 @@ class Result {
     state_.template emplace<1>(std::forward<U>(v));
   }
   void set_exception(std::exception_ptr e) noexcept { state_.template emplace<2>(std::move(e)); }
+  /// Moves `other`'s outcome in by construction, so that T only needs to be
+  /// move-constructible (as for co_return), not move-assignable.
+  void take_from(Result&& other) {
+    switch (other.state_.index()) {
+      case 1:
+        state_.template emplace<1>(std::move(std::get<1>(other.state_)));
+        break;
+      case 2:
+        state_.template emplace<2>(std::move(std::get<2>(other.state_)));
+        break;
+      default:
+        state_.template emplace<0>();
+        break;
+    }
+  }
   bool has_value() const noexcept { return state_.index() == 1; }
   bool empty() const noexcept { return state_.index() == 0; }
   std::exception_ptr exception() const noexcept {
@@ -36,6 +51,10 @@ class Result<void> {
  public:
   void set_value() noexcept { done_ = true; }
   void set_exception(std::exception_ptr e) noexcept { error_ = std::move(e); }
+  void take_from(Result&& other) noexcept {
+    error_ = std::move(other.error_);
+    done_ = other.done_;
+  }
   bool has_value() const noexcept { return done_ && !error_; }
   bool empty() const noexcept { return !done_ && !error_; }
   std::exception_ptr exception() const noexcept { return error_; }

@@ -34,7 +34,12 @@ class TaskCell final : public TaskHeader {
 
   bool root_done() const noexcept override { return root_.handle().done(); }
   void take_result() noexcept override {
-    result = std::move(root_.handle().promise().result);
+    try {
+      result.take_from(std::move(root_.handle().promise().result));
+    } catch (...) {
+      // T's move constructor threw: the joiner gets that instead.
+      result.set_exception(std::current_exception());
+    }
     root_.reset();
   }
   void destroy_frame() noexcept override { root_.reset(); }

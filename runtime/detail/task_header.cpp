@@ -71,14 +71,17 @@ void TaskHeader::finish(bool cancelled) noexcept {
   } else {
     take_result();
   }
+  // Leave the owner list before COMPLETE is published, so that whoever sees
+  // the task finished (a joiner) also sees it gone from live_tasks(). The
+  // run queue's reference keeps the cell alive until the end.
+  if (owner_shard != kUnowned) scheduler->unbind(*this);  // drops the owner list's ref
   const TaskState::Word prev = state.complete(cancelled);
   if (prev & TaskState::kJoinWaker) {
     join_waker.wake();  // read-only: the slot is ours to read, the joiner's to free
   } else if (!(prev & TaskState::kJoinInterest)) {
     if (auto e = unobserved_failure()) report_unobserved_failure(e);
   }
-  if (owner_shard != kUnowned) scheduler->unbind(*this);  // drops the owner list's ref
-  release();                                              // drops the run queue's reference
+  release();  // drops the run queue's reference
 }
 
 }  // namespace troupe::detail

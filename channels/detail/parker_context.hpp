@@ -1,0 +1,37 @@
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include <troupe/runtime/detail/scheduler.hpp>
+#include <troupe/runtime/detail/thread_parker.hpp>
+#include <troupe/runtime/waker.hpp>
+
+namespace troupe::detail {
+
+/// The waker source of a plain thread blocked in send_blocking/recv_blocking:
+/// the same interface as Context (`will_wake`, `waker`), backed by the
+/// thread's ThreadParker, so the blocking calls reuse the futures' poll logic
+/// (and their no-lost-wake protocol) unchanged.
+///
+/// Borrows the ParkerRef, which must outlive it; used by its thread only.
+class ParkerContext {
+ public:
+  explicit ParkerContext(const ParkerRef& parker) noexcept : parker_(parker.operator->()) {}
+  bool will_wake(const Waker& w) const noexcept { return w.will_wake(parker_); }
+  Waker waker() const noexcept { return parker_->waker(); }
+
+ private:
+  ThreadParker* parker_;
+};
+
+/// Throws std::logic_error if the calling thread is a runtime's worker: a
+/// blocking channel call there would stall every task queued behind it.
+inline void require_plain_thread(const char* what) {
+  if (current_scheduler() != nullptr) {
+    throw std::logic_error(std::string("troupe: ") + what +
+                           " called on a runtime thread; co_await the async form instead");
+  }
+}
+
+}  // namespace troupe::detail

@@ -1,0 +1,208 @@
+#pragma once
+
+#include <cstddef>
+#include <exception>
+#include <optional>
+#include <utility>
+
+#include <troupe/channels/detail/channel_core.hpp>
+#include <troupe/channels/detail/parker_context.hpp>
+#include <troupe/channels/detail/waiter_list.hpp>
+#include <troupe/runtime/context.hpp>
+#include <troupe/runtime/detail/thread_parker.hpp>
+
+namespace troupe {
+
+/// How a try_recv ended.
+enum class RecvStatus {
+  kReceived,  // here is a value
+  kEmpty,     // nothing right now; more may come
+  kClosed,    // closed and drained: nothing will ever come
+};
+
+/// The result of a try_recv: a value, or why there is none.
+///
+/// A plain value owned by the caller; not thread-safe.
+template <class T>
+class [[nodiscard]] RecvResult {
+ public:
+  static RecvResult received(T value) {
+    return RecvResult(RecvStatus::kReceived, std::move(value));
+  }
+  static RecvResult empty() noexcept { return RecvResult(RecvStatus::kEmpty); }
+  static RecvResult closed() noexcept { return RecvResult(RecvStatus::kClosed); }
+
+  RecvStatus status() const noexcept { return status_; }
+  bool is_received() const noexcept { return status_ == RecvStatus::kReceived; }
+  bool is_empty() const noexcept { return status_ == RecvStatus::kEmpty; }
+  bool is_closed() const noexcept { return status_ == RecvStatus::kClosed; }
+  explicit operator bool() const noexcept { return is_received(); }
+
+  /// The value received. Only when `is_received()`.
+  T& value() & noexcept { return *value_; }
+  const T& value() const& noexcept { return *value_; }
+  T&& value() && noexcept { return std::move(*value_); }
+
+ private:
+  explicit RecvResult(RecvStatus s) noexcept : status_(s) {}
+  RecvResult(RecvStatus s, T&& v) : status_(s), value_(std::move(v)) {}
+
+  RecvStatus status_;
+  std::optional<T> value_;
+};
+
+template <class T>
+class Receiver;
+
+/// The Future behind `co_await receiver.recv()`: ready with a value, or with
+/// std::nullopt once the channel is closed and every item sent before has
+/// been received. While the channel is empty it parks the task in the
+/// channel's receiver list; the next send wakes it.
+///
+/// Cancellation: destroying a pending RecvFuture (its task is cancelled
+/// while parked) takes nothing out of the channel: an item is only moved out
+/// by a poll that returns ready, which resumes the task at once. If an item's
+/// arrival had already been signalled to this future, the signal goes to the
+/// next parked receiver, so the item is not stranded.
+///
+/// Borrows the channel from the Receiver that made it, which must outlive
+/// it. Neither copyable nor movable (parked futures are linked into the
+/// channel); polled by one task at a time.
+template <class T>
+class [[nodiscard]] RecvFuture {
+ public:
+  RecvFuture(const RecvFuture&) = delete;
+  RecvFuture& operator=(const RecvFuture&) = delete;
+  ~RecvFuture() {
+    // Handed an item's wake but leaving without taking it: pass it on.
+    if (enlisted_ && core_->receivers_waiting().remove(node_)) {
+      core_->receivers_waiting().notify_one();
+    }
+  }
+
+  bool poll(Context& cx) noexcept { return poll_with(cx); }
+
+  /// The value, or std::nullopt when closed and drained. Rethrows what
+  /// moving T out of the channel threw (that item is then lost).
+  std::optional<T> await_resume() {
+    if (error_) std::rethrow_exception(error_);
+    return std::move(value_);
+  }
+
+ private:
+  friend class Receiver<T>;
+  explicit RecvFuture(detail::ChannelCore<T>& core) noexcept : core_(&core) {}
+
+  // The poll logic, for a task (Context) or a blocked thread (ParkerContext).
+  template <class Cx>
+  bool poll_with(const Cx& cx) noexcept {
+    if (done_) return true;
+    if (attempt()) return true;
+    core_->receivers_waiting().enlist(node_, cx);
+    enlisted_ = true;
+    return attempt();  // the re-check after enlisting: no lost wake
+  }
+
+  // One try; true once the receive is over (value, closed or failed).
+  bool attempt() noexcept {
+    detail::ChannelOutcome o;
+    try {
+      o = core_->try_recv(value_);
+    } catch (...) {
+      error_ = std::current_exception();
+      o = detail::ChannelOutcome::kDone;
+    }
+    if (o == detail::ChannelOutcome::kWouldBlock) return false;
+    done_ = true;
+    if (enlisted_) {
+      // A wake it was handed is used by this item (or moot: closed).
+      core_->receivers_waiting().remove(node_);
+      enlisted_ = false;
+    }
+    return true;
+  }
+
+  detail::ChannelCore<T>* core_;
+  std::optional<T> value_;
+  std::exception_ptr error_;
+  detail::ChannelWaiter node_;
+  bool enlisted_ = false;
+  bool done_ = false;
+};
+
+/// The receiving side of a channel made by `channel::bounded` or
+/// `channel::unbounded`.
+///
+/// A counted handle: copying it clones it (one more receiver of the same
+/// channel; each item goes to exactly one receiver). When the last Receiver
+/// is destroyed the channel closes, later sends fail and hand their value
+/// back, and the items still queued are destroyed. All operations are
+/// thread-safe (any number of Receivers, on any threads and tasks, may
+/// receive at once), but one Receiver object must not be assigned or
+/// destroyed while in use. A moved-from or default-constructed Receiver is
+/// empty: only assignment, destruction and `operator bool` are allowed on it.
+template <class T>
+class Receiver {
+ public:
+  Receiver() noexcept = default;
+  /// Adopts one receiver reference on `core` (used by the channel factories).
+  explicit Receiver(detail::ChannelCore<T>* core) noexcept : core_(core) {}
+  Receiver(const Receiver& other) noexcept : core_(other.core_) {
+    if (core_) core_->add_receiver();
+  }
+  Receiver(Receiver&& other) noexcept : core_(std::exchange(other.core_, nullptr)) {}
+  Receiver& operator=(Receiver other) noexcept {
+    std::swap(core_, other.core_);
+    return *this;
+  }
+  ~Receiver() {
+    if (core_) core_->drop_receiver();
+  }
+
+  /// `co_await recv()`: the next value, waiting while the channel is empty;
+  /// std::nullopt once it is closed and drained.
+  RecvFuture<T> recv() const noexcept { return RecvFuture<T>(*core_); }
+
+  /// A value if one is ready right now; never waits.
+  RecvResult<T> try_recv() const {
+    std::optional<T> v;
+    switch (core_->try_recv(v)) {
+      case detail::ChannelOutcome::kDone:
+        return RecvResult<T>::received(std::move(*v));
+      case detail::ChannelOutcome::kWouldBlock:
+        return RecvResult<T>::empty();
+      case detail::ChannelOutcome::kClosed:
+        break;
+    }
+    return RecvResult<T>::closed();
+  }
+
+  /// Like `co_await recv()`, blocking the calling thread while the channel
+  /// is empty. For plain threads only: throws std::logic_error on a
+  /// runtime's worker thread, where blocking would stall other tasks.
+  std::optional<T> recv_blocking() const {
+    detail::require_plain_thread("Receiver::recv_blocking");
+    RecvFuture<T> f(*core_);
+    detail::ParkerRef parker;
+    const detail::ParkerContext cx(parker);
+    while (!f.poll_with(cx)) parker->park();
+    return f.await_resume();
+  }
+
+  /// Closes the channel for everyone: later sends fail and hand their value
+  /// back; receivers still get what was sent before, then std::nullopt;
+  /// every parked sender and receiver wakes. Idempotent.
+  void close() const noexcept { core_->close(); }
+  bool is_closed() const noexcept { return core_->is_closed(); }
+  /// Items waiting in the channel right now (a snapshot).
+  std::size_t size() const noexcept { return core_->size(); }
+  /// The channel's capacity (ChannelState::kMaxCapacity when unbounded).
+  std::size_t capacity() const noexcept { return core_->capacity(); }
+
+  explicit operator bool() const noexcept { return core_ != nullptr; }
+
+ private:
+  detail::ChannelCore<T>* core_ = nullptr;
+};
+
+}  // namespace troupe

@@ -1,0 +1,362 @@
+#pragma once
+
+// Helpers shared by the runtime test suites: futures that tests control from
+// other threads, lifetime probes, and a scheduler that runs tasks only when
+// the test says so. Header only; everything is in troupe::test.
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <troupe/runtime/context.hpp>
+#include <troupe/runtime/detail/scheduler.hpp>
+#include <troupe/runtime/detail/task_header.hpp>
+#include <troupe/runtime/detail/timer_queue.hpp>
+#include <troupe/runtime/future.hpp>
+#include <troupe/runtime/waker.hpp>
+
+namespace troupe::test {
+
+/// A one-shot event a task can co_await; set() from any thread wakes it.
+/// Keeps the last registered waker only, like a real leaf future. Must be
+/// awaited by reference (`co_await gate`), so it outlives the waiting task.
+class Gate {
+ public:
+  bool poll(Context& cx) noexcept {
+    {
+      std::lock_guard lock(mutex_);
+      if (open_) return true;
+      if (!cx.will_wake(waker_)) waker_ = cx.waker();
+    }
+    polls_.fetch_add(1);
+    polls_.notify_all();
+    return false;
+  }
+  void await_resume() const noexcept {}
+
+  /// Blocks the calling thread until a task has parked on the gate (or it
+  /// is set): the event to synchronise on before racing with the waiter.
+  void wait_until_parked() const {
+    for (;;) {
+      const auto n = polls_.load();
+      if (has_waiter() || is_set()) return;
+      polls_.wait(n);
+    }
+  }
+
+  void set() {
+    Waker w;
+    {
+      std::lock_guard lock(mutex_);
+      open_ = true;
+      w.swap(waker_);
+    }
+    w.wake();  // outside the lock: waking may run scheduler code
+  }
+  bool is_set() const {
+    std::lock_guard lock(mutex_);
+    return open_;
+  }
+  /// True once a task has polled the gate and is parked on it.
+  bool has_waiter() const {
+    std::lock_guard lock(mutex_);
+    return static_cast<bool>(waker_);
+  }
+  /// A copy of the registered waker (empty if none).
+  Waker waker() const {
+    std::lock_guard lock(mutex_);
+    return waker_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  bool open_ = false;
+  Waker waker_;
+  std::atomic<std::uint32_t> polls_{0};
+};
+
+/// A leaf future that is never ready but records the waker: a task awaiting
+/// it is parked forever, and can be woken (spuriously) through `waker()`.
+class Forever {
+ public:
+  bool poll(Context& cx) noexcept {
+    {
+      std::lock_guard lock(mutex_);
+      if (!cx.will_wake(waker_)) waker_ = cx.waker();
+    }
+    polls_.fetch_add(1);
+    polls_.notify_all();
+    return false;
+  }
+  void await_resume() const noexcept {}
+  Waker waker() const {
+    std::lock_guard lock(mutex_);
+    return waker_;
+  }
+  std::uint32_t polls() const noexcept { return polls_.load(); }
+  /// Blocks until the leaf has been polled more than `seen` times.
+  void wait_for_poll(std::uint32_t seen = 0) const {
+    for (auto n = polls_.load(); n <= seen; n = polls_.load()) polls_.wait(n);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  Waker waker_;
+  std::atomic<std::uint32_t> polls_{0};
+};
+
+/// Not ready on the first poll, which wakes the task itself: the task goes
+/// through the scheduler once and resumes. A stand-in for a yield.
+class WakeSelfOnce {
+ public:
+  bool poll(Context& cx) noexcept {
+    if (polled_) return true;
+    polled_ = true;
+    cx.waker().wake();
+    return false;
+  }
+  void await_resume() const noexcept {}
+
+ private:
+  bool polled_ = false;
+};
+
+/// Counts constructions and destructions of Tracked values and of the frames
+/// that hold them; `live()` is what is still alive.
+struct LifeCounter {
+  std::atomic<int> created{0};
+  std::atomic<int> destroyed{0};
+  int live() const noexcept { return created.load() - destroyed.load(); }
+};
+
+/// A value whose lifetime is counted: put one in a coroutine frame (or a
+/// task's result) to observe when it is destroyed. Moves count as new
+/// objects, so `live()` is exact.
+class Tracked {
+ public:
+  explicit Tracked(LifeCounter& c, int v = 0) noexcept : c_(&c), value_(v) { c_->created++; }
+  Tracked(const Tracked& o) noexcept : c_(o.c_), value_(o.value_) { c_->created++; }
+  Tracked(Tracked&& o) noexcept : c_(o.c_), value_(o.value_) { c_->created++; }
+  Tracked& operator=(const Tracked&) = delete;
+  Tracked& operator=(Tracked&&) = delete;
+  ~Tracked() { c_->destroyed++; }
+  int value() const noexcept { return value_; }
+
+ private:
+  LifeCounter* c_;
+  int value_;
+};
+
+/// A WakeTarget that only counts: for testing Waker itself.
+class CountingTarget final : public detail::WakeTarget {
+ public:
+  void wake() noexcept override { wakes.fetch_add(1); }
+  void retain() noexcept override { refs.fetch_add(1); }
+  void release() noexcept override { refs.fetch_sub(1); }
+  std::atomic<int> wakes{0};
+  std::atomic<int> refs{0};
+};
+
+/// An auto-reset event for ping-pong between tasks: notify() leaves one
+/// permit (several notifies before a poll coalesce), and a poll that finds
+/// the permit consumes it. One waiting task at a time.
+class Notify {
+ public:
+  bool poll(Context& cx) noexcept {
+    std::lock_guard lock(mutex_);
+    if (permit_) {
+      permit_ = false;
+      return true;
+    }
+    if (!cx.will_wake(waker_)) waker_ = cx.waker();
+    return false;
+  }
+  void await_resume() const noexcept {}
+  void notify() {
+    Waker w;
+    {
+      std::lock_guard lock(mutex_);
+      permit_ = true;
+      w.swap(waker_);
+    }
+    w.wake();
+  }
+
+ private:
+  std::mutex mutex_;
+  bool permit_ = false;
+  Waker waker_;
+};
+
+/// A TaskHeader with no coroutine, for lending a Context to a future from a
+/// test: it counts the wakes that reach it and tells when its last
+/// reference is dropped. It starts idle, holding one reference (the test's);
+/// its storage belongs to the test. A wake "runs" it on the spot.
+class ProbeTask final : public detail::TaskHeader {
+ public:
+  ProbeTask() noexcept : TaskHeader(ProbeScheduler::instance(), 2) {
+    // Leave the initial SCHEDULED state like a first run would.
+    state.start_run();
+    state.end_run();
+    state.unref();
+  }
+  ~ProbeTask() = default;
+  std::exception_ptr unobserved_failure() noexcept override { return nullptr; }
+  std::uint64_t refs() const noexcept { return detail::TaskState::refs(state.load()); }
+  bool freed() const noexcept { return freed_.load(); }
+  int wakes() const noexcept { return wakes_.load(); }
+
+ private:
+  class ProbeScheduler final : public detail::Scheduler {
+   public:
+    static ProbeScheduler& instance() {
+      static ProbeScheduler s;
+      return s;
+    }
+    void schedule(detail::TaskHeader& task, detail::ScheduleHint) noexcept override {
+      auto& probe = static_cast<ProbeTask&>(task);
+      probe.wakes_.fetch_add(1);
+      probe.state.start_run();
+      probe.state.end_run();
+      probe.release();  // the queue's reference
+    }
+    bool bind(detail::TaskHeader&) noexcept override { return false; }
+    void unbind(detail::TaskHeader&) noexcept override {}
+    Instant now() const noexcept override { return Clock::now(); }
+    detail::TimerQueue& timers() noexcept override { return timers_; }
+    detail::Reactor* reactor() noexcept override { return nullptr; }
+
+   private:
+    detail::TimerQueue timers_;
+  };
+
+  bool root_done() const noexcept override { return false; }
+  void take_result() noexcept override {}
+  void destroy_frame() noexcept override {}
+  void deallocate() noexcept override { freed_.store(true); }
+  std::atomic<bool> freed_{false};
+  std::atomic<int> wakes_{0};
+};
+
+/// A Scheduler that queues tasks and runs them only in run_*() on the
+/// calling thread: deterministic single-threaded execution for unit tests.
+/// schedule() may be called from any thread.
+class ManualScheduler final : public detail::Scheduler {
+ public:
+  ManualScheduler() = default;
+  ManualScheduler(const ManualScheduler&) = delete;
+  ManualScheduler& operator=(const ManualScheduler&) = delete;
+  ~ManualScheduler() {
+    close();
+    // Anything still queued only holds a reference: the run drops it.
+    run_until_idle();
+  }
+
+  void schedule(detail::TaskHeader& task, detail::ScheduleHint) noexcept override {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(&task);
+    scheduled_++;
+  }
+  bool bind(detail::TaskHeader& task) noexcept override {
+    std::lock_guard lock(mutex_);
+    if (closed_) return false;
+    task.owner_shard = 0;
+    owned_.insert(&task);
+    return true;
+  }
+  void unbind(detail::TaskHeader& task) noexcept override {
+    {
+      std::lock_guard lock(mutex_);
+      owned_.erase(&task);
+    }
+    task.release();
+  }
+  Instant now() const noexcept override { return Clock::now(); }
+  detail::TimerQueue& timers() noexcept override { return timers_; }
+  detail::Reactor* reactor() noexcept override { return nullptr; }
+
+  /// Runs one queued task; false if there was none.
+  bool run_one() {
+    detail::TaskHeader* t;
+    {
+      std::lock_guard lock(mutex_);
+      if (queue_.empty()) return false;
+      t = queue_.front();
+      queue_.pop_front();
+    }
+    Scheduler* prev = detail::set_current_scheduler(this);
+    t->run();
+    detail::set_current_scheduler(prev);
+    return true;
+  }
+  /// Runs queued tasks until none is left; returns how many runs that took.
+  std::size_t run_until_idle() {
+    std::size_t n = 0;
+    while (run_one()) ++n;
+    return n;
+  }
+
+  /// Refuses new tasks and cancels the live ones, like a shutdown.
+  void close() {
+    std::set<detail::TaskHeader*> live;
+    {
+      std::lock_guard lock(mutex_);
+      closed_ = true;
+      live = owned_;
+      for (auto* t : live) t->retain();
+    }
+    for (auto* t : live) {
+      t->cancel();
+      t->release();
+    }
+  }
+
+  std::size_t queued() const {
+    std::lock_guard lock(mutex_);
+    return queue_.size();
+  }
+  std::size_t owned() const {
+    std::lock_guard lock(mutex_);
+    return owned_.size();
+  }
+  /// How many times schedule() was called.
+  std::size_t scheduled() const {
+    std::lock_guard lock(mutex_);
+    return scheduled_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::deque<detail::TaskHeader*> queue_;
+  std::set<detail::TaskHeader*> owned_;
+  std::size_t scheduled_ = 0;
+  bool closed_ = false;
+  detail::TimerQueue timers_;
+};
+
+/// Runs `fn` on `n` plain threads at once (released together) and joins them.
+template <class Fn>
+void run_concurrently(std::size_t n, Fn fn) {
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  threads.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      go.wait(false);
+      fn(i);
+    });
+  }
+  go.store(true);
+  go.notify_all();
+  for (auto& t : threads) t.join();
+}
+
+}  // namespace troupe::test
