@@ -1,9 +1,9 @@
 #pragma once
 
+#include <atomic>
+
 #include <troupe/runtime/context.hpp>
 #include <troupe/runtime/detail/atomic_waker.hpp>
-
-#include <atomic>
 
 namespace troupe::bench {
 

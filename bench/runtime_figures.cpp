@@ -6,11 +6,6 @@
 // wake    ns per wake -> resume between two tasks (one baton, passed back and forth)
 // idle    CPU used by a started, idle runtime over 2 s (percent of one core)
 // timers  bytes of memory per task parked in sleep_for (n tasks, one timer each)
-#include <troupe/runtime/runtime.hpp>
-#include <troupe/runtime/sleep.hpp>
-
-#include <sys/resource.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -20,6 +15,11 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <sys/resource.h>
+
+#include <troupe/runtime/runtime.hpp>
+#include <troupe/runtime/sleep.hpp>
 
 #include "baton.hpp"
 
@@ -54,7 +54,8 @@ long rss_kb() {
 double cpu_seconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 troupe::Task<void> empty_task() { co_return; }
@@ -98,8 +99,9 @@ void wake_figure(long n, std::size_t workers) {
     co_await other;
     co_return s;
   }(n));
-  std::printf("wake workers=%zu round_trips=%ld ns_per_wake_to_resume=%.1f ns_per_round_trip=%.1f\n",
-              workers, n, secs * 1e9 / (2.0 * n), secs * 1e9 / n);
+  std::printf(
+      "wake workers=%zu round_trips=%ld ns_per_wake_to_resume=%.1f ns_per_round_trip=%.1f\n",
+      workers, n, secs * 1e9 / (2.0 * n), secs * 1e9 / n);
 }
 
 void idle_figure(std::size_t workers) {

@@ -1,12 +1,12 @@
 // Micro-benchmarks of the runtime primitives (see bench/README.md).
-#include <troupe/runtime/runtime.hpp>
+#include <atomic>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 
-#include "../baton.hpp"
+#include <troupe/runtime/runtime.hpp>
 
-#include <atomic>
-#include <vector>
+#include "../baton.hpp"
 
 namespace {
 

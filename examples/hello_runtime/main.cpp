@@ -1,12 +1,12 @@
 // A tour of the runtime in one file: tasks, spawn/join, cancellation.
 //
 //   make demo            (or: build/release/examples/hello_runtime/troupe-hello-runtime)
-#include <troupe/runtime/runtime.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <vector>
+
+#include <troupe/runtime/runtime.hpp>
 
 namespace {
 
@@ -43,8 +43,7 @@ int main() {
 
   const auto t0 = std::chrono::steady_clock::now();
   const std::uint64_t best = runtime.block_on(longest_chain(200'000));
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("longest Collatz chain below 200000: %llu steps (%d tasks in %.3f s)\n",
               static_cast<unsigned long long>(best), 200'000, secs);
 

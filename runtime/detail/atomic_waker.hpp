@@ -1,9 +1,9 @@
 #pragma once
 
-#include <troupe/runtime/waker.hpp>
-
 #include <atomic>
 #include <cstdint>
+
+#include <troupe/runtime/waker.hpp>
 
 namespace troupe::detail {
 
