@@ -8,6 +8,7 @@
 #include <troupe/channels/detail/channel_core.hpp>
 #include <troupe/channels/detail/parker_context.hpp>
 #include <troupe/channels/detail/waiter_list.hpp>
+#include <troupe/channels/stream.hpp>
 #include <troupe/runtime/context.hpp>
 #include <troupe/runtime/detail/thread_parker.hpp>
 
@@ -54,6 +55,15 @@ class [[nodiscard]] RecvResult {
 template <class T>
 class Receiver;
 
+namespace detail {
+/// Lets only Receiver<T> make a RecvFuture, also in place (std::optional).
+template <class T>
+class RecvKey {
+  friend class Receiver<T>;
+  RecvKey() = default;
+};
+}  // namespace detail
+
 /// The Future behind `co_await receiver.recv()`: ready with a value, or with
 /// std::nullopt once the channel is closed and every item sent before has
 /// been received. While the channel is empty it parks the task in the
@@ -71,6 +81,7 @@ class Receiver;
 template <class T>
 class [[nodiscard]] RecvFuture {
  public:
+  RecvFuture(detail::ChannelCore<T>& core, detail::RecvKey<T>) noexcept : core_(&core) {}
   RecvFuture(const RecvFuture&) = delete;
   RecvFuture& operator=(const RecvFuture&) = delete;
   ~RecvFuture() {
@@ -91,7 +102,6 @@ class [[nodiscard]] RecvFuture {
 
  private:
   friend class Receiver<T>;
-  explicit RecvFuture(detail::ChannelCore<T>& core) noexcept : core_(&core) {}
 
   // The poll logic, for a task (Context) or a blocked thread (ParkerContext).
   template <class Cx>
@@ -141,27 +151,49 @@ class [[nodiscard]] RecvFuture {
 /// receive at once), but one Receiver object must not be assigned or
 /// destroyed while in use. A moved-from or default-constructed Receiver is
 /// empty: only assignment, destruction and `operator bool` are allowed on it.
+///
+/// A Receiver is also a stream (AsyncStream) of the channel's items, ending
+/// when the channel is closed and drained: `co_await rx.next()`, or
+/// `rx | stream::map(f)`. As a stream it is used by one task at a time and
+/// not moved while a `next()` is pending (copying or moving it leaves that
+/// wait behind, and a wake it had been handed goes to another receiver).
 template <class T>
-class Receiver {
+class Receiver : public StreamBase<Receiver<T>> {
  public:
+  using value_type = T;
+
   Receiver() noexcept = default;
   /// Adopts one receiver reference on `core` (used by the channel factories).
   explicit Receiver(detail::ChannelCore<T>* core) noexcept : core_(core) {}
-  Receiver(const Receiver& other) noexcept : core_(other.core_) {
+  Receiver(const Receiver& other) noexcept : StreamBase<Receiver<T>>(), core_(other.core_) {
     if (core_) core_->add_receiver();
   }
-  Receiver(Receiver&& other) noexcept : core_(std::exchange(other.core_, nullptr)) {}
+  Receiver(Receiver&& other) noexcept : core_(std::exchange(other.core_, nullptr)) {
+    other.pending_.reset();
+  }
   Receiver& operator=(Receiver other) noexcept {
+    pending_.reset();
     std::swap(core_, other.core_);
     return *this;
   }
   ~Receiver() {
+    pending_.reset();  // leaves the waiter list before the channel may go
     if (core_) core_->drop_receiver();
   }
 
   /// `co_await recv()`: the next value, waiting while the channel is empty;
   /// std::nullopt once it is closed and drained.
-  RecvFuture<T> recv() const noexcept { return RecvFuture<T>(*core_); }
+  RecvFuture<T> recv() const noexcept { return RecvFuture<T>(*core_, {}); }
+
+  /// The stream protocol (see channels/stream.hpp): the next item, the end
+  /// once the channel is closed and drained, or pending with the task's
+  /// waker parked in the channel.
+  StreamPoll<T> poll_next(Context& cx) {
+    if (!pending_) pending_.emplace(*core_, detail::RecvKey<T>{});
+    if (!pending_->poll(cx)) return StreamPoll<T>::pending();
+    std::optional<T> v = finish_pending();
+    return v ? StreamPoll<T>::item(std::move(*v)) : StreamPoll<T>::end();
+  }
 
   /// A value if one is ready right now; never waits.
   RecvResult<T> try_recv() const {
@@ -182,7 +214,7 @@ class Receiver {
   /// runtime's worker thread, where blocking would stall other tasks.
   std::optional<T> recv_blocking() const {
     detail::require_plain_thread("Receiver::recv_blocking");
-    RecvFuture<T> f(*core_);
+    RecvFuture<T> f(*core_, {});
     detail::ParkerRef parker;
     const detail::ParkerContext cx(parker);
     while (!f.poll_with(cx)) parker->park();
@@ -202,7 +234,17 @@ class Receiver {
   explicit operator bool() const noexcept { return core_ != nullptr; }
 
  private:
+  // The finished receive's value; the next poll_next starts a new one.
+  std::optional<T> finish_pending() {
+    struct Reset {
+      std::optional<RecvFuture<T>>& f;
+      ~Reset() { f.reset(); }
+    } reset{pending_};
+    return pending_->await_resume();
+  }
+
   detail::ChannelCore<T>* core_ = nullptr;
+  std::optional<RecvFuture<T>> pending_;  // the receive poll_next waits on
 };
 
 }  // namespace troupe

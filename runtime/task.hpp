@@ -6,6 +6,7 @@
 #include <utility>
 
 #include <troupe/runtime/context.hpp>
+#include <troupe/runtime/detail/driver.hpp>
 #include <troupe/runtime/detail/result.hpp>
 #include <troupe/runtime/detail/task_header.hpp>
 #include <troupe/runtime/future.hpp>
@@ -25,17 +26,17 @@ struct IsTask : std::false_type {};
 template <class T>
 struct IsTask<Task<T>> : std::true_type {};
 
-/// Adapts a Future to `co_await`: poll once, and park the task on it if it is
-/// not ready. The task's worker polls it again on each wake.
+/// Adapts a Future to `co_await`: poll once, and park the chain on it if it
+/// is not ready. Whoever drives the chain polls it again on each wake.
 template <class F>
 class LeafAwaiter {
  public:
-  LeafAwaiter(F& f, TaskHeader& task) noexcept : future_(f), task_(task) {}
+  LeafAwaiter(F& f, Driver& driver) noexcept : future_(f), driver_(driver) {}
   bool await_ready() noexcept {
-    Context cx(task_);
+    Context cx(driver_.task());
     return future_.poll(cx);
   }
-  void await_suspend(std::coroutine_handle<> h) noexcept { task_.park(h, &future_, &poll_leaf); }
+  void await_suspend(std::coroutine_handle<> h) noexcept { driver_.park(h, &future_, &poll_leaf); }
   decltype(auto) await_resume() { return future_.await_resume(); }
 
  private:
@@ -44,7 +45,7 @@ class LeafAwaiter {
     return static_cast<F*>(leaf)->poll(cx);
   }
   F& future_;
-  TaskHeader& task_;
+  Driver& driver_;
 };
 
 class ChildAwaiter;
@@ -59,8 +60,8 @@ class PromiseBase {
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
       PromiseBase& p = h.promise();
-      if (!p.continuation_) return std::noop_coroutine();  // a root task: back to the worker
-      return p.task_->transfer_to(p.continuation_);
+      if (!p.continuation_) return std::noop_coroutine();  // a root: back to its driver
+      return p.driver_->transfer_to(p.continuation_);
     }
     void await_resume() noexcept {}
   };
@@ -72,7 +73,7 @@ class PromiseBase {
   template <class F>
   requires Future<std::remove_reference_t<F>> LeafAwaiter<std::remove_reference_t<F>>
   await_transform(F&& f)
-  noexcept { return {f, *task_}; }
+  noexcept { return {f, *driver_}; }
 
   template <class A>
   requires(!Future<std::remove_reference_t<A>> &&
@@ -82,8 +83,10 @@ class PromiseBase {
                   "troupe::Future (see runtime/future.hpp); this type is neither");
   }
 
-  void set_task(TaskHeader* t, std::coroutine_handle<> continuation) noexcept {
-    task_ = t;
+  /// Joins the chain `d` drives; `continuation` is resumed on completion
+  /// (none for the root of a chain).
+  void set_driver(Driver* d, std::coroutine_handle<> continuation) noexcept {
+    driver_ = d;
     continuation_ = continuation;
   }
 
@@ -91,7 +94,7 @@ class PromiseBase {
   friend class ChildAwaiter;
   friend void destroy_chain(std::coroutine_handle<> frame, PromiseBase& promise) noexcept;
 
-  TaskHeader* task_ = nullptr;
+  Driver* driver_ = nullptr;
   std::coroutine_handle<> continuation_;
   // While this coroutine is suspended in `co_await child`: the awaiter that
   // owns the child's frame. With the child's `parent_`, it lets a suspended
@@ -178,14 +181,14 @@ template <class T>
 class TaskAwaiter : public ChildAwaiter {
  public:
   using Handle = std::coroutine_handle<TaskPromise<T>>;
-  TaskAwaiter(Handle child, PromiseBase& parent, TaskHeader& task) noexcept
-      : ChildAwaiter(child, child.promise(), parent), task_(task) {}
+  TaskAwaiter(Handle child, PromiseBase& parent, Driver& driver) noexcept
+      : ChildAwaiter(child, child.promise(), parent), driver_(driver) {}
   bool await_ready() noexcept { return false; }
   std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) noexcept {
     Handle h = handle();
-    h.promise().set_task(&task_, parent);
+    h.promise().set_driver(&driver_, parent);
     link();
-    return task_.transfer_to(h);
+    return driver_.transfer_to(h);
   }
   T await_resume() {
     unlink();
@@ -194,13 +197,13 @@ class TaskAwaiter : public ChildAwaiter {
 
  private:
   Handle handle() const noexcept { return Handle::from_address(child_.address()); }
-  TaskHeader& task_;
+  Driver& driver_;
 };
 
 template <class U>
 auto PromiseBase::await_transform(Task<U>&& child) noexcept {
   // The awaiter owns the child's frame from here on.
-  return TaskAwaiter<U>(child.release(), *this, *task_);
+  return TaskAwaiter<U>(child.release(), *this, *driver_);
 }
 
 }  // namespace detail

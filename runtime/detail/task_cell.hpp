@@ -27,8 +27,8 @@ class TaskCell final : public TaskHeader {
 
  private:
   TaskCell(Scheduler& s, Task<T> root) noexcept : TaskHeader(s, 3), root_(std::move(root)) {
-    root_.handle().promise().set_task(this, {});
-    park(root_.handle(), nullptr, nullptr);
+    root_.handle().promise().set_driver(&driver, {});
+    driver.park(root_.handle(), nullptr, nullptr);
   }
   ~TaskCell() = default;
 

@@ -38,17 +38,9 @@ void TaskHeader::run() noexcept {
     case TaskState::RunAction::kPoll:
       break;
   }
-  if (leaf_poll_ == nullptr || leaf_poll_(leaf_, *this)) {
-    leaf_poll_ = nullptr;
-    do {
-      bounce_ = false;
-      inline_depth_ = 0;
-      resume_point_.resume();
-    } while (bounce_);
-    if (root_done()) {
-      finish(/*cancelled=*/false);
-      return;
-    }
+  if (driver.advance() && root_done()) {
+    finish(/*cancelled=*/false);
+    return;
   }
   switch (state.end_run()) {
     case TaskState::EndAction::kIdle:

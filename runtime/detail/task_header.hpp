@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <exception>
 
+#include <troupe/runtime/detail/driver.hpp>
 #include <troupe/runtime/detail/task_state.hpp>
 #include <troupe/runtime/detail/wake_target.hpp>
 #include <troupe/runtime/waker.hpp>
@@ -13,17 +14,13 @@ namespace troupe::detail {
 class Scheduler;
 class TaskHeader;
 
-/// Polls the leaf future a task is suspended on; true when it is ready.
-using LeafPollFn = bool (*)(void* leaf, TaskHeader& task) noexcept;
-
 /// The type-erased part of a spawned task: what wakers, run queues and the
 /// scheduler see. The typed part (the root coroutine and its result) is
 /// TaskCell<T>. Lives on the heap until the last reference (waker, queue,
 /// JoinHandle, owner list) is dropped.
 ///
-/// The parking fields (resume point, leaf, inline depth, bounce) are touched
-/// only by the thread that holds the task in RUNNING; everything shared goes
-/// through `state`.
+/// The driver (where the root chain is parked) is touched only by the thread
+/// that holds the task in RUNNING; everything shared goes through `state`.
 class TaskHeader : public WakeTarget {
  public:
   explicit TaskHeader(Scheduler& s, TaskState::Word refs) noexcept : state(refs), scheduler(&s) {}
@@ -45,29 +42,9 @@ class TaskHeader : public WakeTarget {
   /// The exception the task failed with, if nobody has taken it yet.
   virtual std::exception_ptr unobserved_failure() noexcept = 0;
 
-  /// Records where the task is parked: `h` is resumed once `poll(leaf)` says
-  /// ready. With `poll == nullptr`, `h` is resumed on the next run.
-  void park(std::coroutine_handle<> h, void* leaf, LeafPollFn poll) noexcept {
-    resume_point_ = h;
-    leaf_ = leaf;
-    leaf_poll_ = poll;
-  }
-
-  /// Where a symmetric transfer between two coroutines of this task goes:
-  /// normally straight to `h`, but after kMaxInlineDepth transfers without
-  /// the stack unwinding to the worker, back through the worker (a bounce).
-  /// g++ 12 at -O0 and under ASan does not turn symmetric transfer into a
-  /// tail call, so an unbounded chain of synchronous co_awaits would
-  /// overflow the stack.
-  std::coroutine_handle<> transfer_to(std::coroutine_handle<> h) noexcept {
-    if (++inline_depth_ < kMaxInlineDepth) return h;
-    bounce_to(h);
-    return std::noop_coroutine();
-  }
-  static constexpr std::uint32_t kMaxInlineDepth = 256;
-
   TaskState state;
   Scheduler* scheduler;
+  Driver driver{this};               // the root coroutine's chain
   TaskHeader* queue_next = nullptr;  // intrusive link for the inject queue
   TaskHeader* owner_prev = nullptr;  // intrusive links for the owner list
   TaskHeader* owner_next = nullptr;
@@ -87,16 +64,6 @@ class TaskHeader : public WakeTarget {
 
  private:
   void finish(bool cancelled) noexcept;
-  void bounce_to(std::coroutine_handle<> h) noexcept {
-    park(h, nullptr, nullptr);
-    bounce_ = true;
-  }
-
-  std::coroutine_handle<> resume_point_;
-  void* leaf_ = nullptr;
-  LeafPollFn leaf_poll_ = nullptr;
-  std::uint32_t inline_depth_ = 0;
-  bool bounce_ = false;
 };
 
 }  // namespace troupe::detail
