@@ -8,7 +8,7 @@
 #include <troupe/channels/detail/channel_core.hpp>
 #include <troupe/channels/detail/parker_context.hpp>
 #include <troupe/channels/detail/waiter_list.hpp>
-#include <troupe/channels/stream.hpp>
+#include <troupe/channels/async_stream.hpp>
 #include <troupe/runtime/context.hpp>
 #include <troupe/runtime/detail/thread_parker.hpp>
 
@@ -185,7 +185,7 @@ class Receiver : public StreamBase<Receiver<T>> {
   /// std::nullopt once it is closed and drained.
   RecvFuture<T> recv() const noexcept { return RecvFuture<T>(*core_, {}); }
 
-  /// The stream protocol (see channels/stream.hpp): the next item, the end
+  /// The stream protocol (see channels/async_stream.hpp): the next item, the end
   /// once the channel is closed and drained, or pending with the task's
   /// waker parked in the channel.
   StreamPoll<T> poll_next(Context& cx) {

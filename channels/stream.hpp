@@ -1,105 +1,139 @@
 #pragma once
 
-#include <concepts>
+#include <coroutine>
 #include <exception>
 #include <optional>
 #include <type_traits>
 #include <utility>
 
-#include <troupe/channels/stream_poll.hpp>
+#include <troupe/channels/async_stream.hpp>
 #include <troupe/runtime/context.hpp>
+#include <troupe/runtime/detail/driver.hpp>
+#include <troupe/runtime/task.hpp>
 
 namespace troupe {
 
-/// An asynchronous stream: the async sibling of an iterator, and the
-/// sequence counterpart of a Future (Rust's `Stream::poll_next`):
-///
-///   using value_type = T;
-///   StreamPoll<T> poll_next(Context& cx);  // an item, the end, or pending
-///
-/// Pending means the waker of `cx` is registered and will fire once the
-/// stream can make progress; like a Future, a stream registers before it
-/// re-checks, so no wake falls in between. Rules every stream here keeps,
-/// and every stream written against this concept should keep:
-///   - Polled by one task at a time (it is not thread-safe), and not moved
-///     while a poll is pending (parked waiters may point into it).
-///   - Fused: once it has returned the end, it keeps returning the end.
-///   - poll_next may throw: the exception reaches whoever awaits `next()`,
-///     and the stream stays usable (the next poll goes on after the item
-///     that failed, as for an exception in a `map` function).
-///   - Destroying a stream, or a pending `next()`, loses no item that was
-///     not yet handed out: items only leave a source in a ready poll.
-///
-/// Consume one with `while (auto v = co_await stream.next()) ...`, or with
-/// the terminal operations (for_each, fold, collect); transform it with the
-/// combinators in channels/stream/ (map, filter, take, merge, ...).
-template <class S>
-concept AsyncStream = requires(S& s, Context& cx) {
-  typename S::value_type;
-  { s.poll_next(cx) } -> std::same_as<StreamPoll<typename S::value_type>>;
+template <class T>
+class Stream;
+
+namespace detail {
+
+/// The promise of a Stream coroutine: a Task-like coroutine (it may
+/// `co_await` Tasks and Futures) that can also `co_yield` items. It has its
+/// own Driver, since it is polled from inside whichever task consumes it.
+template <class T>
+class StreamPromise : public PromiseBase {
+ public:
+  Stream<T> get_return_object() noexcept;
+
+  /// Suspends after each item; the next poll_next resumes the body.
+  struct YieldAwaiter {
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) noexcept { driver.park(h, nullptr, nullptr); }
+    void await_resume() const noexcept {}
+    Driver& driver;
+  };
+  template <class U = T>
+  requires std::constructible_from<T, U&&> YieldAwaiter yield_value(U&& v) {
+    item.emplace(std::forward<U>(v));
+    return {driver};
+  }
+  void return_void() noexcept {}
+  void unhandled_exception() noexcept { error = std::current_exception(); }
+
+  Driver driver;
+  std::optional<T> item;  // the item just yielded, until poll_next takes it
+  std::exception_ptr error;
 };
 
-/// The item type of a stream.
-template <AsyncStream S>
-using stream_value_t = typename S::value_type;
+}  // namespace detail
 
-/// The Future behind `co_await stream.next()`: the next item, or
-/// std::nullopt at the end of the stream. Rethrows what poll_next threw.
+/// A stream written as a coroutine: the async generator. `co_yield` hands
+/// out an item; `co_await` waits on Tasks and Futures like in a Task;
+/// returning ends the stream.
 ///
-/// Borrows the stream, which must outlive it. Destroying it while pending
-/// loses nothing: the stream keeps whatever progress it made for the next
-/// poll. Polled by one task, like any Future.
-template <AsyncStream S>
-class [[nodiscard]] NextFuture {
+///   troupe::Stream<int> ticks(int n) {
+///     for (int i = 0; i < n; ++i) {
+///       co_await troupe::sleep_for(10ms);
+///       co_yield i;
+///     }
+///   }
+///   auto s = ticks(3);
+///   while (auto i = co_await s.next()) ...
+///
+/// Lazy like a Task: the body runs only while the stream is polled, inside
+/// the consuming task, up to the next `co_yield` (or a wait). An exception
+/// that escapes the body reaches the consumer from `next()`, and the stream
+/// then ends. Move-only; owns the coroutine frame and destroys it when
+/// dropped, which cancels the body wherever it waits. Any AsyncStream of
+/// items convertible to T converts to a Stream<T> (one frame allocation),
+/// which is how a function returns a chain of combinators without naming
+/// its type. Not thread-safe: one task consumes it at a time.
+template <class T>
+class [[nodiscard]] Stream : public StreamBase<Stream<T>> {
  public:
-  using value_type = stream_value_t<S>;
+  using promise_type = detail::StreamPromise<T>;
+  using Handle = std::coroutine_handle<promise_type>;
+  using value_type = T;
 
-  explicit NextFuture(S& s) noexcept : stream_(&s) {}
-  NextFuture(const NextFuture&) = delete;
-  NextFuture& operator=(const NextFuture&) = delete;
-
-  bool poll(Context& cx) noexcept {
-    if (ready_) return true;
-    try {
-      StreamPoll<value_type> p = stream_->poll_next(cx);
-      if (p.is_pending()) return false;
-      value_ = std::move(p).take();
-    } catch (...) {
-      error_ = std::current_exception();
+  Stream() noexcept = default;
+  explicit Stream(Handle h) noexcept : h_(h) {}
+  /// Wraps any other stream (type erasure).
+  template <AsyncStream S>
+  requires(!std::is_same_v<std::remove_cvref_t<S>, Stream> &&
+           std::constructible_from<T, stream_value_t<S>>) Stream(S source)
+      : Stream(drain(std::move(source))) {}
+  Stream(Stream&& other) noexcept : h_(std::exchange(other.h_, {})) {}
+  Stream& operator=(Stream&& other) noexcept {
+    if (this != &other) {
+      reset();
+      h_ = std::exchange(other.h_, {});
     }
-    ready_ = true;
-    return true;
+    return *this;
+  }
+  ~Stream() { reset(); }
+
+  StreamPoll<T> poll_next(Context& cx) {
+    if (!h_ || h_.done()) return StreamPoll<T>::end();
+    promise_type& p = h_.promise();
+    p.driver.set_task(cx.task());
+    if (!p.driver.advance()) return StreamPoll<T>::pending();
+    if (p.item) {
+      StreamPoll<T> out = StreamPoll<T>::item(std::move(*p.item));
+      p.item.reset();
+      return out;
+    }
+    if (!h_.done()) return StreamPoll<T>::pending();  // parked on a leaf future
+    if (p.error) std::rethrow_exception(std::exchange(p.error, nullptr));
+    return StreamPoll<T>::end();
   }
 
-  std::optional<value_type> await_resume() {
-    if (error_) std::rethrow_exception(error_);
-    return std::move(value_);
-  }
+  explicit operator bool() const noexcept { return static_cast<bool>(h_); }
 
  private:
-  S* stream_;
-  std::optional<value_type> value_;
-  std::exception_ptr error_;
-  bool ready_ = false;
+  template <class S>
+  static Stream drain(S source) {
+    while (auto v = co_await troupe::next(source)) co_yield std::move(*v);
+  }
+
+  void reset() noexcept {
+    if (h_) {
+      const Handle h = std::exchange(h_, {});
+      detail::destroy_chain(h, h.promise());
+    }
+  }
+
+  Handle h_;
 };
 
-/// `co_await next(stream)`: the next item of any stream, or std::nullopt at
-/// its end. Streams made here also have it as a member, `stream.next()`.
-template <AsyncStream S>
-NextFuture<S> next(S& stream) noexcept {
-  return NextFuture<S>(stream);
+namespace detail {
+template <class T>
+Stream<T> StreamPromise<T>::get_return_object() noexcept {
+  auto h = std::coroutine_handle<StreamPromise>::from_promise(*this);
+  set_driver(&driver, {});
+  driver.park(h, nullptr, nullptr);
+  return Stream<T>(h);
 }
-
-/// A base that gives a stream type `next()` as a member: derive from
-/// `StreamBase<Derived>` (CRTP). Adds no state.
-template <class Derived>
-class StreamBase {
- public:
-  /// `co_await next()`: the next item, or std::nullopt at the end.
-  auto next() noexcept { return NextFuture<Derived>(static_cast<Derived&>(*this)); }
-
- protected:
-  StreamBase() = default;
-};
+}  // namespace detail
 
 }  // namespace troupe

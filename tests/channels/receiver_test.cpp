@@ -38,6 +38,8 @@ static_assert(troupe::Future<RecvFuture<std::unique_ptr<int>>>);
 static_assert(!std::is_move_constructible_v<RecvFuture<int>>);  // parked futures are linked
 static_assert(std::is_copy_constructible_v<Receiver<int>>);     // a copy is a clone
 static_assert(std::is_nothrow_move_constructible_v<Receiver<int>>);
+static_assert(troupe::AsyncStream<Receiver<int>>);
+static_assert(troupe::AsyncStream<Receiver<std::unique_ptr<int>>>);
 
 template <class T>
 Task<std::optional<T>> recv_one(Receiver<T> rx) {
@@ -222,6 +224,71 @@ TEST(Receiver, RecvBlockingOnARuntimeThreadThrowsLogicError) {
   ASSERT_TRUE(tx.try_send(1).is_sent());
   EXPECT_TRUE(rt.block_on(recv_blocking_inside_a_task(rx)));
   EXPECT_EQ(rx.try_recv().value(), 1);  // nothing was taken
+}
+
+// --- A Receiver as a stream ------------------------------------------------
+
+Task<std::vector<int>> drain_stream(Receiver<int> rx) {
+  std::vector<int> out;
+  while (auto v = co_await rx.next()) out.push_back(*v);
+  co_return out;
+}
+
+TEST(ReceiverStream, YieldsTheItemsThenEndsOnceClosedAndDrained) {
+  ManualScheduler s;
+  auto [tx, rx] = channel::unbounded<int>();
+  auto h = spawn_on(s, drain_stream(std::move(rx)));
+  s.run_until_idle();
+  EXPECT_FALSE(h.is_finished());  // parked on the empty channel
+  ASSERT_TRUE(tx.try_send(1).is_sent());
+  ASSERT_TRUE(tx.try_send(2).is_sent());
+  s.run_until_idle();
+  EXPECT_FALSE(h.is_finished());
+  { auto gone = std::move(tx); }  // the last Sender: closes the channel
+  s.run_until_idle();
+  ASSERT_TRUE(h.is_finished());
+  EXPECT_EQ(h.wait(), (std::vector<int>{1, 2}));
+}
+
+TEST(ReceiverStream, APendingNextThatIsDroppedLeavesTheItemForTheNextCall) {
+  ManualScheduler s;
+  auto [tx, rx] = channel::unbounded<int>();
+  // Poll once (pending), then drop the next() future: the receive stays
+  // pending inside the Receiver, and the next call picks the item up.
+  auto poll_once = [](Receiver<int>& rx) -> Task<bool> {
+    auto f = rx.next();
+    co_return co_await troupe::test::PollOnce(f);
+  };
+  auto first = spawn_on(s, poll_once(rx));
+  s.run_until_idle();
+  ASSERT_TRUE(first.is_finished());
+  EXPECT_FALSE(first.wait());
+  ASSERT_TRUE(tx.try_send(9).is_sent());
+  auto second = spawn_on(
+      s, [](Receiver<int>& rx) -> Task<std::optional<int>> { co_return co_await rx.next(); }(rx));
+  s.run_until_idle();
+  ASSERT_TRUE(second.is_finished());
+  EXPECT_EQ(second.wait(), 9);
+}
+
+TEST(ReceiverStream, MovingAReceiverWithAPendingNextPassesItsWakeOn) {
+  ManualScheduler s;
+  auto [tx, rx] = channel::unbounded<int>();
+  auto poll_once = [](Receiver<int>& rx) -> Task<bool> {
+    auto f = rx.next();
+    co_return co_await troupe::test::PollOnce(f);
+  };
+  auto h = spawn_on(s, poll_once(rx));  // rx's receive parks first...
+  s.run_until_idle();
+  ASSERT_TRUE(h.is_finished());
+  Receiver<int> other = rx;
+  auto parked = spawn_on(s, recv_one(other));  // ...then a clone's
+  s.run_until_idle();
+  ASSERT_TRUE(tx.try_send(4).is_sent());  // the wake goes to rx's receive
+  Receiver<int> moved = std::move(rx);    // which is dropped: it passes it on
+  s.run_until_idle();
+  ASSERT_TRUE(parked.is_finished());
+  EXPECT_EQ(parked.wait(), 4);
 }
 
 }  // namespace

@@ -129,6 +129,23 @@ class WakeSelfOnce {
   bool polled_ = false;
 };
 
+/// A Future that polls another one exactly once and is then ready, with
+/// whether the other one was: for testing what a pending poll leaves behind.
+template <class F>
+class PollOnce {
+ public:
+  explicit PollOnce(F& inner) noexcept : inner_(inner) {}
+  bool poll(Context& cx) noexcept {
+    ready_ = inner_.poll(cx);
+    return true;
+  }
+  bool await_resume() const noexcept { return ready_; }
+
+ private:
+  F& inner_;
+  bool ready_ = false;
+};
+
 /// Counts constructions and destructions of Tracked values and of the frames
 /// that hold them; `live()` is what is still alive.
 struct LifeCounter {
