@@ -48,15 +48,18 @@ using stream_value_t = typename S::value_type;
 ///
 /// Borrows the stream, which must outlive it. Destroying it while pending
 /// loses nothing: the stream keeps whatever progress it made for the next
-/// poll. Polled by one task, like any Future.
+/// poll (so it is a safe arm of `select`). Polled by one task, like any
+/// Future.
 template <AsyncStream S>
 class [[nodiscard]] NextFuture {
  public:
   using value_type = stream_value_t<S>;
 
   explicit NextFuture(S& s) noexcept : stream_(&s) {}
-  NextFuture(const NextFuture&) = delete;
-  NextFuture& operator=(const NextFuture&) = delete;
+  // Movable: it holds no registration (the stream does), so it can be an
+  // owned arm of `select`.
+  NextFuture(NextFuture&&) = default;
+  NextFuture& operator=(NextFuture&&) = default;
 
   bool poll(Context& cx) noexcept {
     if (ready_) return true;

@@ -6,10 +6,8 @@
 #include <utility>
 
 #include <troupe/runtime/clock.hpp>
-#include <troupe/runtime/detail/select.hpp>
-#include <troupe/runtime/join_handle.hpp>
+#include <troupe/runtime/select.hpp>
 #include <troupe/runtime/sleep.hpp>
-#include <troupe/runtime/spawn.hpp>
 #include <troupe/runtime/task.hpp>
 
 namespace troupe {
@@ -93,53 +91,27 @@ class [[nodiscard]] TimeoutResult<void> {
 
 namespace detail {
 
-/// Owns a JoinHandle and cancels its task when dropped, so that cancelling
-/// the waiter (destroying its frame) cancels what it waits for as well.
-template <class T>
-class CancelOnDrop {
- public:
-  explicit CancelOnDrop(JoinHandle<T> h) noexcept : h_(std::move(h)) {}
-  CancelOnDrop(const CancelOnDrop&) = delete;
-  CancelOnDrop& operator=(const CancelOnDrop&) = delete;
-  ~CancelOnDrop() { h_.cancel(); }  // a no-op once the task has finished
-  JoinHandle<T>& get() noexcept { return h_; }
-
- private:
-  JoinHandle<T> h_;
-};
-
 template <class T>
 Task<TimeoutResult<T>> race_deadline(Sleep deadline, Task<T> task) {
-  Scheduler& s = co_await CurrentScheduler{};
-  CancelOnDrop<T> inner(spawn_on(s, std::move(task)));
-  const bool finished = co_await FirstReady(inner.get(), deadline);
-  if (!finished) inner.get().cancel();
-  // Even after a cancel, wait for the task to be gone: when timeout()
-  // returns, the inner frame's destructors have run (as when Tokio drops the
-  // inner future), so nothing of it outlives the call. If it finished before
-  // it saw the cancel, its outcome wins over the timeout.
-  try {
-    if constexpr (std::is_void_v<T>) {
-      co_await inner.get();
-      co_return TimeoutResult<void>();
-    } else {
-      co_return TimeoutResult<T>(co_await inner.get());
-    }
-  } catch (const TaskCancelled&) {
-    if (finished) throw;  // cancelled by someone else, not by the deadline
+  auto r = co_await select(std::move(task), std::move(deadline));
+  if (r.index() == 1) co_return TimeoutResult<T>::elapsed();
+  if constexpr (std::is_void_v<T>) {
+    co_return TimeoutResult<void>();
+  } else {
+    co_return TimeoutResult<T>(std::move(std::get<0>(r)));
   }
-  co_return TimeoutResult<T>::elapsed();
 }
 
 }  // namespace detail
 
 /// Runs `task` with a time limit of `d`, counted from when the returned Task
-/// starts running. `task` runs as a separate task on the same scheduler; if
-/// it has not finished by the deadline it is cancelled, and the result says
-/// timed_out() once its frame is destroyed. Otherwise the result holds its
-/// value; if it fails, its exception propagates. Cancelling the timeout
-/// Task cancels `task` too. With `d <= 0`, `task` is cancelled before it
-/// ever runs. Must run inside a task (it spawns on that task's scheduler).
+/// starts running. `task` runs in place, inside the task that awaits the
+/// timeout (it is an arm of `select`, polled before the deadline): if it is
+/// ready when the waiter looks, its value wins, even at a deadline that has
+/// just passed. Otherwise, once the deadline passes, `task`'s frames are
+/// destroyed on the spot and the result says timed_out(). If `task` fails,
+/// its exception propagates. Cancelling the timeout Task destroys `task`
+/// too.
 template <class T>
 Task<TimeoutResult<T>> timeout(Duration d, Task<T> task) {
   return detail::race_deadline(sleep_for(d), std::move(task));

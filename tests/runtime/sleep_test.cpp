@@ -9,9 +9,9 @@
 
 #include <gtest/gtest.h>
 
-#include <troupe/runtime/detail/select.hpp>
 #include <troupe/runtime/join_handle.hpp>
 #include <troupe/runtime/runtime.hpp>
+#include <troupe/runtime/select.hpp>
 #include <troupe/runtime/sleep.hpp>
 #include <troupe/runtime/task.hpp>
 #include <troupe/runtime/test_executor.hpp>
@@ -156,7 +156,7 @@ TEST(Sleep, DurationMaxSaturatesToTheEndOfTimeInsteadOfOverflowing) {
 }
 
 // A Future that is always ready: lets a test poll a Sleep once through
-// FirstReady (which arms it) without suspending on it.
+// select (which arms it) without suspending on it.
 struct ReadyNow {
   bool poll(troupe::Context&) noexcept { return true; }
   void await_resume() const noexcept {}
@@ -166,8 +166,8 @@ Task<Instant> arm_move_then_await(TestExecutor& ex, LifeCounter& c) {
   Tracked probe(c);
   troupe::Sleep first = troupe::sleep_for(5s);
   ReadyNow now;
-  const bool sleep_won = co_await troupe::detail::FirstReady(first, now);
-  EXPECT_FALSE(sleep_won);
+  const auto won = co_await troupe::select(first, now);
+  EXPECT_EQ(won.index(), 1u);
   EXPECT_EQ(ex.pending_timers(), 1u) << "polling armed it";
   troupe::Sleep second = std::move(first);
   EXPECT_EQ(ex.pending_timers(), 1u) << "the timer moved with the sleep";
@@ -213,7 +213,7 @@ TEST(Sleep, ResetGivesAnElapsedSleepANewDeadline) {
 Task<Instant> reset_while_armed(TestExecutor& ex) {
   troupe::Sleep s = troupe::sleep_until(kT0 + 10s);
   ReadyNow now;
-  co_await troupe::detail::FirstReady(s, now);  // arms it for 10s
+  (void)co_await troupe::select(s, now);  // arms it for 10s
   s.reset(kT0 + 2s);
   EXPECT_EQ(ex.pending_timers(), 0u) << "reset removes the old registration";
   co_await s;

@@ -78,7 +78,7 @@ TEST(Timeout, TimesOutAndCancelsTheInnerTaskBeforeReturning) {
   auto h = ex.spawn(live_probes_after_timeout(c, 10s, 1h));
   ex.run_until_idle();
   ASSERT_EQ(c.live(), 1) << "the inner task is running";
-  ASSERT_EQ(ex.live_tasks(), 2u) << "the inner task runs as its own task";
+  ASSERT_EQ(ex.live_tasks(), 1u) << "the inner task runs inside the waiter";
   ex.advance_and_run(10s);
   ASSERT_TRUE(h.is_finished());
   EXPECT_EQ(h.wait(), 0) << "the inner frame (and its guard) was destroyed when timeout returned";
@@ -164,12 +164,21 @@ Task<int> mark_and_return(bool& ran, int v) {
   co_return v;
 }
 
-TEST(Timeout, AnAlreadyPassedDeadlineCancelsTheTaskBeforeItRuns) {
+TEST(Timeout, AnAlreadyPassedDeadlineStillLetsATaskThatIsReadyAtOnceFinish) {
   TestExecutor ex;
   bool ran = false;
   auto r = ex.block_on(troupe::timeout(0s, mark_and_return(ran, 1)));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r.value(), 1);
+  EXPECT_TRUE(ran);
+}
+
+TEST(Timeout, AnAlreadyPassedDeadlineTimesOutATaskThatWouldWaitWithoutTimePassing) {
+  TestExecutor ex;
+  LifeCounter c;
+  auto r = ex.block_on(troupe::timeout(0s, guarded_sleep(Tracked(c), 1s)));
   EXPECT_TRUE(r.timed_out());
-  EXPECT_FALSE(ran);
+  EXPECT_EQ(c.live(), 0);
   EXPECT_EQ(ex.now(), kT0) << "no time passed";
 }
 
@@ -190,31 +199,41 @@ Task<int> value_when_set(Gate& gate, int v) {
   co_return v;
 }
 
-TEST(Timeout, AnInnerTaskThatFinishesBeforeTheWaiterRunsAgainWinsOverTheElapsedDeadline) {
-  TestExecutor ex;
-  Gate gate;
-  auto h = ex.spawn(troupe::timeout(5s, value_when_set(gate, 3)));
-  ex.run_until_idle();
-  ASSERT_TRUE(gate.has_waiter());
-  gate.set();      // the inner task is ready first...
-  ex.advance(5s);  // ...then the deadline wakes the waiter behind it
-  ex.run_until_idle();
-  ASSERT_TRUE(h.is_finished());
-  auto r = h.wait();
-  ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r.value(), 3);
+TEST(Timeout, WhenTheTaskAndTheDeadlineAreBothReadyTheTaskWins) {
+  for (bool gate_first : {true, false}) {
+    TestExecutor ex;
+    Gate gate;
+    auto h = ex.spawn(troupe::timeout(5s, value_when_set(gate, 3)));
+    ex.run_until_idle();
+    ASSERT_TRUE(gate.has_waiter());
+    if (gate_first) gate.set();
+    ex.advance(5s);
+    if (!gate_first) gate.set();
+    ex.run_until_idle();
+    ASSERT_TRUE(h.is_finished());
+    auto r = h.wait();
+    ASSERT_TRUE(r.has_value()) << "gate first: " << gate_first;
+    EXPECT_EQ(r.value(), 3);
+  }
 }
 
-TEST(Timeout, ADeadlineThatWakesTheWaiterBeforeTheInnerTaskRunsTimesOut) {
+TEST(Timeout, ATaskStillWaitingAtTheDeadlineIsDestroyedAndNeverResumes) {
   TestExecutor ex;
   Gate gate;
-  auto h = ex.spawn(troupe::timeout(5s, value_when_set(gate, 3)));
+  bool resumed = false;
+  auto inner = [](Gate& g, bool& resumed) -> Task<int> {
+    co_await g;
+    resumed = true;
+    co_return 1;
+  };
+  auto h = ex.spawn(troupe::timeout(5s, inner(gate, resumed)));
   ex.run_until_idle();
-  ex.advance(5s);  // the waiter is ready first...
-  gate.set();      // ...and cancels the inner task before it can run
-  ex.run_until_idle();
+  ex.advance_and_run(5s);
   ASSERT_TRUE(h.is_finished());
   EXPECT_TRUE(h.wait().timed_out());
+  gate.set();
+  ex.run_until_idle();
+  EXPECT_FALSE(resumed);
 }
 
 TEST(Timeout, CancellingTheTimeoutCancelsTheInnerTask) {
