@@ -53,7 +53,7 @@ class [[nodiscard]] SendResult {
   std::optional<T> value_;
 };
 
-template <class T>
+template <class T, class Core>
 class Sender;
 
 /// The Future behind `co_await sender.send(value)`: ready once the value is
@@ -70,8 +70,8 @@ class Sender;
 ///
 /// Borrows the channel from the Sender that made it, which must outlive it.
 /// Neither copyable nor movable (parked futures are linked into the channel);
-/// polled by one task at a time.
-template <class T>
+/// polled by one task at a time. `Core` is the channel's kind (MPMC or MPSC).
+template <class T, class Core = detail::ChannelCore<T>>
 class [[nodiscard]] SendFuture {
  public:
   SendFuture(const SendFuture&) = delete;
@@ -92,9 +92,8 @@ class [[nodiscard]] SendFuture {
   }
 
  private:
-  friend class Sender<T>;
-  SendFuture(detail::ChannelCore<T>& core,
-             T&& value) noexcept(std::is_nothrow_move_constructible_v<T>)
+  friend class Sender<T, Core>;
+  SendFuture(Core& core, T&& value) noexcept(std::is_nothrow_move_constructible_v<T>)
       : core_(&core), value_(std::move(value)) {}
 
   // The poll logic, for a task (Context) or a blocked thread (ParkerContext).
@@ -131,7 +130,7 @@ class [[nodiscard]] SendFuture {
     }
   }
 
-  detail::ChannelCore<T>* core_;
+  Core* core_;
   std::optional<T> value_;
   std::optional<detail::ChannelOutcome> outcome_;
   std::exception_ptr error_;
@@ -139,8 +138,9 @@ class [[nodiscard]] SendFuture {
   bool enlisted_ = false;
 };
 
-/// The sending side of a channel made by `channel::bounded` or
-/// `channel::unbounded`.
+/// The sending side of a channel: of an MPMC channel made by
+/// `channel::bounded` or `channel::unbounded`, or (as MpscSender) of an
+/// ordered channel made by `channel::mpsc::bounded` or `::unbounded`.
 ///
 /// A counted handle: copying it clones it (one more sender of the same
 /// channel). When the last Sender is destroyed the channel closes; receivers
@@ -149,12 +149,12 @@ class [[nodiscard]] SendFuture {
 /// one Sender object must not be assigned or destroyed while in use.
 /// A moved-from or default-constructed Sender is empty: only assignment,
 /// destruction and `operator bool` are allowed on it.
-template <class T>
+template <class T, class Core = detail::ChannelCore<T>>
 class Sender {
  public:
   Sender() noexcept = default;
   /// Adopts one sender reference on `core` (used by the channel factories).
-  explicit Sender(detail::ChannelCore<T>* core) noexcept : core_(core) {}
+  explicit Sender(Core* core) noexcept : core_(core) {}
   Sender(const Sender& other) noexcept : core_(other.core_) {
     if (core_) core_->add_sender();
   }
@@ -170,7 +170,7 @@ class Sender {
   /// `co_await send(v)`: waits for room (backpressure on a bounded channel),
   /// then sends. Gives SendResult::closed with the value if the channel is
   /// or becomes closed first.
-  SendFuture<T> send(T value) const { return SendFuture<T>(*core_, std::move(value)); }
+  SendFuture<T, Core> send(T value) const { return SendFuture<T, Core>(*core_, std::move(value)); }
 
   /// Sends if there is room right now; never waits. kFull and kClosed hand
   /// the value back.
@@ -191,7 +191,7 @@ class Sender {
   /// runtime's worker thread, where blocking would stall other tasks.
   SendResult<T> send_blocking(T value) const {
     detail::require_plain_thread("Sender::send_blocking");
-    SendFuture<T> f(*core_, std::move(value));
+    SendFuture<T, Core> f(*core_, std::move(value));
     detail::ParkerRef parker;
     const detail::ParkerContext cx(parker);
     while (!f.poll_with(cx)) parker->park();
@@ -205,13 +205,13 @@ class Sender {
   bool is_closed() const noexcept { return core_->is_closed(); }
   /// Items waiting in the channel right now (a snapshot).
   std::size_t size() const noexcept { return core_->size(); }
-  /// The channel's capacity (ChannelState::kMaxCapacity when unbounded).
+  /// The channel's capacity (a very large number when unbounded).
   std::size_t capacity() const noexcept { return core_->capacity(); }
 
   explicit operator bool() const noexcept { return core_ != nullptr; }
 
  private:
-  detail::ChannelCore<T>* core_ = nullptr;
+  Core* core_ = nullptr;
 };
 
 }  // namespace troupe

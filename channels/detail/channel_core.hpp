@@ -6,18 +6,12 @@
 #include <optional>
 #include <utility>
 
+#include <troupe/channels/detail/channel_outcome.hpp>
 #include <troupe/channels/detail/channel_queue.hpp>
 #include <troupe/channels/detail/channel_state.hpp>
 #include <troupe/channels/detail/waiter_list.hpp>
 
 namespace troupe::detail {
-
-/// What one non-blocking attempt at a channel operation did.
-enum class ChannelOutcome {
-  kDone,        // sent / received
-  kWouldBlock,  // full (send) or empty but not drained (recv): park and retry
-  kClosed,      // closed (send) or closed and drained (recv)
-};
 
 /// The state shared by all the Senders and Receivers of one channel: the
 /// queue, the state word that counts what is in it, and the two waiter
