@@ -1,0 +1,245 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <utility>
+
+#include <troupe/channels/detail/channel_outcome.hpp>
+#include <troupe/channels/detail/waiter_list.hpp>
+#include <troupe/runtime/detail/atomic_waker.hpp>
+
+namespace troupe::detail {
+
+/// The link every MpscQueue node starts with.
+struct MpscNode {
+  MpscNode* next = nullptr;
+};
+
+/// How an MpscQueue tells its consumer that an item arrived: a waker slot
+/// that the consumer fills each time it parks (for a channel, whose
+/// consumer may be any task or thread).
+class WakerSlot {
+ public:
+  template <class Cx>
+  void arm(const Cx& cx) noexcept {
+    slot_.register_waker(cx.waker());
+  }
+  void notify() noexcept { slot_.wake(); }
+
+ private:
+  AtomicWaker slot_;
+};
+
+/// The lock-free core of the ordered multi-producer single-consumer
+/// channels and of actor mailboxes: an intrusive queue of nodes derived
+/// from MpscNode, with close, an optional bound, and consumer wake-ups.
+///
+/// Nodes travel through one atomic word, `head_`: producers push onto it as
+/// a stack (one compare-and-swap each); the consumer takes the whole stack
+/// at once and reverses it into its private FIFO list. A push is a single
+/// atomic step, so pushes are totally ordered: two pushes by one logical
+/// sender (one after the other, on whichever threads) come out in that
+/// order. moodycamel's queue cannot promise this: its order is per producer
+/// thread, and a task may move between threads.
+///
+/// The low bits of `head_` carry the state along with the stack, so that a
+/// push, a close and the consumer's "I am about to park" are ordered by the
+/// same word:
+///   kParked  the stack is empty and the consumer is armed: the push that
+///            clears this bit notifies it;
+///   kClosed  no more pushes; the consumer drains what is left, then ends.
+///
+/// Items are counted in two words, `sent_` (producers) and `received_` (the
+/// consumer), so the consumer never contends on the producers' counter. A
+/// bounded queue parks producers on a WaiterList while full; an unbounded
+/// one has none, so an idle unbounded queue is a few words.
+///
+/// `Notify` is how the consumer is told: WakerSlot for a channel, the actor
+/// itself for a mailbox (`arm(cx)` before parking, `notify()` from a push).
+/// Producer operations are thread-safe; consumer operations (poll, discard)
+/// are for the one consumer. Nodes are owned by the queue from a successful
+/// push until poll hands them out; `Dispose(node)` destroys the ones left.
+template <class Notify>
+class MpscQueue {
+ public:
+  static constexpr std::size_t kUnbounded = ~std::size_t{0};
+
+  template <class... NotifyArgs>
+  explicit MpscQueue(std::size_t capacity, NotifyArgs&&... notify_args)
+      : notify_(std::forward<NotifyArgs>(notify_args)...),
+        capacity_(capacity),
+        senders_waiting_(capacity == kUnbounded ? nullptr : std::make_unique<WaiterList>()) {}
+  MpscQueue(const MpscQueue&) = delete;
+  MpscQueue& operator=(const MpscQueue&) = delete;
+
+  // --- Producers (any thread) ------------------------------------------------
+
+  /// Takes a slot for one item: kDone, or kWouldBlock while a bounded queue
+  /// is full (park on senders_waiting() and retry), or kClosed.
+  ChannelOutcome reserve() noexcept {
+    if (is_closed()) return ChannelOutcome::kClosed;
+    if (!bounded()) {
+      sent_.fetch_add(1, std::memory_order_relaxed);
+      return ChannelOutcome::kDone;
+    }
+    std::size_t s = sent_.load(std::memory_order_relaxed);
+    do {
+      if (s - received_.load(std::memory_order_seq_cst) >= capacity_) {
+        return ChannelOutcome::kWouldBlock;
+      }
+    } while (!sent_.compare_exchange_weak(s, s + 1, std::memory_order_seq_cst,
+                                          std::memory_order_relaxed));
+    return ChannelOutcome::kDone;
+  }
+
+  /// Gives back a reserved slot that will not be used.
+  void unreserve() noexcept {
+    sent_.fetch_sub(1, std::memory_order_seq_cst);
+    if (bounded()) senders_waiting_->notify_one();
+  }
+
+  /// Pushes `n` into a reserved slot. False (and the slot given back, `n`
+  /// still the caller's) if the queue closed since the reservation.
+  bool push(MpscNode* n) noexcept {
+    std::uintptr_t h = head_.load(std::memory_order_relaxed);
+    do {
+      if (h & kClosed) {
+        unreserve();
+        return false;
+      }
+      n->next = node_of(h);
+    } while (!head_.compare_exchange_weak(h, reinterpret_cast<std::uintptr_t>(n),
+                                          std::memory_order_release, std::memory_order_relaxed));
+    if (h & kParked) notify_.notify();
+    return true;
+  }
+
+  /// Refuses every later push; notifies the consumer and wakes parked
+  /// producers. True for the call that closed it.
+  bool close() noexcept {
+    const std::uintptr_t prev = head_.fetch_or(kClosed, std::memory_order_acq_rel);
+    if (prev & kClosed) return false;
+    notify_.notify();
+    if (senders_waiting_) senders_waiting_->notify_all();
+    return true;
+  }
+
+  // --- The consumer ----------------------------------------------------------
+
+  /// The oldest node (now the caller's), or nullptr with `outcome` saying
+  /// why: kWouldBlock (empty; with `cx`, the consumer is armed and the next
+  /// push notifies it) or kClosed (closed and drained).
+  template <class Cx>
+  MpscNode* poll(const Cx* cx, ChannelOutcome& outcome) noexcept {
+    if (local_ == nullptr && !refill(cx)) {
+      outcome = is_closed() && node_of(head_.load(std::memory_order_acquire)) == nullptr
+                    ? ChannelOutcome::kClosed
+                    : ChannelOutcome::kWouldBlock;
+      return nullptr;
+    }
+    MpscNode* n = local_;
+    local_ = n->next;
+    item_taken();
+    outcome = ChannelOutcome::kDone;
+    return n;
+  }
+
+  /// Closes the queue and destroys every node in it with `dispose`.
+  template <class Dispose>
+  void discard_all(Dispose dispose) noexcept {
+    close();
+    while (local_ != nullptr) dispose(std::exchange(local_, local_->next));
+    const std::uintptr_t h = head_.fetch_and(kClosed, std::memory_order_acquire);
+    for (MpscNode* p = node_of(h); p != nullptr;) dispose(std::exchange(p, p->next));
+  }
+
+  // --- Anyone ----------------------------------------------------------------
+
+  bool is_closed() const noexcept { return head_.load(std::memory_order_acquire) & kClosed; }
+  /// Items in the queue right now (a snapshot).
+  std::size_t size() const noexcept {
+    const std::size_t r = received_.load(std::memory_order_acquire);
+    const std::size_t s = sent_.load(std::memory_order_acquire);
+    return s > r ? s - r : 0;
+  }
+  std::size_t capacity() const noexcept { return capacity_; }
+  bool bounded() const noexcept { return capacity_ != kUnbounded; }
+  /// Producers parked on a full bounded queue (an unbounded queue never
+  /// asks a producer to wait, and has none).
+  WaiterList& senders_waiting() noexcept { return *senders_waiting_; }
+  Notify& notifier() noexcept { return notify_; }
+
+ private:
+  static constexpr std::uintptr_t kParked = 1;
+  static constexpr std::uintptr_t kClosed = 2;
+  static constexpr std::uintptr_t kFlags = kParked | kClosed;
+  static_assert(alignof(MpscNode) >= 4, "the two low bits of a node address carry the state");
+
+  static MpscNode* node_of(std::uintptr_t word) noexcept {
+    return reinterpret_cast<MpscNode*>(word & ~kFlags);
+  }
+
+  // Moves the pushed stack into `local_`, oldest first. If there is none and
+  // the queue is open, arms the consumer (with `cx`) and marks the word
+  // kParked; the compare-and-swap that sets it fails if a push or a close
+  // came in between, so nothing is missed.
+  template <class Cx>
+  bool refill(const Cx* cx) noexcept {
+    bool armed = false;
+    std::uintptr_t h = head_.load(std::memory_order_acquire);
+    for (;;) {
+      if (node_of(h) != nullptr) {
+        if (!head_.compare_exchange_weak(h, h & kClosed, std::memory_order_acquire,
+                                         std::memory_order_acquire)) {
+          continue;
+        }
+        MpscNode* fifo = nullptr;
+        for (MpscNode* p = node_of(h); p != nullptr;) {
+          MpscNode* next = p->next;
+          p->next = fifo;
+          fifo = p;
+          p = next;
+        }
+        local_ = fifo;
+        return true;
+      }
+      if ((h & kClosed) || cx == nullptr) return false;
+      if (!armed) {
+        notify_.arm(*cx);
+        armed = true;
+        h = head_.load(std::memory_order_acquire);  // re-check after arming
+        continue;
+      }
+      if (h & kParked) return false;
+      if (head_.compare_exchange_weak(h, h | kParked, std::memory_order_acq_rel,
+                                      std::memory_order_acquire)) {
+        return false;
+      }
+    }
+  }
+
+  // A slot is free: wake a producer parked on a full queue. The store and
+  // the waiter count read are seq_cst, pairing with the producer's enlist
+  // (count up) and re-check (reserve's load): one of the two sees the other.
+  void item_taken() noexcept {
+    const std::size_t r = received_.load(std::memory_order_relaxed) + 1;
+    if (!bounded()) {
+      received_.store(r, std::memory_order_release);
+      return;
+    }
+    received_.store(r, std::memory_order_seq_cst);
+    senders_waiting_->notify_one();
+  }
+
+  std::atomic<std::uintptr_t> head_{0};
+  MpscNode* local_ = nullptr;  // the consumer's FIFO, taken from head_
+  [[no_unique_address]] Notify notify_;
+  const std::size_t capacity_;
+  std::atomic<std::size_t> sent_{0};      // slots taken by producers
+  std::atomic<std::size_t> received_{0};  // items taken by the consumer
+  std::unique_ptr<WaiterList> senders_waiting_;
+};
+
+}  // namespace troupe::detail
