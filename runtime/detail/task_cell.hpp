@@ -32,7 +32,7 @@ class TaskCell final : public TaskHeader {
   }
   ~TaskCell() = default;
 
-  bool root_done() const noexcept override { return root_.handle().done(); }
+  bool poll() noexcept override { return driver.advance() && root_.handle().done(); }
   void take_result() noexcept override {
     try {
       result.take_from(std::move(root_.handle().promise().result));

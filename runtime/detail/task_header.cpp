@@ -38,7 +38,7 @@ void TaskHeader::run() noexcept {
     case TaskState::RunAction::kPoll:
       break;
   }
-  if (driver.advance() && root_done()) {
+  if (poll()) {
     finish(/*cancelled=*/false);
     return;
   }

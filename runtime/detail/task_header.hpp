@@ -54,11 +54,13 @@ class TaskHeader : public WakeTarget {
 
  protected:
   ~TaskHeader() = default;
-  /// The root coroutine has finished: true after its final suspend.
-  virtual bool root_done() const noexcept = 0;
-  /// Takes the result out of the root coroutine and destroys its frame.
+  /// Makes progress: for a coroutine task, polls the leaf its root chain
+  /// waits on and resumes the chain if it is ready. True once the task has
+  /// finished (its result can be taken).
+  virtual bool poll() noexcept = 0;
+  /// Takes the result (for the JoinHandle) and destroys what produced it.
   virtual void take_result() noexcept = 0;
-  /// Destroys the root coroutine's frame without a result (cancellation).
+  /// Destroys the task's work without a result (cancellation).
   virtual void destroy_frame() noexcept = 0;
   virtual void deallocate() noexcept = 0;
 

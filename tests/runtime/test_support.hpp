@@ -255,7 +255,7 @@ class ProbeTask final : public detail::TaskHeader {
     detail::TimerQueue timers_;
   };
 
-  bool root_done() const noexcept override { return false; }
+  bool poll() noexcept override { return false; }
   void take_result() noexcept override {}
   void destroy_frame() noexcept override {}
   void deallocate() noexcept override { freed_.store(true); }
