@@ -1,0 +1,149 @@
+#pragma once
+
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include <troupe/actor/actor_id.hpp>
+#include <troupe/actor/ask_future.hpp>
+#include <troupe/actor/detail/actor_cell.hpp>
+#include <troupe/actor/detail/envelope.hpp>
+#include <troupe/actor/detail/handler_traits.hpp>
+#include <troupe/actor/detail/mailbox_send.hpp>
+#include <troupe/actor/detail/reply_slot.hpp>
+#include <troupe/actor/tell_status.hpp>
+#include <troupe/runtime/clock.hpp>
+
+namespace troupe {
+
+/// A typed handle to an actor of class A: the only way to reach it. Sending
+/// a message type A has no `handle` for does not compile.
+///
+///   ref.tell(m);                            // fire and forget
+///   auto r = co_await ref.ask(m, 100ms);    // the handler's result, or why not
+///   co_await ref.send(m);                   // tell that waits for mailbox room
+///
+/// A counted handle (copies are cheap and share the actor); it keeps the
+/// actor's cell alive, not the actor: once the actor stops, messages become
+/// dead letters and asks fail at once with AskError::kDeadActor. All
+/// operations are thread-safe. Messages from one sender (one task or
+/// thread, sending one after the other) are handled in the order sent.
+template <class A>
+class ActorRef {
+ public:
+  ActorRef() noexcept = default;
+  /// Adopts one reference on `cell` (used by spawn).
+  explicit ActorRef(detail::ActorCellBase* cell) noexcept : cell_(cell) {}
+  ActorRef(const ActorRef& o) noexcept : cell_(o.cell_) {
+    if (cell_) cell_->retain();
+  }
+  ActorRef(ActorRef&& o) noexcept : cell_(std::exchange(o.cell_, nullptr)) {}
+  ActorRef& operator=(ActorRef o) noexcept {
+    std::swap(cell_, o.cell_);
+    return *this;
+  }
+  ~ActorRef() {
+    if (cell_) cell_->release();
+  }
+
+  ActorId id() const noexcept { return cell_ ? cell_->id() : 0; }
+  explicit operator bool() const noexcept { return cell_ != nullptr; }
+  friend bool operator==(const ActorRef& a, const ActorRef& b) noexcept {
+    return a.cell_ == b.cell_;
+  }
+
+  /// Queues `m` for A's handler. Never waits: a full bounded mailbox
+  /// refuses it (kFull, or kDropped with Overflow::kDrop) and a stopped
+  /// actor does too (kDeadActor); every refused message is a dead letter.
+  template <class M>
+  TellStatus tell(M&& m) const {
+    using Msg = std::remove_cvref_t<M>;
+    check_handles<Msg>();
+    if constexpr (detail::Handles<A, Msg>) {
+      return offer(new detail::TellEnvelope<A, Msg>(Msg(std::forward<M>(m))));
+    } else {
+      return TellStatus::kDeadActor;  // not reached: check_handles failed
+    }
+  }
+
+  /// `co_await send(m)`: tell, but waits for room in a full bounded mailbox
+  /// with Overflow::kBackpressure (the other policies refuse at once).
+  template <class M>
+  detail::MailboxSend send(M&& m) const {
+    using Msg = std::remove_cvref_t<M>;
+    check_handles<Msg>();
+    if constexpr (detail::Handles<A, Msg>) {
+      return detail::MailboxSend(*cell_, new detail::TellEnvelope<A, Msg>(Msg(std::forward<M>(m))));
+    } else {
+      return detail::MailboxSend(*cell_, nullptr);  // not reached: check_handles failed
+    }
+  }
+
+  /// `co_await ask(m)`: what A's handler for `m` returns (through its Task
+  /// if it is a coroutine), as an AskResult; an error if the actor is dead
+  /// or stops first, its mailbox is full, or the handler throws.
+  template <class M>
+  auto ask(M&& m) const {
+    return ask_impl(std::forward<M>(m), std::nullopt);
+  }
+  /// Like ask(m), failing with AskError::kTimeout if no reply comes within
+  /// `timeout` (the handler may still run; its reply is then dropped).
+  template <class M>
+  auto ask(M&& m, Duration timeout) const {
+    return ask_impl(std::forward<M>(m), timeout);
+  }
+
+  /// Stops the actor at once: queued messages become dead letters (failing
+  /// their asks), a handler waiting in a co_await is cancelled.
+  void stop() const noexcept { cell_->stop_now(ExitReason::stopped()); }
+  /// Stops the actor once it has handled what is already queued; later
+  /// messages are dead letters.
+  void stop_gracefully() const noexcept { cell_->stop_gracefully(); }
+
+  /// The cell, for the framework's own use (monitor, link, registry).
+  detail::ActorCellBase* cell() const noexcept { return cell_; }
+
+ private:
+  template <class Msg>
+  static constexpr void check_handles() {
+    static_assert(detail::Handles<A, Msg>,
+                  "this actor has no handler for this message type: add "
+                  "`handle(const Msg&)` to the actor class (or send another type)");
+  }
+
+  template <class M>
+  auto ask_impl(M&& m, std::optional<Duration> timeout) const {
+    using Msg = std::remove_cvref_t<M>;
+    check_handles<Msg>();
+    if constexpr (detail::Handles<A, Msg>) return ask_checked<Msg>(std::forward<M>(m), timeout);
+  }
+  template <class Msg, class M>
+  auto ask_checked(M&& m, std::optional<Duration> timeout) const {
+    using R = detail::ReplyOf<A, Msg>;
+    auto* slot = detail::ReplySlot<R>::make();
+    (void)offer(new detail::AskEnvelope<A, Msg>(Msg(std::forward<M>(m)), slot));
+    return AskFuture<R>(slot, timeout);
+  }
+
+  TellStatus offer(detail::EnvelopeBase* e) const noexcept {
+    switch (cell_->offer(e)) {
+      case detail::ActorCellBase::Offer::kAccepted:
+        return TellStatus::kQueued;
+      case detail::ActorCellBase::Offer::kFull:
+        if (cell_->overflow() == Overflow::kDrop) {
+          cell_->dead_letter(e, DeadLetterReason::kDropped, AskError::kMailboxFull);
+          return TellStatus::kDropped;
+        }
+        cell_->dead_letter(e, DeadLetterReason::kMailboxFull, AskError::kMailboxFull);
+        return TellStatus::kFull;
+      case detail::ActorCellBase::Offer::kClosed:
+        break;
+    }
+    cell_->dead_letter(e, DeadLetterReason::kStopped, AskError::kDeadActor);
+    return TellStatus::kDeadActor;
+  }
+
+  detail::ActorCellBase* cell_ = nullptr;
+};
+
+}  // namespace troupe

@@ -1,0 +1,110 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <typeindex>
+#include <utility>
+
+#include <troupe/actor/actor_ref.hpp>
+#include <troupe/actor/dead_letter.hpp>
+#include <troupe/actor/detail/actor_cell_of.hpp>
+#include <troupe/actor/detail/system_core.hpp>
+#include <troupe/actor/spawn_options.hpp>
+#include <troupe/actor/supervisor_strategy.hpp>
+#include <troupe/runtime/runtime.hpp>
+#include <troupe/runtime/task.hpp>
+
+namespace troupe {
+
+class TestExecutor;
+
+/// How an ActorSystem is set up.
+struct ActorSystemOptions {
+  /// Worker threads of the runtime it creates (0: one per hardware thread).
+  std::size_t workers = 0;
+  /// What happens to a top-level actor (one with no parent) that fails: by
+  /// default it stops (and the failure is reported on stderr); a strategy
+  /// with a restarting decider restarts it within the intensity limit.
+  SupervisorStrategy top_level = SupervisorStrategy::one_for_one().with_decider(
+      [](const std::exception_ptr&) { return Directive::kStop; });
+};
+
+/// The home of a set of actors: spawns them, names them, counts their
+/// dead letters, and stops them all on shutdown.
+///
+/// By default it owns a Runtime (the worker threads); it can also run on a
+/// Runtime or a TestExecutor it borrows. Destroying it shuts it down.
+/// Thread-safe, except shutdown (call it once, from outside the runtime).
+/// ActorRefs must not be used once their system is destroyed.
+class ActorSystem {
+ public:
+  explicit ActorSystem(ActorSystemOptions options = {});
+  /// Runs the actors on `runtime`, which must outlive the system.
+  explicit ActorSystem(Runtime& runtime, ActorSystemOptions options = {});
+  /// Runs the actors on a TestExecutor (deterministic tests), which must
+  /// outlive the system.
+  explicit ActorSystem(TestExecutor& executor, ActorSystemOptions options = {});
+  ActorSystem(const ActorSystem&) = delete;
+  ActorSystem& operator=(const ActorSystem&) = delete;
+  ~ActorSystem();
+
+  /// Starts a top-level actor of class A, made as `A(args...)` (and made
+  /// again so on each restart).
+  template <class A, class... Args>
+  ActorRef<A> spawn(Args&&... args) {
+    return spawn_with<A>(SpawnOptions{}, std::forward<Args>(args)...);
+  }
+  template <class A, class... Args>
+  ActorRef<A> spawn_with(const SpawnOptions& options, Args&&... args) {
+    return ActorRef<A>(
+        detail::spawn_actor<A>(*core_, nullptr, options, std::forward<Args>(args)...));
+  }
+
+  /// Registers `ref` under `name`; false if the name is taken or the actor
+  /// already has a name or has stopped. The name is freed when it stops.
+  template <class A>
+  bool register_name(std::string name, const ActorRef<A>& ref) {
+    return core_->register_name(std::move(name), *ref.cell(), typeid(A));
+  }
+  /// The actor registered under `name`, if there is one and its class is A
+  /// (else an empty ref).
+  template <class A>
+  ActorRef<A> lookup(std::string_view name) const {
+    return ActorRef<A>(core_->lookup(name, typeid(A)));
+  }
+
+  /// Runs `task` on the system's runtime and waits for it (from outside).
+  template <class T>
+  T block_on(Task<T> task) {
+    return runtime().block_on(std::move(task));
+  }
+  /// The runtime the actors run on (not available on a TestExecutor).
+  Runtime& runtime();
+
+  /// Stops every actor (children before their parents; each runs on_stop,
+  /// queued messages become dead letters) and returns once all are gone.
+  /// Then stops the runtime if the system owns it. Idempotent.
+  void shutdown();
+
+  /// Actors started and not yet stopped.
+  std::size_t live_actors() const noexcept { return core_->live(); }
+  /// Messages that could not be delivered, so far.
+  std::uint64_t dead_letters() const noexcept { return core_->dead_letters(); }
+  /// Calls `hook` (on the sender's thread) for each dead letter from now on.
+  void on_dead_letter(std::function<void(const DeadLetter&)> hook) {
+    core_->set_dead_letter_hook(std::move(hook));
+  }
+
+ private:
+  std::unique_ptr<Runtime> owned_runtime_;
+  Runtime* runtime_ = nullptr;
+  TestExecutor* test_executor_ = nullptr;
+  std::unique_ptr<detail::SystemCore> core_;
+  bool shut_down_ = false;
+};
+
+}  // namespace troupe

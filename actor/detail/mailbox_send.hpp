@@ -1,0 +1,86 @@
+#pragma once
+
+#include <utility>
+
+#include <troupe/actor/detail/actor_cell.hpp>
+#include <troupe/actor/tell_status.hpp>
+#include <troupe/channels/detail/waiter_list.hpp>
+#include <troupe/runtime/context.hpp>
+
+namespace troupe::detail {
+
+/// The Future behind `co_await ref.send(m)`: like tell, but on a full
+/// bounded mailbox with Overflow::kBackpressure it waits for room instead
+/// of refusing. Owns the envelope until the mailbox takes it; destroying a
+/// pending send (its task cancelled) destroys the message unsent. Holds a
+/// reference on the cell. Not movable once polled; polled by one task.
+class MailboxSend {
+ public:
+  MailboxSend(ActorCellBase& cell, EnvelopeBase* e) noexcept : cell_(&cell), envelope_(e) {
+    cell_->retain();
+  }
+  MailboxSend(MailboxSend&& o) noexcept
+      : cell_(std::exchange(o.cell_, nullptr)),
+        envelope_(std::exchange(o.envelope_, nullptr)),
+        status_(o.status_),
+        done_(o.done_) {}
+  MailboxSend& operator=(MailboxSend&&) = delete;
+  ~MailboxSend() {
+    if (!cell_) return;
+    // Handed a free slot but leaving without using it: pass it on.
+    if (enlisted_ && cell_->mailbox().senders_waiting().remove(node_)) {
+      cell_->mailbox().senders_waiting().notify_one();
+    }
+    delete envelope_;
+    cell_->release();
+  }
+
+  bool poll(Context& cx) noexcept {
+    if (done_) return true;
+    if (attempt()) return true;
+    cell_->mailbox().senders_waiting().enlist(node_, cx);
+    enlisted_ = true;
+    return attempt();  // the re-check after enlisting
+  }
+  TellStatus await_resume() const noexcept { return status_; }
+
+ private:
+  bool attempt() noexcept {
+    switch (cell_->offer(envelope_)) {
+      case ActorCellBase::Offer::kAccepted:
+        envelope_ = nullptr;
+        status_ = TellStatus::kQueued;
+        break;
+      case ActorCellBase::Offer::kClosed:
+        cell_->dead_letter(std::exchange(envelope_, nullptr), DeadLetterReason::kStopped,
+                           AskError::kDeadActor);
+        status_ = TellStatus::kDeadActor;
+        break;
+      case ActorCellBase::Offer::kFull:
+        if (cell_->overflow() == Overflow::kBackpressure) return false;
+        {
+          const bool drop = cell_->overflow() == Overflow::kDrop;
+          cell_->dead_letter(std::exchange(envelope_, nullptr),
+                             drop ? DeadLetterReason::kDropped : DeadLetterReason::kMailboxFull,
+                             AskError::kMailboxFull);
+          status_ = drop ? TellStatus::kDropped : TellStatus::kFull;
+        }
+        break;
+    }
+    if (enlisted_) {  // a wake it was handed is used by this attempt
+      cell_->mailbox().senders_waiting().remove(node_);
+      enlisted_ = false;
+    }
+    done_ = true;
+    return true;
+  }
+
+  ActorCellBase* cell_;
+  EnvelopeBase* envelope_;
+  ChannelWaiter node_;
+  TellStatus status_ = TellStatus::kQueued;
+  bool enlisted_ = false;
+  bool done_ = false;
+};
+
+}  // namespace troupe::detail

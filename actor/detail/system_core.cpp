@@ -1,0 +1,99 @@
+#include <utility>
+#include <vector>
+
+#include <troupe/actor/detail/actor_cell.hpp>
+#include <troupe/actor/detail/system_core.hpp>
+
+namespace troupe::detail {
+
+void SystemCore::actor_finished() noexcept {
+  if (live_.fetch_sub(1, std::memory_order_acq_rel) == 1) live_.notify_all();
+}
+
+void SystemCore::wait_until_none_alive() const noexcept {
+  for (std::size_t n = live_.load(std::memory_order_acquire); n != 0;
+       n = live_.load(std::memory_order_acquire)) {
+    live_.wait(n, std::memory_order_acquire);
+  }
+}
+
+bool SystemCore::add_top_level(ActorCellBase& cell) {
+  std::lock_guard lock(mutex_);
+  if (stopping_) return false;
+  cell.retain();
+  top_level_cells_.insert(&cell);
+  return true;
+}
+
+void SystemCore::remove_top_level(ActorCellBase& cell) noexcept {
+  {
+    std::lock_guard lock(mutex_);
+    if (top_level_cells_.erase(&cell) == 0) return;
+  }
+  cell.release();
+}
+
+void SystemCore::stop_all() noexcept {
+  std::vector<ActorCellBase*> cells;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    for (ActorCellBase* c : top_level_cells_) {
+      c->retain();
+      cells.push_back(c);
+    }
+  }
+  for (ActorCellBase* c : cells) {
+    c->stop_now(ExitReason::shutdown());
+    c->release();
+  }
+}
+
+bool SystemCore::register_name(std::string name, ActorCellBase& cell, std::type_index type) {
+  std::lock_guard lock(mutex_);
+  auto [it, inserted] = names_.try_emplace(name, Entry{&cell, type});
+  if (!inserted) return false;
+  // The cell's own record of its name is what frees it when it stops; a
+  // cell that already stopped (or has a name) is refused.
+  if (!cell.set_name(name)) {
+    names_.erase(it);
+    return false;
+  }
+  return true;
+}
+
+ActorCellBase* SystemCore::lookup(std::string_view name, std::type_index type) const {
+  std::lock_guard lock(mutex_);
+  auto it = names_.find(std::string(name));
+  if (it == names_.end() || it->second.type != type) return nullptr;
+  it->second.cell->retain();
+  return it->second.cell;
+}
+
+void SystemCore::unregister(const std::string& name, const ActorCellBase& cell) noexcept {
+  std::lock_guard lock(mutex_);
+  auto it = names_.find(name);
+  if (it != names_.end() && it->second.cell == &cell) names_.erase(it);
+}
+
+void SystemCore::dead_letter(const DeadLetter& d) noexcept {
+  dead_letters_.fetch_add(1, std::memory_order_relaxed);
+  std::function<void(const DeadLetter&)> hook;
+  {
+    std::lock_guard lock(mutex_);
+    if (!dead_letter_hook_) return;
+    hook = dead_letter_hook_;
+  }
+  try {
+    hook(d);
+  } catch (...) {
+    // A failing hook must not take the sender down with it.
+  }
+}
+
+void SystemCore::set_dead_letter_hook(std::function<void(const DeadLetter&)> hook) {
+  std::lock_guard lock(mutex_);
+  dead_letter_hook_ = std::move(hook);
+}
+
+}  // namespace troupe::detail

@@ -1,0 +1,84 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <typeindex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <troupe/actor/actor_id.hpp>
+#include <troupe/actor/dead_letter.hpp>
+#include <troupe/actor/supervisor_strategy.hpp>
+#include <troupe/runtime/detail/scheduler.hpp>
+
+namespace troupe::detail {
+
+class ActorCellBase;
+
+/// The state of an ActorSystem that its actors share: the scheduler they
+/// run on, id allocation, the count of live actors (for shutdown), the
+/// top-level actors, the name registry and the dead-letter account.
+/// Thread-safe; owned by the ActorSystem, which outlives its actors.
+class SystemCore {
+ public:
+  SystemCore(Scheduler& scheduler, SupervisorStrategy top_level) noexcept
+      : scheduler_(scheduler), top_level_(std::move(top_level)) {}
+  SystemCore(const SystemCore&) = delete;
+  SystemCore& operator=(const SystemCore&) = delete;
+
+  Scheduler& scheduler() noexcept { return scheduler_; }
+  const SupervisorStrategy& top_level_strategy() const noexcept { return top_level_; }
+  ActorId next_id() noexcept { return ids_.fetch_add(1, std::memory_order_relaxed) + 1; }
+
+  // --- Live actors -------------------------------------------------------------
+  void actor_started() noexcept { live_.fetch_add(1, std::memory_order_relaxed); }
+  void actor_finished() noexcept;
+  std::size_t live() const noexcept { return live_.load(std::memory_order_acquire); }
+  /// Blocks the calling thread until no actor is alive.
+  void wait_until_none_alive() const noexcept;
+
+  // --- Top-level actors (the roots that shutdown stops) -------------------------
+  /// False once shutdown has begun: the caller does not start the actor.
+  bool add_top_level(ActorCellBase& cell);
+  void remove_top_level(ActorCellBase& cell) noexcept;
+  /// Refuses new top-level actors and asks every current one to stop.
+  void stop_all() noexcept;
+
+  // --- Registry ----------------------------------------------------------------
+  bool register_name(std::string name, ActorCellBase& cell, std::type_index type);
+  /// The actor under `name` if its class is `type` (retained), else nullptr.
+  ActorCellBase* lookup(std::string_view name, std::type_index type) const;
+  void unregister(const std::string& name, const ActorCellBase& cell) noexcept;
+
+  // --- Dead letters ------------------------------------------------------------
+  void dead_letter(const DeadLetter& d) noexcept;
+  std::uint64_t dead_letters() const noexcept {
+    return dead_letters_.load(std::memory_order_relaxed);
+  }
+  void set_dead_letter_hook(std::function<void(const DeadLetter&)> hook);
+
+ private:
+  Scheduler& scheduler_;
+  const SupervisorStrategy top_level_;
+  std::atomic<ActorId> ids_{0};
+  std::atomic<std::size_t> live_{0};
+
+  mutable std::mutex mutex_;  // guards the members below
+  std::unordered_set<ActorCellBase*> top_level_cells_;
+  bool stopping_ = false;
+  struct Entry {
+    ActorCellBase* cell;
+    std::type_index type;
+  };
+  std::unordered_map<std::string, Entry> names_;
+  std::function<void(const DeadLetter&)> dead_letter_hook_;
+  std::atomic<std::uint64_t> dead_letters_{0};
+};
+
+}  // namespace troupe::detail

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <troupe/actor/actor_id.hpp>
+#include <troupe/actor/exit_reason.hpp>
+
+namespace troupe {
+
+/// Delivered to an actor that monitors another when that one stops (or at
+/// once, if it had already stopped). Handle it with
+/// `void handle(const troupe::Down&)`; without such a handler it is ignored.
+/// Like every system message it overtakes queued user messages.
+struct Down {
+  ActorId actor;
+  ExitReason reason;
+};
+
+/// Delivered to an actor linked to one that stopped abnormally. An actor
+/// with `void handle(const troupe::Exit&)` traps it (gets it as a message);
+/// any other actor stops at once with ExitReason::linked.
+struct Exit {
+  ActorId actor;
+  ExitReason reason;
+};
+
+}  // namespace troupe
