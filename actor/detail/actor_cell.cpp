@@ -12,8 +12,7 @@ struct ActorCellBase::Relations {
     ActorCellBase* cell;            // retained
     std::vector<Instant> restarts;  // one-for-one restart times, for the intensity limit
   };
-  std::mutex mutex;  // guards everything below
-  bool stopped = false;
+  std::mutex mutex;                      // guards everything below
   std::vector<ActorCellBase*> watchers;  // retained
   std::vector<ActorCellBase*> links;     // retained
   std::vector<Child> children;
@@ -115,7 +114,7 @@ void ActorCellBase::add_monitor(ActorCellBase& watcher) {
   Relations& r = relations();
   {
     std::lock_guard lock(r.mutex);
-    if (!r.stopped) {
+    if (!stopped_.load(std::memory_order_acquire)) {
       watcher.retain();
       r.watchers.push_back(&watcher);
       return;
@@ -130,7 +129,7 @@ void ActorCellBase::link(ActorCellBase& a, ActorCellBase& b) {
   auto add = [](ActorCellBase& self, ActorCellBase& other) {
     Relations& r = self.relations();
     std::lock_guard lock(r.mutex);
-    if (r.stopped) return false;
+    if (self.stopped_.load(std::memory_order_acquire)) return false;
     other.retain();
     r.links.push_back(&other);
     return true;
@@ -177,7 +176,7 @@ void ActorCellBase::start(ActorCellBase& cell) {
 bool ActorCellBase::set_name(const std::string& name) {
   Relations& r = relations();
   std::lock_guard lock(r.mutex);
-  if (r.stopped || !r.name.empty()) return false;
+  if (stopped_.load(std::memory_order_acquire) || !r.name.empty()) return false;
   r.name = name;
   return true;
 }
@@ -447,12 +446,12 @@ void ActorCellBase::begin_stop(ExitReason reason) noexcept {
 
 void ActorCellBase::finalize() noexcept {
   stop_instance(exit_reason_);
+  stopped_.store(true, std::memory_order_release);
   std::vector<ActorCellBase*> watchers;
   std::vector<ActorCellBase*> links;
   std::string name;
   if (Relations* r = relations_.load(std::memory_order_acquire)) {
     std::lock_guard lock(r->mutex);
-    r->stopped = true;
     watchers.swap(r->watchers);
     links.swap(r->links);
     name.swap(r->name);
@@ -489,11 +488,12 @@ void ActorCellBase::destroy_frame() noexcept {
   current_.reset();
   discard_mailbox();
   stop_instance(ExitReason::shutdown());
+  exit_reason_ = ExitReason::shutdown();
+  stopped_.store(true, std::memory_order_release);
   std::vector<ActorCellBase*> refs;
   std::string name;
   if (Relations* r = relations_.load(std::memory_order_acquire)) {
     std::lock_guard lock(r->mutex);
-    r->stopped = true;
     refs.swap(r->watchers);
     refs.insert(refs.end(), r->links.begin(), r->links.end());
     r->links.clear();
@@ -501,7 +501,6 @@ void ActorCellBase::destroy_frame() noexcept {
     r->children.clear();
     name.swap(r->name);
   }
-  exit_reason_ = ExitReason::shutdown();
   for (ActorCellBase* c : refs) c->release();
   if (!parent_) system_->remove_top_level(*this);
   if (!name.empty()) system_->unregister(name, *this);

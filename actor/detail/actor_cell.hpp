@@ -164,6 +164,10 @@ class ActorCellBase : public TaskHeader {
   Overflow overflow_;
   Phase phase_ = Phase::kStarting;
   bool stop_requested_ = false;
+  // Set once the actor has stopped, before its watchers and links are
+  // collected: monitor/link/name requests that come later see it (under the
+  // relations mutex) and act on the exit instead of registering.
+  std::atomic<bool> stopped_{false};
 };
 
 }  // namespace troupe::detail

@@ -1,0 +1,301 @@
+// Supervision, monitors and links, step by step on the TestExecutor (one
+// thread, virtual clock): every sequence below is deterministic.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <troupe/actor/actor.hpp>
+#include <troupe/actor/actor_system.hpp>
+#include <troupe/runtime/task.hpp>
+#include <troupe/runtime/test_executor.hpp>
+
+namespace {
+
+using namespace std::chrono_literals;
+using troupe::ActorRef;
+using troupe::ActorSystem;
+using troupe::AskError;
+using troupe::Directive;
+using troupe::ExitReason;
+using troupe::SupervisorStrategy;
+using troupe::Task;
+using troupe::TestExecutor;
+
+/// What the actors below report, in order.
+struct Journal {
+  std::vector<std::string> events;
+  void add(std::string e) { events.push_back(std::move(e)); }
+};
+
+struct Fail {};
+struct Bump {};
+struct Count {};
+
+// A worker with state that a restart must reset.
+struct Worker : troupe::Actor<Worker> {
+  Worker(Journal* j, std::string name) : journal(j), name(std::move(name)) {}
+  void on_start() { journal->add(name + " start"); }
+  void on_stop(const ExitReason& r) { journal->add(name + " stop " + r.describe()); }
+  void handle(Bump) { ++count; }
+  int handle(Count) { return count; }
+  void handle(Fail) { throw std::runtime_error(name + " failed"); }
+  Journal* journal;
+  std::string name;
+  int count = 0;
+};
+
+template <class Strategy>
+struct Supervisor : troupe::Actor<Supervisor<Strategy>> {
+  explicit Supervisor(Journal* j) : journal(j) {}
+  static SupervisorStrategy supervisor_strategy() { return Strategy::make(); }
+  void on_start() {
+    a = this->template spawn<Worker>(journal, std::string("a"));
+    b = this->template spawn<Worker>(journal, std::string("b"));
+  }
+  void on_stop(const ExitReason& r) { journal->add("supervisor stop " + r.describe()); }
+  ActorRef<Worker> handle(int which) { return which == 0 ? a : b; }
+  Journal* journal;
+  ActorRef<Worker> a;
+  ActorRef<Worker> b;
+};
+
+struct RestartTwice {
+  static SupervisorStrategy make() { return SupervisorStrategy::one_for_one(2, 10s); }
+};
+struct AllForOne {
+  static SupervisorStrategy make() { return SupervisorStrategy::all_for_one(5, 10s); }
+};
+struct StopIt {
+  static SupervisorStrategy make() {
+    return SupervisorStrategy::one_for_one().with_decider(
+        [](const std::exception_ptr&) { return Directive::kStop; });
+  }
+};
+
+template <class S>
+ActorRef<Worker> child(TestExecutor& ex, const ActorRef<Supervisor<S>>& sup, int which) {
+  return ex.block_on([](ActorRef<Supervisor<S>> s, int w) -> Task<ActorRef<Worker>> {
+    auto r = co_await s.ask(w);
+    co_return r.value();
+  }(sup, which));
+}
+
+int count_of(TestExecutor& ex, const ActorRef<Worker>& w) {
+  return ex.block_on([](ActorRef<Worker> w) -> Task<int> {
+    auto r = co_await w.ask(Count{});
+    co_return r ? *r : -1;
+  }(w));
+}
+
+TEST(Supervision, AFailedChildIsRestartedWithFreshStateBehindTheSameRef) {
+  TestExecutor ex;
+  Journal j;
+  ActorSystem system(ex);
+  auto sup = system.spawn<Supervisor<RestartTwice>>(&j);
+  ex.run_until_idle();
+  auto a = child(ex, sup, 0);
+  a.tell(Bump{});
+  a.tell(Bump{});
+  EXPECT_EQ(count_of(ex, a), 2);
+  a.tell(Fail{});
+  a.tell(Bump{});  // queued behind the failure: handled by the new instance
+  ex.run_until_idle();
+  EXPECT_EQ(count_of(ex, a), 1);
+  EXPECT_EQ(j.events,
+            (std::vector<std::string>{"a start", "b start", "a stop failed: a failed", "a start"}));
+  EXPECT_EQ(system.live_actors(), 3u);
+}
+
+TEST(Supervision, PassingTheRestartIntensityEscalatesToTheSupervisor) {
+  TestExecutor ex;
+  Journal j;
+  ActorSystem system(ex);  // top level: a failed supervisor stops
+  auto sup = system.spawn<Supervisor<RestartTwice>>(&j);
+  ex.run_until_idle();
+  auto a = child(ex, sup, 0);
+  for (int i = 0; i < 2; ++i) {
+    a.tell(Fail{});
+    ex.run_until_idle();
+    ex.advance(1s);
+  }
+  EXPECT_EQ(system.live_actors(), 3u) << "two restarts are within the limit";
+  a.tell(Fail{});  // the third within 10 s
+  ex.run_until_idle();
+  EXPECT_EQ(system.live_actors(), 0u) << "the supervisor failed, stopping its children first";
+  ASSERT_GE(j.events.size(), 3u);
+  EXPECT_EQ(j.events.back(), "supervisor stop failed: a failed");
+}
+
+TEST(Supervision, RestartsOutsideTheWindowDoNotCount) {
+  TestExecutor ex;
+  Journal j;
+  ActorSystem system(ex);
+  auto sup = system.spawn<Supervisor<RestartTwice>>(&j);
+  ex.run_until_idle();
+  auto a = child(ex, sup, 0);
+  for (int i = 0; i < 6; ++i) {
+    a.tell(Fail{});
+    ex.run_until_idle();
+    ex.advance(6s);  // two failures never fall in one 10 s window... but three could
+  }
+  EXPECT_EQ(system.live_actors(), 3u);
+}
+
+TEST(Supervision, AllForOneRestartsTheSiblingsToo) {
+  TestExecutor ex;
+  Journal j;
+  ActorSystem system(ex);
+  auto sup = system.spawn<Supervisor<AllForOne>>(&j);
+  ex.run_until_idle();
+  auto a = child(ex, sup, 0);
+  auto b = child(ex, sup, 1);
+  b.tell(Bump{});
+  a.tell(Fail{});
+  ex.run_until_idle();
+  EXPECT_EQ(count_of(ex, b), 0) << "b was restarted with a";
+  EXPECT_EQ(count_of(ex, a), 0);
+  EXPECT_EQ(system.live_actors(), 3u);
+}
+
+TEST(Supervision, AStopDirectiveStopsTheChildWithItsError) {
+  TestExecutor ex;
+  Journal j;
+  ActorSystem system(ex);
+  auto sup = system.spawn<Supervisor<StopIt>>(&j);
+  ex.run_until_idle();
+  auto a = child(ex, sup, 0);
+  a.tell(Fail{});
+  ex.run_until_idle();
+  EXPECT_EQ(system.live_actors(), 2u);
+  EXPECT_EQ(j.events.back(), "a stop failed: a failed");
+  EXPECT_EQ(ex.block_on([](ActorRef<Worker> w) -> Task<AskError> {
+    co_return (co_await w.ask(Count{})).error();
+  }(a)),
+            AskError::kDeadActor);
+}
+
+TEST(Supervision, StoppingASupervisorStopsItsChildrenFirst) {
+  TestExecutor ex;
+  Journal j;
+  ActorSystem system(ex);
+  auto sup = system.spawn<Supervisor<RestartTwice>>(&j);
+  ex.run_until_idle();
+  sup.stop();
+  ex.run_until_idle();
+  ASSERT_EQ(j.events.size(), 5u);
+  EXPECT_EQ(j.events[4], "supervisor stop stopped");
+  EXPECT_EQ(system.live_actors(), 0u);
+}
+
+TEST(Supervision, ATopLevelActorRestartsUnderARestartingSystemStrategy) {
+  TestExecutor ex;
+  Journal j;
+  ActorSystem system(ex, {.top_level = SupervisorStrategy::one_for_one(1, 10s)});
+  auto w = system.spawn<Worker>(&j, std::string("w"));
+  w.tell(Bump{});
+  w.tell(Fail{});
+  ex.run_until_idle();
+  EXPECT_EQ(count_of(ex, w), 0);
+  w.tell(Fail{});  // the second within the window: stops
+  ex.run_until_idle();
+  EXPECT_EQ(system.live_actors(), 0u);
+}
+
+// --- Monitors and links -----------------------------------------------------------
+
+struct Watcher : troupe::Actor<Watcher> {
+  explicit Watcher(Journal* j) : journal(j) {}
+  void handle(const ActorRef<Worker>& target) { this->monitor(target); }
+  void handle(const troupe::Down& d) { journal->add("down " + d.reason.describe()); }
+  Journal* journal;
+};
+
+TEST(Monitor, DownArrivesWhenTheTargetStopsWithItsReason) {
+  TestExecutor ex;
+  Journal j;
+  ActorSystem system(ex);
+  auto w = system.spawn<Worker>(&j, std::string("w"));
+  auto watcher = system.spawn<Watcher>(&j);
+  watcher.tell(w);
+  ex.run_until_idle();
+  w.tell(Fail{});  // top level, default system strategy: stops
+  ex.run_until_idle();
+  EXPECT_EQ(j.events.back(), "down failed: w failed");
+}
+
+TEST(Monitor, MonitoringAnActorThatIsGoneGivesDownAtOnce) {
+  TestExecutor ex;
+  Journal j;
+  ActorSystem system(ex);
+  auto w = system.spawn<Worker>(&j, std::string("w"));
+  w.stop();
+  ex.run_until_idle();
+  auto watcher = system.spawn<Watcher>(&j);
+  watcher.tell(w);
+  ex.run_until_idle();
+  EXPECT_EQ(j.events.back(), "down stopped");
+}
+
+struct Linker : troupe::Actor<Linker> {
+  explicit Linker(Journal* j) : journal(j) {}
+  void on_stop(const ExitReason& r) { journal->add("linker stop " + r.describe()); }
+  void handle(const ActorRef<Worker>& other) { this->link(other); }
+  Journal* journal;
+};
+
+struct TrappingLinker : troupe::Actor<TrappingLinker> {
+  explicit TrappingLinker(Journal* j) : journal(j) {}
+  void handle(const ActorRef<Worker>& other) { this->link(other); }
+  void handle(const troupe::Exit& x) { journal->add("trapped " + x.reason.describe()); }
+  Journal* journal;
+};
+
+TEST(Link, AnAbnormalExitStopsTheLinkedActor) {
+  TestExecutor ex;
+  Journal j;
+  ActorSystem system(ex);
+  auto w = system.spawn<Worker>(&j, std::string("w"));
+  auto l = system.spawn<Linker>(&j);
+  l.tell(w);
+  ex.run_until_idle();
+  w.tell(Fail{});
+  ex.run_until_idle();
+  EXPECT_EQ(j.events.back(), "linker stop linked: w failed");
+  EXPECT_EQ(system.live_actors(), 0u);
+}
+
+TEST(Link, ANormalExitDoesNotPropagate) {
+  TestExecutor ex;
+  Journal j;
+  ActorSystem system(ex);
+  auto w = system.spawn<Worker>(&j, std::string("w"));
+  auto l = system.spawn<Linker>(&j);
+  l.tell(w);
+  ex.run_until_idle();
+  w.stop();
+  ex.run_until_idle();
+  EXPECT_EQ(system.live_actors(), 1u);
+}
+
+TEST(Link, AnActorThatHandlesExitTrapsIt) {
+  TestExecutor ex;
+  Journal j;
+  ActorSystem system(ex);
+  auto w = system.spawn<Worker>(&j, std::string("w"));
+  auto l = system.spawn<TrappingLinker>(&j);
+  l.tell(w);
+  ex.run_until_idle();
+  w.tell(Fail{});
+  ex.run_until_idle();
+  EXPECT_EQ(j.events.back(), "trapped failed: w failed");
+  EXPECT_EQ(system.live_actors(), 1u);
+}
+
+}  // namespace
