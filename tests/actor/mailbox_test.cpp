@@ -1,0 +1,334 @@
+// Mailboxes: bounded policies, backpressure, per-sender order under load,
+// dead letters, graceful and immediate stops, shutdown with full mailboxes.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <troupe/actor/actor.hpp>
+#include <troupe/actor/actor_system.hpp>
+#include <troupe/runtime/join_handle.hpp>
+#include <troupe/runtime/spawn.hpp>
+#include <troupe/runtime/task.hpp>
+#include <troupe/runtime/test_executor.hpp>
+#include <troupe/runtime/yield.hpp>
+
+#include "../runtime/test_support.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using troupe::ActorRef;
+using troupe::ActorSystem;
+using troupe::AskError;
+using troupe::DeadLetter;
+using troupe::DeadLetterReason;
+using troupe::MailboxOptions;
+using troupe::Overflow;
+using troupe::SpawnOptions;
+using troupe::Task;
+using troupe::TellStatus;
+using troupe::TestExecutor;
+
+#ifdef NDEBUG
+constexpr bool kOptimized = true;
+#else
+constexpr bool kOptimized = false;
+#endif
+
+struct Item {
+  int value;
+};
+struct Total {};
+
+struct Sink : troupe::Actor<Sink> {
+  std::vector<int> seen;
+  void handle(const Item& m) { seen.push_back(m.value); }
+  std::vector<int> handle(Total) { return seen; }
+};
+
+template <class A>
+ActorRef<A> spawn_bounded(ActorSystem& system, std::size_t capacity, Overflow overflow) {
+  return system.spawn_with<A>(SpawnOptions{MailboxOptions::bounded(capacity, overflow)});
+}
+
+std::vector<int> seen_by(TestExecutor& ex, const ActorRef<Sink>& s) {
+  return ex.block_on([](ActorRef<Sink> s) -> Task<std::vector<int>> {
+    co_return (co_await s.ask(Total{})).value();
+  }(s));
+}
+
+// A spawned actor has not run yet on the TestExecutor: its mailbox fills.
+TEST(Mailbox, FailPolicyRefusesAtCapacityAndCountsADeadLetter) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  std::vector<DeadLetterReason> reasons;
+  system.on_dead_letter([&](const DeadLetter& d) { reasons.push_back(d.reason); });
+  auto sink = spawn_bounded<Sink>(system, 2, Overflow::kFail);
+  EXPECT_EQ(sink.tell(Item{1}), TellStatus::kQueued);
+  EXPECT_EQ(sink.tell(Item{2}), TellStatus::kQueued);
+  EXPECT_EQ(sink.tell(Item{3}), TellStatus::kFull);
+  EXPECT_EQ(system.dead_letters(), 1u);
+  EXPECT_EQ(reasons, std::vector<DeadLetterReason>{DeadLetterReason::kMailboxFull});
+  ex.run_until_idle();
+  EXPECT_EQ(seen_by(ex, sink), (std::vector<int>{1, 2}));
+}
+
+TEST(Mailbox, DropPolicyDropsAndCountsIt) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  auto sink = spawn_bounded<Sink>(system, 1, Overflow::kDrop);
+  EXPECT_EQ(sink.tell(Item{1}), TellStatus::kQueued);
+  EXPECT_EQ(sink.tell(Item{2}), TellStatus::kDropped);
+  EXPECT_EQ(system.dead_letters(), 1u);
+}
+
+TEST(Mailbox, AnAskToAFullMailboxFailsAtOnce) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  auto sink = spawn_bounded<Sink>(system, 1, Overflow::kBackpressure);
+  ASSERT_EQ(sink.tell(Item{1}), TellStatus::kQueued);
+  auto f = sink.ask(Total{});  // refused now: nothing to run for it
+  auto r = ex.block_on([](decltype(f) f) -> Task<troupe::AskResult<std::vector<int>>> {
+    co_return co_await f;
+  }(std::move(f)));
+  EXPECT_EQ(r.error(), AskError::kMailboxFull);
+}
+
+TEST(Mailbox, BackpressureSendWaitsForRoomAndKeepsTheOrder) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  auto sink = spawn_bounded<Sink>(system, 2, Overflow::kBackpressure);
+  EXPECT_EQ(sink.tell(Item{0}), TellStatus::kQueued);
+  EXPECT_EQ(sink.tell(Item{1}), TellStatus::kQueued);
+  EXPECT_EQ(sink.tell(Item{99}), TellStatus::kFull) << "tell never waits, nor bypasses the bound";
+  auto sender = ex.spawn([](ActorRef<Sink> s) -> Task<int> {
+    int sent = 0;
+    for (int i = 2; i < 10; ++i) sent += (co_await s.send(Item{i})) == TellStatus::kQueued;
+    co_return sent;
+  }(sink));
+  ex.run_until_idle();
+  ASSERT_TRUE(sender.is_finished());
+  EXPECT_EQ(sender.wait(), 8);
+  std::vector<int> expected;
+  for (int i = 0; i < 10; ++i) expected.push_back(i);
+  EXPECT_EQ(seen_by(ex, sink), expected);
+}
+
+TEST(Mailbox, ACancelledBackpressureSendDeliversNothing) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  auto sink = spawn_bounded<Sink>(system, 1, Overflow::kBackpressure);
+  ASSERT_EQ(sink.tell(Item{1}), TellStatus::kQueued);
+  auto sender =
+      ex.spawn([](ActorRef<Sink> s) -> Task<void> { (void)co_await s.send(Item{2}); }(sink));
+  // The sender parks on the full mailbox before the actor ever runs.
+  ASSERT_TRUE(ex.step());
+  EXPECT_FALSE(sender.is_finished());
+  sender.cancel();
+  ex.run_until_idle();
+  EXPECT_EQ(seen_by(ex, sink), (std::vector<int>{1}));
+}
+
+// --- Stops and dead letters ----------------------------------------------------
+
+struct Stopper : troupe::Actor<Stopper> {
+  std::vector<int>* seen;
+  explicit Stopper(std::vector<int>* s) : seen(s) {}
+  void handle(const Item& m) {
+    seen->push_back(m.value);
+    if (m.value < 0) stop();
+  }
+};
+
+TEST(Stop, StopFromAHandlerTakesEffectAfterItAndTheRestAreDeadLetters) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  std::vector<int> seen;
+  auto s = system.spawn<Stopper>(&seen);
+  s.tell(Item{1});
+  s.tell(Item{-1});
+  s.tell(Item{2});
+  s.tell(Item{3});
+  ex.run_until_idle();
+  EXPECT_EQ(seen, (std::vector<int>{1, -1}));
+  EXPECT_EQ(system.dead_letters(), 2u);
+  EXPECT_EQ(system.live_actors(), 0u);
+}
+
+TEST(Stop, AGracefulStopHandlesWhatIsQueuedAndRefusesWhatComesLater) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  std::vector<int> seen;
+  auto s = system.spawn<Stopper>(&seen);
+  s.tell(Item{1});
+  s.tell(Item{2});
+  s.stop_gracefully();
+  EXPECT_EQ(s.tell(Item{3}), TellStatus::kDeadActor);
+  ex.run_until_idle();
+  EXPECT_EQ(seen, (std::vector<int>{1, 2}));
+  EXPECT_EQ(system.live_actors(), 0u);
+}
+
+TEST(Stop, AnImmediateStopOvertakesQueuedMessages) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  std::vector<int> seen;
+  auto s = system.spawn<Stopper>(&seen);
+  s.tell(Item{1});
+  s.stop();
+  ex.run_until_idle();
+  EXPECT_TRUE(seen.empty()) << "the stop is a system message: it goes first";
+  EXPECT_EQ(system.dead_letters(), 1u);
+}
+
+struct Hooks : troupe::Actor<Hooks> {
+  std::vector<std::string>* log;
+  explicit Hooks(std::vector<std::string>* l) : log(l) {}
+  Task<void> on_start() {
+    co_await troupe::yield_now();
+    log->push_back("started");
+  }
+  void on_stop(const troupe::ExitReason& r) { log->push_back("stop " + r.describe()); }
+  void handle(const Item&) { log->push_back("item"); }
+};
+
+TEST(Lifecycle, ACoroutineOnStartFinishesBeforeTheFirstMessage) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  std::vector<std::string> log;
+  auto h = system.spawn<Hooks>(&log);
+  h.tell(Item{1});
+  ex.run_until_idle();
+  h.stop();
+  ex.run_until_idle();
+  EXPECT_EQ(log, (std::vector<std::string>{"started", "item", "stop stopped"}));
+}
+
+TEST(Registry, NamesFindTheActorOfTheRightClassAndAreFreedWhenItStops) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  auto sink = system.spawn<Sink>();
+  EXPECT_TRUE(system.register_name("sink", sink));
+  EXPECT_FALSE(system.register_name("sink", system.spawn<Sink>())) << "taken";
+  EXPECT_FALSE(system.register_name("other", sink)) << "one name per actor";
+  EXPECT_EQ(system.lookup<Sink>("sink"), sink);
+  EXPECT_FALSE(system.lookup<Stopper>("sink")) << "another class";
+  EXPECT_FALSE(system.lookup<Sink>("nobody"));
+  sink.stop();
+  ex.run_until_idle();
+  EXPECT_FALSE(system.lookup<Sink>("sink"));
+  EXPECT_TRUE(system.register_name("sink", system.spawn<Sink>()));
+}
+
+// --- Under load on a real runtime --------------------------------------------------
+
+struct Ordered {
+  std::uint32_t producer;
+  std::uint64_t seq;
+};
+struct Report {};
+struct OrderCheck : troupe::Actor<OrderCheck> {
+  explicit OrderCheck(int producers) : next(producers, 0) {}
+  void handle(const Ordered& m) {
+    reorders += m.seq != next[m.producer];
+    next[m.producer] = m.seq + 1;
+    ++count;
+  }
+  std::pair<std::uint64_t, std::uint64_t> handle(Report) { return {count, reorders}; }
+  std::vector<std::uint64_t> next;
+  std::uint64_t count = 0;
+  std::uint64_t reorders = 0;
+};
+
+// 64 producer tasks tell one actor; each yields every few sends, so the
+// runtime moves it between its two workers; order per sender must hold.
+TEST(Mailbox, SixtyFourProducersIntoOneActorKeepPerSenderOrderUnderMigration) {
+  constexpr int kProducers = 64;
+  const std::uint64_t per_producer = kOptimized ? 100'000 : 5'000;
+  ActorSystem system({.workers = 2});
+  auto checker = system.spawn<OrderCheck>(kProducers);
+  std::vector<troupe::JoinHandle<void>> producers;
+  for (int p = 0; p < kProducers; ++p) {
+    producers.push_back(system.runtime().spawn(
+        [](ActorRef<OrderCheck> c, std::uint32_t id, std::uint64_t n) -> Task<void> {
+          for (std::uint64_t i = 0; i < n; ++i) {
+            EXPECT_EQ(c.tell(Ordered{id, i}), TellStatus::kQueued);
+            if (i % 16 == 15) co_await troupe::yield_now();
+          }
+        }(checker, static_cast<std::uint32_t>(p), per_producer)));
+  }
+  for (auto& h : producers) h.wait();
+  const auto [count, reorders] =
+      system.block_on([](ActorRef<OrderCheck> c) -> Task<std::pair<std::uint64_t, std::uint64_t>> {
+        co_return (co_await c.ask(Report{})).value();
+      }(checker));
+  EXPECT_EQ(count, per_producer * kProducers);
+  EXPECT_EQ(reorders, 0u);
+}
+
+struct Blocked {
+  troupe::test::Forever* forever;
+  std::atomic<int>* blocked;
+};
+struct Parked : troupe::Actor<Parked> {
+  explicit Parked(std::atomic<int>* stops) : stops(stops) {}
+  void on_stop(const troupe::ExitReason&) { stops->fetch_add(1); }
+  Task<void> handle(Blocked b) {  // holds the mailbox forever
+    b.blocked->fetch_add(1);
+    b.blocked->notify_all();
+    co_await *b.forever;
+  }
+  int handle(const Item& m) { return m.value; }
+  std::atomic<int>* stops;
+};
+
+// Every actor is stuck in a coroutine handler with a full mailbox (one ask
+// among the queued messages): shutdown still stops them all, runs every
+// on_stop, fails the asks and counts the queued messages as dead letters.
+TEST(Shutdown, StopsEveryActorEvenWithFullMailboxesAndStuckHandlers) {
+  const int actors = kOptimized ? 100'000 : 20'000;
+  constexpr std::size_t kCapacity = 4;
+  std::atomic<int> stops{0};
+  std::atomic<int> blocked{0};
+  troupe::test::Forever forever;
+  std::vector<troupe::AskFuture<int>> asks;
+  std::uint64_t dead = 0;
+  {
+    ActorSystem system({.workers = 2});
+    std::vector<ActorRef<Parked>> refs;
+    for (int i = 0; i < actors; ++i) {
+      refs.push_back(system.spawn_with<Parked>(
+          SpawnOptions{MailboxOptions::bounded(kCapacity, Overflow::kFail)}, &stops));
+      ASSERT_EQ(refs.back().tell(Blocked{&forever, &blocked}), TellStatus::kQueued);
+    }
+    for (int n = blocked.load(); n < actors; n = blocked.load()) blocked.wait(n);
+    for (auto& a : refs) {  // every handler is stuck: these stay queued
+      for (std::size_t k = 1; k < kCapacity; ++k) ASSERT_EQ(a.tell(Item{1}), TellStatus::kQueued);
+      asks.push_back(a.ask(Item{2}));
+      ASSERT_EQ(a.tell(Item{3}), TellStatus::kFull);
+    }
+    system.shutdown();
+    EXPECT_EQ(system.live_actors(), 0u);
+    dead = system.dead_letters();
+  }
+  EXPECT_EQ(stops.load(), actors);
+  EXPECT_EQ(dead, static_cast<std::uint64_t>(actors) * (kCapacity + 1));
+  troupe::Runtime rt({.workers = 1});
+  const int failed = rt.block_on([](std::vector<troupe::AskFuture<int>> asks) -> Task<int> {
+    int failed = 0;
+    for (auto& f : asks) failed += (co_await f).error() == AskError::kDeadActor;
+    co_return failed;
+  }(std::move(asks)));
+  EXPECT_EQ(failed, actors);
+}
+
+}  // namespace
