@@ -8,6 +8,7 @@
 #include <troupe/actor/detail/actor_cell_of.hpp>
 #include <troupe/actor/exit_reason.hpp>
 #include <troupe/actor/spawn_options.hpp>
+#include <troupe/runtime/clock.hpp>
 
 namespace troupe {
 
@@ -66,6 +67,10 @@ class Actor {
     return ActorRef<Child>(
         detail::spawn_actor<Child>(cell_->system(), cell_, options, std::forward<Args>(args)...));
   }
+
+  /// After `d` without a message, this actor gets ReceiveTimeout (again
+  /// after each further `d` of silence). Duration::zero() turns it off.
+  void set_receive_timeout(Duration d) { cell_->set_receive_timeout(d); }
 
   /// Delivers `Down` to this actor when `target` stops (at once if it has).
   template <class B>

@@ -22,4 +22,10 @@ struct Exit {
   ExitReason reason;
 };
 
+/// Delivered to an actor that set a receive timeout (Actor::set_receive_timeout)
+/// when no message has arrived for that long. Handle it with
+/// `void handle(const troupe::ReceiveTimeout&)`. The clock restarts after
+/// each message, and after each ReceiveTimeout.
+struct ReceiveTimeout {};
+
 }  // namespace troupe

@@ -1,9 +1,11 @@
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <utility>
 
 #include <troupe/actor/detail/actor_cell.hpp>
 #include <troupe/runtime/detail/scheduler.hpp>
+#include <troupe/runtime/sleep.hpp>
 
 namespace troupe::detail {
 
@@ -18,6 +20,10 @@ struct ActorCellBase::Relations {
   std::vector<Child> children;
   std::vector<Instant> restarts;  // all-for-one (as supervisor) or top-level (self) restarts
   std::string name;
+  // The receive timeout (owner thread only): its length, and the timer
+  // armed while the mailbox is empty.
+  Duration receive_timeout = Duration::zero();
+  std::optional<Sleep> idle_timer;
 };
 
 void CellNotify::notify() noexcept { cell->wake(); }
@@ -238,7 +244,18 @@ bool ActorCellBase::poll() noexcept {
         begin_stop(ExitReason::normal());  // a graceful stop, drained
         continue;
       }
-      return false;  // parked: the next push or post wakes it
+      if (idle_timed_out(cx)) {
+        try {
+          deliver_receive_timeout();
+        } catch (...) {
+          fail(std::current_exception());
+        }
+        continue;
+      }
+      return false;  // parked: the next push, post or the idle timer wakes it
+    }
+    if (Relations* r = relations_.load(std::memory_order_relaxed); r && r->idle_timer) {
+      r->idle_timer.reset();  // a message came: the idle clock starts over
     }
     auto* e = static_cast<EnvelopeBase*>(node);
     Task<void> t;
@@ -269,6 +286,23 @@ void ActorCellBase::finish_handler() noexcept {
   } catch (...) {
     fail(std::current_exception());
   }
+}
+
+void ActorCellBase::set_receive_timeout(Duration d) {
+  Relations& r = relations();
+  r.receive_timeout = d;
+  r.idle_timer.reset();
+}
+
+// With a receive timeout set and the mailbox empty: arms the idle timer (or
+// polls it); true once it has fired (it is then disarmed).
+bool ActorCellBase::idle_timed_out(Context& cx) noexcept {
+  Relations* r = relations_.load(std::memory_order_relaxed);
+  if (r == nullptr || r->receive_timeout <= Duration::zero()) return false;
+  if (!r->idle_timer) r->idle_timer.emplace(sleep_for(r->receive_timeout));
+  if (!r->idle_timer->poll(cx)) return false;
+  r->idle_timer.reset();
+  return true;
 }
 
 bool ActorCellBase::stop_pending() const noexcept {
@@ -446,6 +480,7 @@ void ActorCellBase::begin_stop(ExitReason reason) noexcept {
 
 void ActorCellBase::finalize() noexcept {
   stop_instance(exit_reason_);
+  if (Relations* r = relations_.load(std::memory_order_relaxed)) r->idle_timer.reset();
   stopped_.store(true, std::memory_order_release);
   std::vector<ActorCellBase*> watchers;
   std::vector<ActorCellBase*> links;
@@ -488,6 +523,7 @@ void ActorCellBase::destroy_frame() noexcept {
   current_.reset();
   discard_mailbox();
   stop_instance(ExitReason::shutdown());
+  if (Relations* r = relations_.load(std::memory_order_relaxed)) r->idle_timer.reset();
   exit_reason_ = ExitReason::shutdown();
   stopped_.store(true, std::memory_order_release);
   std::vector<ActorCellBase*> refs;

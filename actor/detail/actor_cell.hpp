@@ -19,6 +19,7 @@
 #include <troupe/actor/system_messages.hpp>
 #include <troupe/channels/detail/mpsc_queue.hpp>
 #include <troupe/runtime/clock.hpp>
+#include <troupe/runtime/context.hpp>
 #include <troupe/runtime/detail/task_header.hpp>
 #include <troupe/runtime/task.hpp>
 
@@ -104,6 +105,8 @@ class ActorCellBase : public TaskHeader {
   /// it is freed when the actor stops. False if it has one already or has
   /// stopped.
   bool set_name(const std::string& name);
+  /// ReceiveTimeout after `d` without a message (Duration::zero(): none).
+  void set_receive_timeout(Duration d);
 
  protected:
   ActorCellBase(SystemCore& system, ActorCellBase* parent, const MailboxOptions& mailbox);
@@ -124,6 +127,7 @@ class ActorCellBase : public TaskHeader {
   /// Delivers Down/Exit if A handles it; false if A has no such handler.
   virtual bool deliver_down(const Down& d) = 0;
   virtual bool deliver_exit(const Exit& x) = 0;
+  virtual void deliver_receive_timeout() = 0;
   virtual SupervisorStrategy supervisor_strategy() const = 0;
   virtual const std::type_info& actor_type() const noexcept = 0;
 
@@ -141,6 +145,7 @@ class ActorCellBase : public TaskHeader {
   void run_task(Task<void> t) noexcept;
   bool handler_running() const noexcept { return static_cast<bool>(current_); }
   bool stop_pending() const noexcept;
+  bool idle_timed_out(Context& cx) noexcept;
   void finish_handler() noexcept;
   void handle_system(SystemMessage& m) noexcept;
   void fail(std::exception_ptr e) noexcept;

@@ -93,6 +93,13 @@ class ActorCellOf final : public ActorCellBase {
       return false;
     }
   }
+  void deliver_receive_timeout() override {
+    if constexpr (Handles<A, ReceiveTimeout>) {
+      static_assert(!kHandlerIsTask<A, ReceiveTimeout>,
+                    "handle(const troupe::ReceiveTimeout&) must not be a coroutine");
+      instance().handle(ReceiveTimeout{});
+    }
+  }
   SupervisorStrategy supervisor_strategy() const override {
     if constexpr (requires { A::supervisor_strategy(); }) {
       return A::supervisor_strategy();

@@ -1,0 +1,112 @@
+// Timers for actors on the TestExecutor's virtual clock: send_after,
+// send_interval, cancellation, receive timeouts.
+
+#include <chrono>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <troupe/actor/actor.hpp>
+#include <troupe/actor/actor_system.hpp>
+#include <troupe/actor/timers.hpp>
+#include <troupe/runtime/test_executor.hpp>
+
+namespace {
+
+using namespace std::chrono_literals;
+using troupe::ActorSystem;
+using troupe::Instant;
+using troupe::TestExecutor;
+
+struct Tick {
+  int n;
+};
+
+struct Clocked : troupe::Actor<Clocked> {
+  Clocked(TestExecutor* ex, std::vector<Instant>* at) : ex(ex), at(at) {}
+  void handle(const Tick&) { at->push_back(ex->now()); }
+  TestExecutor* ex;
+  std::vector<Instant>* at;
+};
+
+constexpr Instant kT0 = TestExecutor::kStart;
+
+TEST(Timers, SendAfterTellsOnceAfterTheDelay) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  std::vector<Instant> at;
+  auto a = system.spawn<Clocked>(&ex, &at);
+  auto t = troupe::send_after(5s, a, Tick{1});
+  ex.advance_and_run(4s);
+  EXPECT_TRUE(at.empty());
+  EXPECT_TRUE(t.is_active());
+  ex.advance_and_run(1s);
+  EXPECT_EQ(at, std::vector<Instant>{kT0 + 5s});
+  EXPECT_FALSE(t.is_active());
+}
+
+TEST(Timers, ACancelledSendAfterNeverTells) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  std::vector<Instant> at;
+  auto a = system.spawn<Clocked>(&ex, &at);
+  auto t = troupe::send_after(5s, a, Tick{1});
+  ex.advance_and_run(1s);
+  t.cancel();
+  ex.advance_and_run(10s);
+  EXPECT_TRUE(at.empty());
+  EXPECT_EQ(ex.pending_timers(), 0u);
+}
+
+TEST(Timers, SendIntervalTellsEveryPeriodUntilCancelled) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  std::vector<Instant> at;
+  auto a = system.spawn<Clocked>(&ex, &at);
+  auto t = troupe::send_interval(2s, a, Tick{0});
+  for (int i = 0; i < 3; ++i) ex.advance_and_run(2s);
+  t.cancel();
+  ex.advance_and_run(10s);
+  EXPECT_EQ(at, (std::vector<Instant>{kT0 + 2s, kT0 + 4s, kT0 + 6s}));
+}
+
+TEST(Timers, SendIntervalEndsWhenTheTargetStops) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  std::vector<Instant> at;
+  auto a = system.spawn<Clocked>(&ex, &at);
+  auto t = troupe::send_interval(1s, a, Tick{0});
+  ex.advance_and_run(1s);
+  a.stop();
+  ex.run_until_idle();
+  ex.advance_and_run(1s);  // this tell finds the actor dead
+  EXPECT_FALSE(t.is_active());
+  EXPECT_EQ(at.size(), 1u);
+}
+
+struct Sleepy : troupe::Actor<Sleepy> {
+  Sleepy(TestExecutor* ex, std::vector<Instant>* at) : ex(ex), at(at) { set_receive_timeout(3s); }
+  void handle(const Tick&) {}
+  void handle(const troupe::ReceiveTimeout&) { at->push_back(ex->now()); }
+  TestExecutor* ex;
+  std::vector<Instant>* at;
+};
+
+TEST(Timers, AReceiveTimeoutFiresAfterSilenceAndRestartsWithEachMessage) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  std::vector<Instant> at;
+  auto a = system.spawn<Sleepy>(&ex, &at);
+  ex.run_until_idle();
+  ex.advance_and_run(2s);
+  a.tell(Tick{0});  // at 2 s: the silence starts over
+  ex.run_until_idle();
+  ex.advance_and_run(2s);
+  EXPECT_TRUE(at.empty());
+  ex.advance_and_run(1s);
+  EXPECT_EQ(at, std::vector<Instant>{kT0 + 5s});
+  ex.advance_and_run(3s);
+  EXPECT_EQ(at, (std::vector<Instant>{kT0 + 5s, kT0 + 8s}));
+}
+
+}  // namespace
