@@ -10,6 +10,7 @@
 #include <utility>
 
 #include <troupe/actor/actor_ref.hpp>
+#include <troupe/actor/address.hpp>
 #include <troupe/actor/dead_letter.hpp>
 #include <troupe/actor/detail/actor_cell_of.hpp>
 #include <troupe/actor/detail/system_core.hpp>
@@ -62,6 +63,15 @@ class ActorSystem {
   ActorRef<A> spawn_with(const SpawnOptions& options, Args&&... args) {
     return ActorRef<A>(
         detail::spawn_actor<A>(*core_, nullptr, options, std::forward<Args>(args)...));
+  }
+
+  /// Starts a top-level actor written as a loop: `loop(mailbox)` is a
+  /// coroutine that reads its messages from `mailbox` (a stream), for as
+  /// long as it likes; the actor stops when it returns.
+  template <class M, class Loop>
+  Address<M> spawn_loop(Loop loop, const SpawnOptions& options = {}) {
+    return Address<M>(spawn_with<detail::LoopActor<M>>(
+        options, typename detail::LoopActor<M>::Loop(std::move(loop))));
   }
 
   /// Registers `ref` under `name`; false if the name is taken or the actor

@@ -45,6 +45,8 @@ class TellEnvelope final : public Envelope<A> {
  public:
   explicit TellEnvelope(M&& m) : msg_(std::move(m)) {}
   const std::type_info& type() const noexcept override { return typeid(M); }
+  /// The message, for a consumer that takes it out itself (Mailbox).
+  M& message() noexcept { return msg_; }
   Task<void> deliver(A& actor) override {
     if constexpr (kHandlerIsTask<A, M>) {
       return run(actor, std::move(msg_));

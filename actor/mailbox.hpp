@@ -1,0 +1,59 @@
+#pragma once
+
+#include <utility>
+
+#include <troupe/actor/detail/actor_cell.hpp>
+#include <troupe/actor/detail/envelope.hpp>
+#include <troupe/channels/async_stream.hpp>
+#include <troupe/channels/detail/channel_outcome.hpp>
+#include <troupe/runtime/context.hpp>
+
+namespace troupe {
+
+namespace detail {
+template <class M>
+class LoopActor;
+}
+
+/// The mailbox of an actor written as a plain loop (`ActorSystem::spawn_loop`):
+/// a stream (AsyncStream) of its messages in arrival order, ending when the
+/// actor is stopped gracefully and drained.
+///
+///   system.spawn_loop<Line>([](troupe::Mailbox<Line>& mailbox) -> troupe::Task<void> {
+///     while (auto line = co_await mailbox.next()) ...
+///   });
+///
+/// It works with the stream combinators (`mailbox | stream::ready_chunks(64)`).
+/// Owned by the actor and lent to its loop by reference: it must be
+/// consumed by that loop only (a push wakes the actor, not another task).
+template <class M>
+class Mailbox : public StreamBase<Mailbox<M>> {
+ public:
+  using value_type = M;
+
+  explicit Mailbox(detail::ActorCellBase* cell) noexcept : cell_(cell) {}
+  Mailbox(const Mailbox&) = delete;
+  Mailbox& operator=(const Mailbox&) = delete;
+
+  StreamPoll<M> poll_next(Context& cx) {
+    detail::ChannelOutcome outcome;
+    detail::MpscNode* node = cell_->mailbox().poll(&cx, outcome);
+    if (node == nullptr) {
+      return outcome == detail::ChannelOutcome::kClosed ? StreamPoll<M>::end()
+                                                        : StreamPoll<M>::pending();
+    }
+    // Only tells reach a loop actor (Address has no ask).
+    auto* e = static_cast<detail::TellEnvelope<detail::LoopActor<M>, M>*>(
+        static_cast<detail::EnvelopeBase*>(node));
+    struct Free {
+      detail::EnvelopeBase* e;
+      ~Free() { delete e; }
+    } free{e};
+    return StreamPoll<M>::item(std::move(e->message()));
+  }
+
+ private:
+  detail::ActorCellBase* cell_;
+};
+
+}  // namespace troupe

@@ -1,0 +1,82 @@
+// Actors written as plain loops over a Mailbox stream.
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <troupe/actor/actor.hpp>
+#include <troupe/actor/actor_system.hpp>
+#include <troupe/actor/mailbox.hpp>
+#include <troupe/channels/channel.hpp>
+#include <troupe/channels/stream/by_ref.hpp>
+#include <troupe/channels/stream/ready_chunks.hpp>
+#include <troupe/runtime/task.hpp>
+#include <troupe/runtime/test_executor.hpp>
+
+namespace {
+
+using troupe::ActorSystem;
+using troupe::Mailbox;
+using troupe::Task;
+using troupe::TellStatus;
+using troupe::TestExecutor;
+
+TEST(LoopActor, ReadsItsMessagesInOrderAndStopsWhenTheLoopReturns) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  std::vector<int> seen;
+  auto a = system.spawn_loop<int>([&seen](Mailbox<int>& mailbox) -> Task<void> {
+    while (auto m = co_await mailbox.next()) {
+      if (*m < 0) co_return;
+      seen.push_back(*m);
+    }
+  });
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(a.tell(i), TellStatus::kQueued);
+  a.tell(-1);
+  a.tell(7);
+  ex.run_until_idle();
+  EXPECT_EQ(seen, (std::vector<int>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(system.live_actors(), 0u);
+  EXPECT_EQ(system.dead_letters(), 1u);  // the 7, behind the end of the loop
+  EXPECT_EQ(a.tell(8), TellStatus::kDeadActor);
+}
+
+TEST(LoopActor, AGracefulStopEndsTheStreamAfterWhatIsQueued) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  int total = 0;
+  bool ended = false;
+  auto a = system.spawn_loop<int>([&](Mailbox<int>& mailbox) -> Task<void> {
+    while (auto m = co_await mailbox.next()) total += *m;
+    ended = true;
+  });
+  a.tell(1);
+  a.tell(2);
+  ex.run_until_idle();
+  a.tell(3);
+  a.stop_gracefully();
+  ex.run_until_idle();
+  EXPECT_EQ(total, 6);
+  EXPECT_TRUE(ended);
+  EXPECT_EQ(system.live_actors(), 0u);
+}
+
+TEST(LoopActor, TheMailboxWorksWithStreamCombinators) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  std::vector<std::size_t> batches;
+  auto a = system.spawn_loop<int>([&](Mailbox<int>& mailbox) -> Task<void> {
+    auto chunks = troupe::stream::ready_chunks(troupe::stream::by_ref(mailbox), 4);
+    while (auto batch = co_await chunks.next()) batches.push_back(batch->size());
+  });
+  for (int i = 0; i < 10; ++i) a.tell(i);
+  ex.run_until_idle();
+  EXPECT_EQ(batches, (std::vector<std::size_t>{4, 4, 2}));
+  a.stop();
+  ex.run_until_idle();
+  EXPECT_EQ(system.live_actors(), 0u);
+}
+
+}  // namespace
