@@ -27,6 +27,11 @@ class ExitReason {
     return ExitReason(Kind::kLinked, std::move(e));
   }
 
+  /// A reason of kind `k` (`error` only matters for kFailed and kLinked).
+  static ExitReason of(Kind k, std::exception_ptr error = nullptr) noexcept {
+    return ExitReason(k, std::move(error));
+  }
+
   Kind kind() const noexcept { return kind_; }
   /// Failed or linked: what links propagate and supervisors act on.
   bool is_abnormal() const noexcept { return kind_ == Kind::kFailed || kind_ == Kind::kLinked; }

@@ -20,6 +20,7 @@ struct ActorCellBase::Relations {
   std::vector<Child> children;
   std::vector<Instant> restarts;  // all-for-one (as supervisor) or top-level (self) restarts
   std::string name;
+  std::exception_ptr exit_error;  // of an abnormal exit (the kind is in the cell)
   // The receive timeout (owner thread only): its length, and the timer
   // armed while the mailbox is empty.
   Duration receive_timeout = Duration::zero();
@@ -56,7 +57,6 @@ ActorCellBase::ActorCellBase(SystemCore& system, ActorCellBase* parent,
       system_(&system),
       parent_(parent),
       id_(system.next_id()),
-      exit_reason_(ExitReason::normal()),
       overflow_(mailbox.overflow) {
   if (parent_) parent_->retain();
   system.actor_started();
@@ -126,7 +126,7 @@ void ActorCellBase::add_monitor(ActorCellBase& watcher) {
       return;
     }
   }
-  watcher.post(SystemMessage::Kind::kDown, this, exit_reason_);  // already gone
+  watcher.post(SystemMessage::Kind::kDown, this, exit_reason());  // already gone
 }
 
 void ActorCellBase::link(ActorCellBase& a, ActorCellBase& b) {
@@ -141,11 +141,11 @@ void ActorCellBase::link(ActorCellBase& a, ActorCellBase& b) {
     return true;
   };
   if (!add(a, b)) {
-    if (a.exit_reason_.is_abnormal()) b.post(SystemMessage::Kind::kExit, &a, a.exit_reason_);
+    if (a.exit_reason().is_abnormal()) b.post(SystemMessage::Kind::kExit, &a, a.exit_reason());
     return;
   }
-  if (!add(b, a) && b.exit_reason_.is_abnormal()) {
-    a.post(SystemMessage::Kind::kExit, &b, b.exit_reason_);
+  if (!add(b, a) && b.exit_reason().is_abnormal()) {
+    a.post(SystemMessage::Kind::kExit, &b, b.exit_reason());
   }
 }
 
@@ -154,7 +154,7 @@ void ActorCellBase::link(ActorCellBase& a, ActorCellBase& b) {
 void ActorCellBase::request_stop(ExitReason reason) noexcept {
   if (stop_requested_) return;
   stop_requested_ = true;
-  exit_reason_ = std::move(reason);
+  set_exit_reason(reason);
 }
 
 void ActorCellBase::adopt_child(ActorCellBase& child) {
@@ -212,7 +212,7 @@ bool ActorCellBase::poll() noexcept {
     }
     if (stop_requested_ && phase_ == Phase::kRunning) {
       stop_requested_ = false;
-      begin_stop(exit_reason_);
+      begin_stop(exit_reason());
       continue;
     }
     switch (phase_) {
@@ -305,6 +305,23 @@ bool ActorCellBase::idle_timed_out(Context& cx) noexcept {
   return true;
 }
 
+ExitReason ActorCellBase::exit_reason() const noexcept {
+  Relations* r = relations_.load(std::memory_order_acquire);
+  return ExitReason::of(exit_kind_, r ? r->exit_error : nullptr);
+}
+
+void ActorCellBase::set_exit_reason(const ExitReason& reason) noexcept {
+  exit_kind_ = reason.kind();
+  if (reason.error()) {
+    try {
+      relations().exit_error = reason.error();
+    } catch (...) {  // no memory for the error itself: the kind remains
+    }
+  } else if (Relations* r = relations_.load(std::memory_order_acquire)) {
+    r->exit_error = nullptr;
+  }
+}
+
 bool ActorCellBase::stop_pending() const noexcept {
   for (SystemMessage* m = system_local_; m != nullptr; m = m->next) {
     if (m->kind == SystemMessage::Kind::kStop) return true;
@@ -385,7 +402,7 @@ void ActorCellBase::fail(std::exception_ptr e) noexcept {
   const ExitReason reason = ExitReason::failed(e);
   if (parent_) {
     phase_ = Phase::kSuspended;
-    exit_reason_ = reason;
+    set_exit_reason(reason);
     parent_->post(SystemMessage::Kind::kChildFailed, this, reason);
     return;
   }
@@ -410,14 +427,15 @@ void ActorCellBase::fail(std::exception_ptr e) noexcept {
 
 void ActorCellBase::restart() noexcept {
   current_.reset();
-  stop_instance(exit_reason_.is_abnormal() ? exit_reason_ : ExitReason::stopped());
+  const ExitReason why = exit_reason();
+  stop_instance(why.is_abnormal() ? why : ExitReason::stopped());
   // The old instance's children go with it; the new one makes its own.
   if (Relations* r = relations_.load(std::memory_order_acquire)) {
     std::lock_guard lock(r->mutex);
     for (auto& c : r->children) c.cell->stop_now(ExitReason::stopped());
   }
   stop_requested_ = false;
-  exit_reason_ = ExitReason::normal();
+  set_exit_reason(ExitReason::normal());
   phase_ = Phase::kStarting;
 }
 
@@ -464,22 +482,23 @@ void ActorCellBase::supervise(ActorCellBase& child, const ExitReason& reason) no
 void ActorCellBase::begin_stop(ExitReason reason) noexcept {
   if (phase_ == Phase::kStopping || phase_ == Phase::kDone) return;
   current_.reset();
-  exit_reason_ = std::move(reason);
+  set_exit_reason(reason);
   discard_mailbox();
   phase_ = Phase::kStopping;
   bool no_children = true;
   if (Relations* r = relations_.load(std::memory_order_acquire)) {
     std::lock_guard lock(r->mutex);
     for (auto& c : r->children)
-      c.cell->stop_now(exit_reason_.kind() == ExitReason::Kind::kShutdown ? ExitReason::shutdown()
-                                                                          : ExitReason::stopped());
+      c.cell->stop_now(exit_kind_ == ExitReason::Kind::kShutdown ? ExitReason::shutdown()
+                                                                 : ExitReason::stopped());
     no_children = r->children.empty();
   }
   if (no_children) finalize();  // else when the last ChildStopped arrives
 }
 
 void ActorCellBase::finalize() noexcept {
-  stop_instance(exit_reason_);
+  const ExitReason why = exit_reason();
+  stop_instance(why);
   if (Relations* r = relations_.load(std::memory_order_relaxed)) r->idle_timer.reset();
   stopped_.store(true, std::memory_order_release);
   std::vector<ActorCellBase*> watchers;
@@ -492,15 +511,15 @@ void ActorCellBase::finalize() noexcept {
     name.swap(r->name);
   }
   for (ActorCellBase* w : watchers) {
-    w->post(SystemMessage::Kind::kDown, this, exit_reason_);
+    w->post(SystemMessage::Kind::kDown, this, why);
     w->release();
   }
   for (ActorCellBase* l : links) {
-    if (exit_reason_.is_abnormal()) l->post(SystemMessage::Kind::kExit, this, exit_reason_);
+    if (why.is_abnormal()) l->post(SystemMessage::Kind::kExit, this, why);
     l->release();
   }
   if (parent_) {
-    parent_->post(SystemMessage::Kind::kChildStopped, this, exit_reason_);
+    parent_->post(SystemMessage::Kind::kChildStopped, this, why);
   } else {
     system_->remove_top_level(*this);
   }
@@ -524,7 +543,7 @@ void ActorCellBase::destroy_frame() noexcept {
   discard_mailbox();
   stop_instance(ExitReason::shutdown());
   if (Relations* r = relations_.load(std::memory_order_relaxed)) r->idle_timer.reset();
-  exit_reason_ = ExitReason::shutdown();
+  set_exit_reason(ExitReason::shutdown());
   stopped_.store(true, std::memory_order_release);
   std::vector<ActorCellBase*> refs;
   std::string name;

@@ -146,6 +146,8 @@ class ActorCellBase : public TaskHeader {
   bool handler_running() const noexcept { return static_cast<bool>(current_); }
   bool stop_pending() const noexcept;
   bool idle_timed_out(Context& cx) noexcept;
+  ExitReason exit_reason() const noexcept;
+  void set_exit_reason(const ExitReason& r) noexcept;
   void finish_handler() noexcept;
   void handle_system(SystemMessage& m) noexcept;
   void fail(std::exception_ptr e) noexcept;
@@ -165,7 +167,10 @@ class ActorCellBase : public TaskHeader {
   std::atomic<Relations*> relations_{nullptr};
   Task<void> current_;  // the coroutine handler (or on_start) in progress
   ActorId id_;
-  ExitReason exit_reason_;  // requested (stop_requested_) or final (kStopping, kDone)
+  // Why it stops: requested (stop_requested_) or final (kStopping, kDone).
+  // The kind lives here, the error (abnormal exits only) in the relations,
+  // which keeps an idle actor within 256 bytes.
+  ExitReason::Kind exit_kind_ = ExitReason::Kind::kNormal;
   Overflow overflow_;
   Phase phase_ = Phase::kStarting;
   bool stop_requested_ = false;

@@ -69,8 +69,7 @@ class MpscQueue {
   template <class... NotifyArgs>
   explicit MpscQueue(std::size_t capacity, NotifyArgs&&... notify_args)
       : notify_(std::forward<NotifyArgs>(notify_args)...),
-        capacity_(capacity),
-        senders_waiting_(capacity == kUnbounded ? nullptr : std::make_unique<WaiterList>()) {}
+        bounded_(capacity == kUnbounded ? nullptr : std::make_unique<Bounded>(capacity)) {}
   MpscQueue(const MpscQueue&) = delete;
   MpscQueue& operator=(const MpscQueue&) = delete;
 
@@ -86,7 +85,7 @@ class MpscQueue {
     }
     std::size_t s = sent_.load(std::memory_order_relaxed);
     do {
-      if (s - received_.load(std::memory_order_seq_cst) >= capacity_) {
+      if (s - received_.load(std::memory_order_seq_cst) >= bounded_->capacity) {
         return ChannelOutcome::kWouldBlock;
       }
     } while (!sent_.compare_exchange_weak(s, s + 1, std::memory_order_seq_cst,
@@ -97,7 +96,7 @@ class MpscQueue {
   /// Gives back a reserved slot that will not be used.
   void unreserve() noexcept {
     sent_.fetch_sub(1, std::memory_order_seq_cst);
-    if (bounded()) senders_waiting_->notify_one();
+    if (bounded()) bounded_->senders_waiting.notify_one();
   }
 
   /// Pushes `n` into a reserved slot. False (and the slot given back, `n`
@@ -122,7 +121,7 @@ class MpscQueue {
     const std::uintptr_t prev = head_.fetch_or(kClosed, std::memory_order_acq_rel);
     if (prev & kClosed) return false;
     notify_.notify();
-    if (senders_waiting_) senders_waiting_->notify_all();
+    if (bounded()) bounded_->senders_waiting.notify_all();
     return true;
   }
 
@@ -164,11 +163,11 @@ class MpscQueue {
     const std::size_t s = sent_.load(std::memory_order_acquire);
     return s > r ? s - r : 0;
   }
-  std::size_t capacity() const noexcept { return capacity_; }
-  bool bounded() const noexcept { return capacity_ != kUnbounded; }
+  std::size_t capacity() const noexcept { return bounded() ? bounded_->capacity : kUnbounded; }
+  bool bounded() const noexcept { return bounded_ != nullptr; }
   /// Producers parked on a full bounded queue (an unbounded queue never
   /// asks a producer to wait, and has none).
-  WaiterList& senders_waiting() noexcept { return *senders_waiting_; }
+  WaiterList& senders_waiting() noexcept { return bounded_->senders_waiting; }
   Notify& notifier() noexcept { return notify_; }
 
  private:
@@ -230,16 +229,23 @@ class MpscQueue {
       return;
     }
     received_.store(r, std::memory_order_seq_cst);
-    senders_waiting_->notify_one();
+    bounded_->senders_waiting.notify_one();
   }
 
   std::atomic<std::uintptr_t> head_{0};
   MpscNode* local_ = nullptr;  // the consumer's FIFO, taken from head_
   [[no_unique_address]] Notify notify_;
-  const std::size_t capacity_;
+
   std::atomic<std::size_t> sent_{0};      // slots taken by producers
   std::atomic<std::size_t> received_{0};  // items taken by the consumer
-  std::unique_ptr<WaiterList> senders_waiting_;
+  // Only a bounded queue has these: an unbounded one (most mailboxes) pays
+  // one null pointer for them.
+  struct Bounded {
+    explicit Bounded(std::size_t c) : capacity(c) {}
+    const std::size_t capacity;
+    WaiterList senders_waiting;
+  };
+  std::unique_ptr<Bounded> bounded_;
 };
 
 }  // namespace troupe::detail

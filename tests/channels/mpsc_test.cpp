@@ -52,7 +52,7 @@ static_assert(troupe::AsyncStream<MpscReceiver<int>>);
 static_assert(!std::is_copy_constructible_v<MpscReceiver<int>>);  // one consumer
 static_assert(std::is_copy_constructible_v<MpscSender<int>>);     // many producers
 // An idle mailbox must stay small: a million idle actors each own one.
-static_assert(sizeof(troupe::detail::MpscCore<std::uint64_t>) <= 80);
+static_assert(sizeof(troupe::detail::MpscCore<std::uint64_t>) <= 64);
 
 template <class T>
 Task<std::optional<T>> recv_one(MpscReceiver<T>& rx) {
