@@ -125,23 +125,7 @@ class ActorRef {
     return AskFuture<R>(slot, timeout);
   }
 
-  TellStatus offer(detail::EnvelopeBase* e) const noexcept {
-    switch (cell_->offer(e)) {
-      case detail::ActorCellBase::Offer::kAccepted:
-        return TellStatus::kQueued;
-      case detail::ActorCellBase::Offer::kFull:
-        if (cell_->overflow() == Overflow::kDrop) {
-          cell_->dead_letter(e, DeadLetterReason::kDropped, AskError::kMailboxFull);
-          return TellStatus::kDropped;
-        }
-        cell_->dead_letter(e, DeadLetterReason::kMailboxFull, AskError::kMailboxFull);
-        return TellStatus::kFull;
-      case detail::ActorCellBase::Offer::kClosed:
-        break;
-    }
-    cell_->dead_letter(e, DeadLetterReason::kStopped, AskError::kDeadActor);
-    return TellStatus::kDeadActor;
-  }
+  TellStatus offer(detail::EnvelopeBase* e) const noexcept { return cell_->tell(e); }
 
   detail::ActorCellBase* cell_ = nullptr;
 };

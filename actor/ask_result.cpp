@@ -12,6 +12,8 @@ const char* to_string(AskError e) noexcept {
       return "mailbox full";
     case AskError::kFailed:
       return "handler failed";
+    case AskError::kBadMessage:
+      return "bad message";
   }
   return "unknown";
 }

@@ -15,9 +15,10 @@ enum class AskError {
   kDeadActor,    // the actor had stopped, or stopped before handling it
   kMailboxFull,  // a bounded mailbox refused it
   kFailed,       // the handler threw (the exception is in the result)
+  kBadMessage,   // it came as bytes that could not be decoded (see cause())
 };
 
-/// "timeout", "dead actor", "mailbox full", "handler failed".
+/// "timeout", "dead actor", "mailbox full", "handler failed", "bad message".
 const char* to_string(AskError e) noexcept;
 
 /// Thrown by AskResult::value() when there is no reply.

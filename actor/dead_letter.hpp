@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string_view>
+
 #include <troupe/actor/actor_id.hpp>
 
 namespace troupe {
@@ -9,6 +11,7 @@ enum class DeadLetterReason {
   kStopped,      // the target had stopped, or stopped with it still queued
   kMailboxFull,  // the target's bounded mailbox refused it (policy kFail)
   kDropped,      // the target's bounded mailbox dropped it (policy kDrop)
+  kUndecodable,  // it came as bytes (an envelope) that could not be decoded
 };
 
 /// A message that was not delivered, as reported to the dead-letter hook
@@ -16,7 +19,9 @@ enum class DeadLetterReason {
 /// none is lost silently.
 struct DeadLetter {
   ActorId target;
-  const char* message_type;  // the C++ type name (mangled, as typeid gives it)
+  /// The C++ type name (as typeid gives it), or the protobuf type name of
+  /// an envelope. Valid during the hook call only.
+  std::string_view message_type;
   DeadLetterReason reason;
 };
 

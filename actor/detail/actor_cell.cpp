@@ -96,6 +96,24 @@ ActorCellBase::Offer ActorCellBase::offer(EnvelopeBase* e) noexcept {
   return Offer::kClosed;
 }
 
+TellStatus ActorCellBase::tell(EnvelopeBase* e) noexcept {
+  switch (offer(e)) {
+    case Offer::kAccepted:
+      return TellStatus::kQueued;
+    case Offer::kFull:
+      if (overflow_ == Overflow::kDrop) {
+        dead_letter(e, DeadLetterReason::kDropped, AskError::kMailboxFull);
+        return TellStatus::kDropped;
+      }
+      dead_letter(e, DeadLetterReason::kMailboxFull, AskError::kMailboxFull);
+      return TellStatus::kFull;
+    case Offer::kClosed:
+      break;
+  }
+  dead_letter(e, DeadLetterReason::kStopped, AskError::kDeadActor);
+  return TellStatus::kDeadActor;
+}
+
 void ActorCellBase::dead_letter(EnvelopeBase* e, DeadLetterReason why, AskError ask) noexcept {
   system_->dead_letter(DeadLetter{id_, e->type().name(), why});
   e->refuse(ask);

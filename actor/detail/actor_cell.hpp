@@ -17,6 +17,7 @@
 #include <troupe/actor/mailbox_options.hpp>
 #include <troupe/actor/supervisor_strategy.hpp>
 #include <troupe/actor/system_messages.hpp>
+#include <troupe/actor/tell_status.hpp>
 #include <troupe/channels/detail/mpsc_queue.hpp>
 #include <troupe/runtime/clock.hpp>
 #include <troupe/runtime/context.hpp>
@@ -73,6 +74,9 @@ class ActorCellBase : public TaskHeader {
   enum class Offer { kAccepted, kFull, kClosed };
   /// Puts `e` in the mailbox; on kFull or kClosed `e` is still the caller's.
   Offer offer(EnvelopeBase* e) noexcept;
+  /// Puts `e` in the mailbox or, if refused, makes it a dead letter (an ask
+  /// in it fails at once). Takes ownership of `e`.
+  TellStatus tell(EnvelopeBase* e) noexcept;
   /// Reports `e` as a dead letter, refuses it (failing an ask with `ask`)
   /// and destroys it.
   void dead_letter(EnvelopeBase* e, DeadLetterReason why, AskError ask) noexcept;

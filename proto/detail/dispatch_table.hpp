@@ -1,0 +1,102 @@
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include <troupe/actor/actor_ref.hpp>
+#include <troupe/actor/ask_future.hpp>
+#include <troupe/actor/detail/actor_cell.hpp>
+#include <troupe/actor/detail/envelope.hpp>
+#include <troupe/actor/detail/handler_traits.hpp>
+#include <troupe/actor/detail/reply_slot.hpp>
+#include <troupe/proto/codec.hpp>
+#include <troupe/proto/decode_result.hpp>
+#include <troupe/proto/detail/dynamic_ask.hpp>
+#include <troupe/proto/messages.hpp>
+#include <troupe/runtime/clock.hpp>
+#include <troupe/v1/envelope.pb.h>
+
+namespace troupe::proto::detail {
+
+using troupe::detail::ActorCellBase;
+
+/// What a dynamic tell came to: the tell's status, or the decode error.
+struct DynamicTell {
+  std::optional<DecodeError> error;  // set: not decoded (and a dead letter)
+  TellStatus status = TellStatus::kQueued;
+};
+
+/// One accepted message type of an actor class: how to decode it from an
+/// envelope and hand it to the actor.
+struct DispatchEntry {
+  DynamicTell (*tell)(ActorCellBase&, const v1::Envelope&, const DecodeLimits&);
+  AskFuture<v1::Envelope> (*ask)(ActorCellBase&, const v1::Envelope&, const DecodeLimits&,
+                                 std::optional<Duration>);
+};
+
+/// Type name -> entry, for one actor class. Immutable once built;
+/// thread-safe to read.
+using DispatchTable = std::unordered_map<std::string, DispatchEntry>;
+
+/// Reports an envelope that could not be decoded as a dead letter.
+inline void undecodable(ActorCellBase& cell, const v1::Envelope& e) noexcept {
+  cell.system().dead_letter(
+      troupe::DeadLetter{cell.id(), e.type_name(), DeadLetterReason::kUndecodable});
+}
+
+inline AskFuture<v1::Envelope> failed_ask(std::optional<Duration> timeout, DecodeError error,
+                                          const std::string& detail) {
+  auto* slot = troupe::detail::ReplySlot<v1::Envelope>::make();
+  slot->set_error(AskError::kBadMessage,
+                  std::make_exception_ptr(std::invalid_argument(std::string("troupe: ") +
+                                                                to_string(error) + ": " + detail)));
+  slot->release();  // the actor's side, never used
+  return AskFuture<v1::Envelope>(slot, timeout);
+}
+
+template <class A, class M>
+DispatchEntry entry_for() {
+  static_assert(troupe::detail::Handles<A, M>,
+                "a type in the actor's `messages` list has no handler: add `handle(const M&)`");
+  DispatchEntry d;
+  d.tell = [](ActorCellBase& cell, const v1::Envelope& e, const DecodeLimits& limits) {
+    auto m = decode<M>(e, limits);
+    if (!m) {
+      undecodable(cell, e);
+      return DynamicTell{m.error(), TellStatus::kQueued};
+    }
+    return DynamicTell{std::nullopt,
+                       cell.tell(new troupe::detail::TellEnvelope<A, M>(std::move(m).value()))};
+  };
+  d.ask = [](ActorCellBase& cell, const v1::Envelope& e, const DecodeLimits& limits,
+             std::optional<Duration> timeout) {
+    auto m = decode<M>(e, limits);
+    if (!m) {
+      undecodable(cell, e);
+      return failed_ask(timeout, m.error(), m.detail());
+    }
+    auto* slot = troupe::detail::ReplySlot<v1::Envelope>::make();
+    (void)cell.tell(new DynamicAskEnvelope<A, M>(std::move(m).value(), slot));
+    return AskFuture<v1::Envelope>(slot, timeout);
+  };
+  return d;
+}
+
+template <class A, class... Ms>
+DispatchTable make_table(Messages<Ms...>) {
+  DispatchTable t;
+  (t.emplace(type_name<Ms>(), entry_for<A, Ms>()), ...);
+  return t;
+}
+
+/// The table of actor class A, from its `messages` list (built once).
+template <class A>
+const DispatchTable& table_for() {
+  static const DispatchTable table = make_table<A>(typename A::messages{});
+  return table;
+}
+
+}  // namespace troupe::proto::detail
