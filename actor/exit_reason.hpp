@@ -9,7 +9,7 @@ namespace troupe {
 /// Why an actor stopped. A plain value (copyable, not synchronized).
 class ExitReason {
  public:
-  enum class Kind {
+  enum class Kind : unsigned char {
     kNormal,    // it stopped itself, or a graceful stop drained its mailbox
     kStopped,   // stopped from outside, at once
     kShutdown,  // its ActorSystem shut down

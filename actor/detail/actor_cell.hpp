@@ -109,6 +109,7 @@ class ActorCellBase : public TaskHeader {
   /// it is freed when the actor stops. False if it has one already or has
   /// stopped.
   bool set_name(const std::string& name);
+
   /// ReceiveTimeout after `d` without a message (Duration::zero(): none).
   void set_receive_timeout(Duration d);
 
@@ -176,6 +177,10 @@ class ActorCellBase : public TaskHeader {
   // which keeps an idle actor within 256 bytes.
   ExitReason::Kind exit_kind_ = ExitReason::Kind::kNormal;
   Overflow overflow_;
+  // Where SystemCore keeps this actor if it is top-level (its mutex guards it).
+  friend class SystemCore;
+  std::uint32_t top_level_slot_ = kNoSlot;
+  static constexpr std::uint32_t kNoSlot = ~std::uint32_t{0};
   Phase phase_ = Phase::kStarting;
   bool stop_requested_ = false;
   // Set once the actor has stopped, before its watchers and links are

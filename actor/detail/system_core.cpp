@@ -21,14 +21,21 @@ bool SystemCore::add_top_level(ActorCellBase& cell) {
   std::lock_guard lock(mutex_);
   if (stopping_) return false;
   cell.retain();
-  top_level_cells_.insert(&cell);
+  cell.top_level_slot_ = static_cast<std::uint32_t>(top_level_cells_.size());
+  top_level_cells_.push_back(&cell);
   return true;
 }
 
 void SystemCore::remove_top_level(ActorCellBase& cell) noexcept {
   {
     std::lock_guard lock(mutex_);
-    if (top_level_cells_.erase(&cell) == 0) return;
+    const std::uint32_t slot = cell.top_level_slot_;
+    if (slot >= top_level_cells_.size() || top_level_cells_[slot] != &cell) return;
+    ActorCellBase* last = top_level_cells_.back();
+    top_level_cells_[slot] = last;
+    last->top_level_slot_ = slot;
+    top_level_cells_.pop_back();
+    cell.top_level_slot_ = ActorCellBase::kNoSlot;
   }
   cell.release();
 }

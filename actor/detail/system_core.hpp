@@ -10,7 +10,7 @@
 #include <string_view>
 #include <typeindex>
 #include <unordered_map>
-#include <unordered_set>
+#include <vector>
 
 #include <troupe/actor/actor_id.hpp>
 #include <troupe/actor/dead_letter.hpp>
@@ -70,7 +70,9 @@ class SystemCore {
   std::atomic<std::size_t> live_{0};
 
   mutable std::mutex mutex_;  // guards the members below
-  std::unordered_set<ActorCellBase*> top_level_cells_;
+  // Every top-level actor (retained), each cell knowing its slot, so that
+  // adding and removing cost no allocation beyond the vector's growth.
+  std::vector<ActorCellBase*> top_level_cells_;
   bool stopping_ = false;
   struct Entry {
     ActorCellBase* cell;
