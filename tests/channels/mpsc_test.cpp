@@ -195,9 +195,9 @@ TEST(Mpsc, CancellingAParkedSendDropsItsValueAndItNeverArrives) {
 }
 
 TEST(Mpsc, RecvBlockingOnAPlainThreadTalksToAnotherThread) {
-  const int rounds = kOptimized ? 100'000 : 20'000;
+  constexpr int rounds = kOptimized ? 100'000 : 20'000;
   auto [tx, rx] = mpsc::bounded<int>(2);
-  std::thread producer([tx = std::move(tx), rounds] {
+  std::thread producer([tx = std::move(tx)] {
     for (int i = 0; i < rounds; ++i) ASSERT_TRUE(tx.send_blocking(i).is_sent());
   });
   for (int i = 0; i < rounds; ++i) ASSERT_EQ(rx.recv_blocking(), i);
@@ -298,13 +298,13 @@ INSTANTIATE_TEST_SUITE_P(Mpsc, MpscDelivery,
 // inside, which must never exceed the capacity.
 TEST(Mpsc, ABoundedChannelNeverHoldsMoreThanItsCapacity) {
   constexpr std::size_t kCapacity = 4;
-  const int per_producer = kOptimized ? 50'000 : 10'000;
+  constexpr int per_producer = kOptimized ? 50'000 : 10'000;
   Runtime rt({.workers = 2});
   auto [tx, rx] = mpsc::bounded<int>(kCapacity);
   std::atomic<std::int64_t> sent{0};
   std::vector<std::thread> producers;
   for (int p = 0; p < 4; ++p) {
-    producers.emplace_back([tx, per_producer, &sent] {
+    producers.emplace_back([tx = tx, &sent] {
       for (int i = 0; i < per_producer; ++i) {
         ASSERT_TRUE(tx.send_blocking(i).is_sent());
         sent.fetch_add(1);
@@ -356,7 +356,7 @@ TEST(Mpsc, ClosingWhileSendersRaceLosesNoAcceptedItem) {
     std::atomic<int> accepted{0};
     std::vector<std::thread> senders;
     for (int p = 0; p < 2; ++p) {
-      senders.emplace_back([tx, &accepted] {
+      senders.emplace_back([tx = tx, &accepted] {
         for (int i = 0; i < 50; ++i) {
           if (tx.try_send(i).is_sent()) accepted.fetch_add(1);
         }
