@@ -66,7 +66,7 @@ class [[nodiscard]] NextFuture {
     try {
       StreamPoll<value_type> p = stream_->poll_next(cx);
       if (p.is_pending()) return false;
-      value_ = std::move(p).take();
+      if (p.is_item()) value_.emplace(std::move(p).value());  // T need not be assignable
     } catch (...) {
       error_ = std::current_exception();
     }
