@@ -5,10 +5,10 @@
 #include <optional>
 #include <utility>
 
+#include <troupe/channels/async_stream.hpp>
 #include <troupe/channels/detail/channel_core.hpp>
 #include <troupe/channels/detail/parker_context.hpp>
 #include <troupe/channels/detail/waiter_list.hpp>
-#include <troupe/channels/async_stream.hpp>
 #include <troupe/runtime/context.hpp>
 #include <troupe/runtime/detail/thread_parker.hpp>
 
@@ -81,15 +81,10 @@ class RecvKey {
 template <class T>
 class [[nodiscard]] RecvFuture {
  public:
-  RecvFuture(detail::ChannelCore<T>& core, detail::RecvKey<T>) noexcept : core_(&core) {}
+  RecvFuture(detail::ChannelCore<T>* core, detail::RecvKey<T>) noexcept : core_(core) {}
   RecvFuture(const RecvFuture&) = delete;
   RecvFuture& operator=(const RecvFuture&) = delete;
-  ~RecvFuture() {
-    // Handed an item's wake but leaving without taking it: pass it on.
-    if (enlisted_ && core_->receivers_waiting().remove(node_)) {
-      core_->receivers_waiting().notify_one();
-    }
-  }
+  ~RecvFuture() { abandon(); }
 
   bool poll(Context& cx) noexcept { return poll_with(cx); }
 
@@ -102,6 +97,23 @@ class [[nodiscard]] RecvFuture {
 
  private:
   friend class Receiver<T>;
+
+  // Back to a fresh receive on `core` (the Receiver's stream reuses one
+  // future): leaves the waiter list first, passing on a wake it was handed
+  // but did not use.
+  void abandon(detail::ChannelCore<T>* core) noexcept {
+    abandon();
+    core_ = core;
+  }
+  void abandon() noexcept {
+    if (enlisted_ && core_->receivers_waiting().remove(node_)) {
+      core_->receivers_waiting().notify_one();
+    }
+    enlisted_ = false;
+    done_ = false;
+    value_.reset();
+    error_ = nullptr;
+  }
 
   // The poll logic, for a task (Context) or a blocked thread (ParkerContext).
   template <class Cx>
@@ -164,33 +176,35 @@ class Receiver : public StreamBase<Receiver<T>> {
 
   Receiver() noexcept = default;
   /// Adopts one receiver reference on `core` (used by the channel factories).
-  explicit Receiver(detail::ChannelCore<T>* core) noexcept : core_(core) {}
-  Receiver(const Receiver& other) noexcept : StreamBase<Receiver<T>>(), core_(other.core_) {
+  explicit Receiver(detail::ChannelCore<T>* core) noexcept : core_(core), pending_(core, {}) {}
+  Receiver(const Receiver& other) noexcept
+      : StreamBase<Receiver<T>>(), core_(other.core_), pending_(core_, {}) {
     if (core_) core_->add_receiver();
   }
-  Receiver(Receiver&& other) noexcept : core_(std::exchange(other.core_, nullptr)) {
-    other.pending_.reset();
+  Receiver(Receiver&& other) noexcept
+      : core_(std::exchange(other.core_, nullptr)), pending_(core_, {}) {
+    other.pending_.abandon(nullptr);
   }
   Receiver& operator=(Receiver other) noexcept {
-    pending_.reset();
     std::swap(core_, other.core_);
+    pending_.abandon(core_);
+    other.pending_.abandon(other.core_);
     return *this;
   }
   ~Receiver() {
-    pending_.reset();  // leaves the waiter list before the channel may go
+    pending_.abandon();  // leaves the waiter list before the channel may go
     if (core_) core_->drop_receiver();
   }
 
   /// `co_await recv()`: the next value, waiting while the channel is empty;
   /// std::nullopt once it is closed and drained.
-  RecvFuture<T> recv() const noexcept { return RecvFuture<T>(*core_, {}); }
+  RecvFuture<T> recv() const noexcept { return RecvFuture<T>(core_, {}); }
 
   /// The stream protocol (see channels/async_stream.hpp): the next item, the end
   /// once the channel is closed and drained, or pending with the task's
   /// waker parked in the channel.
   StreamPoll<T> poll_next(Context& cx) {
-    if (!pending_) pending_.emplace(*core_, detail::RecvKey<T>{});
-    if (!pending_->poll(cx)) return StreamPoll<T>::pending();
+    if (!pending_.poll(cx)) return StreamPoll<T>::pending();
     std::optional<T> v = finish_pending();
     return v ? StreamPoll<T>::item(std::move(*v)) : StreamPoll<T>::end();
   }
@@ -214,7 +228,7 @@ class Receiver : public StreamBase<Receiver<T>> {
   /// runtime's worker thread, where blocking would stall other tasks.
   std::optional<T> recv_blocking() const {
     detail::require_plain_thread("Receiver::recv_blocking");
-    RecvFuture<T> f(*core_, {});
+    RecvFuture<T> f(core_, {});
     detail::ParkerRef parker;
     const detail::ParkerContext cx(parker);
     while (!f.poll_with(cx)) parker->park();
@@ -237,14 +251,14 @@ class Receiver : public StreamBase<Receiver<T>> {
   // The finished receive's value; the next poll_next starts a new one.
   std::optional<T> finish_pending() {
     struct Reset {
-      std::optional<RecvFuture<T>>& f;
-      ~Reset() { f.reset(); }
+      RecvFuture<T>& f;
+      ~Reset() { f.abandon(); }
     } reset{pending_};
-    return pending_->await_resume();
+    return pending_.await_resume();
   }
 
   detail::ChannelCore<T>* core_ = nullptr;
-  std::optional<RecvFuture<T>> pending_;  // the receive poll_next waits on
+  RecvFuture<T> pending_{nullptr, {}};  // the receive poll_next waits on
 };
 
 }  // namespace troupe
