@@ -1,5 +1,11 @@
+#include <troupe/actor/actor.hpp>
+#include <troupe/actor/actor_system.hpp>
 #include <troupe/channels/channel.hpp>
+#include <troupe/proto/any_ref.hpp>
+#include <troupe/proto/codec.hpp>
 #include <troupe/runtime/runtime.hpp>
+
+#include "shop/order.pb.h"
 
 troupe::Task<int> answer() { co_return 42; }
 
@@ -10,7 +16,22 @@ troupe::Task<int> through_a_channel() {
   co_return (co_await rx.recv()).value_or(0);
 }
 
+// An actor taking the consumer's own protobuf message, by envelope.
+struct Shop : troupe::Actor<Shop> {
+  using messages = troupe::proto::Messages<shop::Order>;
+  int items = 0;
+  void handle(const shop::Order& o) { items += o.items(); }
+};
+
+troupe::Task<int> order(troupe::proto::AnyRef shop) {
+  shop::Order o;
+  o.set_items(2);
+  auto reply = co_await shop.ask(troupe::proto::encode(o));
+  co_return reply.has_value() ? 2 : 0;
+}
+
 int main() {
-  troupe::Runtime rt({.workers = 1});
-  return rt.block_on(through_a_channel()) == 42 ? 0 : 1;
+  troupe::ActorSystem system({.workers = 1});
+  if (system.block_on(through_a_channel()) != 42) return 1;
+  return system.block_on(order(troupe::proto::AnyRef(system.spawn<Shop>()))) == 2 ? 0 : 1;
 }
