@@ -64,8 +64,10 @@ class [[nodiscard]] JoinHandle {
   }
 
   /// Blocks the calling thread until the task finishes and returns its result
-  /// (rethrowing its exception). Must not be called from a worker thread.
+  /// (rethrowing its exception). Throws std::logic_error instead of blocking
+  /// a runtime's worker thread (co_await the handle there).
   T wait() {
+    if (!is_finished()) detail::require_plain_thread("JoinHandle::wait");
     detail::ParkerRef parker;
     while (!register_joiner(parker->waker())) parker->park();
     return take();

@@ -1,9 +1,5 @@
 #pragma once
 
-#include <stdexcept>
-#include <string>
-
-#include <troupe/runtime/detail/scheduler.hpp>
 #include <troupe/runtime/detail/thread_parker.hpp>
 #include <troupe/runtime/waker.hpp>
 
@@ -24,14 +20,5 @@ class ParkerContext {
  private:
   ThreadParker* parker_;
 };
-
-/// Throws std::logic_error if the calling thread is a runtime's worker: a
-/// blocking channel call there would stall every task queued behind it.
-inline void require_plain_thread(const char* what) {
-  if (current_scheduler() != nullptr) {
-    throw std::logic_error(std::string("troupe: ") + what +
-                           " called on a runtime thread; co_await the async form instead");
-  }
-}
 
 }  // namespace troupe::detail

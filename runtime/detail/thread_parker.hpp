@@ -2,7 +2,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 
+#include <troupe/runtime/detail/scheduler.hpp>
 #include <troupe/runtime/detail/wake_target.hpp>
 #include <troupe/runtime/waker.hpp>
 
@@ -56,5 +59,15 @@ class ParkerRef {
  private:
   ThreadParker* p_;
 };
+
+/// Throws std::logic_error if the calling thread is a runtime's worker: a
+/// blocking call there (a channel's, JoinHandle::wait) would stall every
+/// task queued behind it.
+inline void require_plain_thread(const char* what) {
+  if (current_scheduler() != nullptr) {
+    throw std::logic_error(std::string("troupe: ") + what +
+                           " called on a runtime thread; co_await the async form instead");
+  }
+}
 
 }  // namespace troupe::detail

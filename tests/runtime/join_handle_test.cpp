@@ -137,6 +137,23 @@ TEST(JoinHandle, WaitBlocksAPlainThreadUntilTheTaskFinishes) {
   setter.join();
 }
 
+TEST(JoinHandle, WaitOnAWorkerThrowsInsteadOfBlockingIt) {
+  Runtime rt({.workers = 1});
+  Gate gate;
+  auto blocked = rt.spawn([](Gate& g) -> Task<void> { co_await g; }(gate));
+  const bool threw = rt.block_on([](JoinHandle<void>& h) -> Task<bool> {
+    try {
+      h.wait();
+    } catch (const std::logic_error&) {
+      co_return true;
+    }
+    co_return false;
+  }(blocked));
+  EXPECT_TRUE(threw);
+  gate.set();
+  blocked.wait();  // from a plain thread: fine
+}
+
 TEST(JoinHandle, WaitRethrowsTheTaskException) {
   Runtime rt({.workers = 2});
   auto h = rt.spawn(fail_now("waited failure"));
