@@ -37,7 +37,10 @@ class Mailbox : public StreamBase<Mailbox<M>> {
 
   StreamPoll<M> poll_next(Context& cx) {
     detail::ChannelOutcome outcome;
-    detail::MpscNode* node = cell_->mailbox().poll(&cx, outcome);
+    // The push that finds the mailbox parked wakes the actor, which is the
+    // task running this loop: nothing to register.
+    (void)cx;
+    detail::MpscNode* node = cell_->mailbox().poll(outcome, [] { return true; });
     if (node == nullptr) {
       return outcome == detail::ChannelOutcome::kClosed ? StreamPoll<M>::end()
                                                         : StreamPoll<M>::pending();

@@ -27,8 +27,6 @@ struct ActorCellBase::Relations {
   std::optional<Sleep> idle_timer;
 };
 
-void CellNotify::notify() noexcept { cell->wake(); }
-
 namespace {
 
 // Keeps the restarts inside the window; true if one more stays within the
@@ -53,7 +51,7 @@ void report(const char* what, ActorId id, const ExitReason& r) noexcept {
 ActorCellBase::ActorCellBase(SystemCore& system, ActorCellBase* parent,
                              const MailboxOptions& mailbox)
     : TaskHeader(system.scheduler(), 3),  // owner list, run queue, the first ActorRef
-      mailbox_(mailbox.capacity, CellNotify{this}),
+      mailbox_(mailbox.capacity),
       system_(&system),
       parent_(parent),
       id_(system.next_id()),
@@ -87,7 +85,16 @@ ActorCellBase::Relations& ActorCellBase::relations() {
 ActorCellBase::Offer ActorCellBase::offer(EnvelopeBase* e) noexcept {
   switch (mailbox_.reserve()) {
     case ChannelOutcome::kDone:
-      return mailbox_.push(e) ? Offer::kAccepted : Offer::kClosed;
+      switch (mailbox_.push(e)) {
+        case Mailbox::Push::kPushedWake:
+          wake();
+          [[fallthrough]];
+        case Mailbox::Push::kPushed:
+          return Offer::kAccepted;
+        case Mailbox::Push::kClosed:
+          return Offer::kClosed;
+      }
+      return Offer::kClosed;
     case ChannelOutcome::kWouldBlock:
       return Offer::kFull;
     case ChannelOutcome::kClosed:
@@ -132,7 +139,9 @@ void ActorCellBase::post(SystemMessage::Kind kind, ActorCellBase* from,
   wake();
 }
 
-void ActorCellBase::stop_gracefully() noexcept { mailbox_.close(); }
+void ActorCellBase::stop_gracefully() noexcept {
+  if (mailbox_.close()) wake();  // it may be parked on the empty mailbox
+}
 
 void ActorCellBase::add_monitor(ActorCellBase& watcher) {
   Relations& r = relations();
@@ -256,7 +265,7 @@ bool ActorCellBase::poll() noexcept {
     }
     ChannelOutcome outcome;
     Context cx(*this);
-    MpscNode* node = mailbox_.poll(&cx, outcome);
+    MpscNode* node = mailbox_.poll(outcome, [] { return true; });
     if (node == nullptr) {
       if (outcome == ChannelOutcome::kClosed) {
         begin_stop(ExitReason::normal());  // a graceful stop, drained

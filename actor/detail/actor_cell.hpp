@@ -28,15 +28,6 @@ namespace troupe::detail {
 
 class ActorCellBase;
 
-/// How a mailbox push wakes its actor: the actor is the task, so a push
-/// that finds it parked wakes it directly (no Waker to register or clone).
-struct CellNotify {
-  template <class Cx>
-  void arm(const Cx&) noexcept {}
-  void notify() noexcept;
-  ActorCellBase* cell;
-};
-
 /// A message from the runtime of actors to one actor, ahead of its
 /// mailbox: stop, restart, a child's failure or end, Down, Exit.
 struct SystemMessage {
@@ -66,6 +57,9 @@ struct SystemMessage {
 /// on one worker at a time; producers (offer, post) are thread-safe.
 class ActorCellBase : public TaskHeader {
  public:
+  /// The mailbox queue; uncounted (nothing asks an actor's mailbox size).
+  using Mailbox = MpscQueue<false>;
+
   ActorId id() const noexcept { return id_; }
   SystemCore& system() const noexcept { return *system_; }
 
@@ -81,7 +75,7 @@ class ActorCellBase : public TaskHeader {
   /// and destroys it.
   void dead_letter(EnvelopeBase* e, DeadLetterReason why, AskError ask) noexcept;
   Overflow overflow() const noexcept { return overflow_; }
-  MpscQueue<CellNotify>& mailbox() noexcept { return mailbox_; }
+  Mailbox& mailbox() noexcept { return mailbox_; }
 
   /// Queues a system message (overtakes the mailbox) and wakes the actor.
   void post(SystemMessage::Kind kind, ActorCellBase* from, ExitReason reason) noexcept;
@@ -164,7 +158,9 @@ class ActorCellBase : public TaskHeader {
   void take_system() noexcept;
   void free_system_messages() noexcept;
 
-  MpscQueue<CellNotify> mailbox_;
+  // A push that finds the actor parked wakes the cell directly: the actor
+  // is the task, so there is no Waker to register or clone.
+  Mailbox mailbox_;
   std::atomic<SystemMessage*> system_head_{nullptr};
   SystemMessage* system_local_ = nullptr;  // taken from system_head_, oldest first
   SystemCore* system_;

@@ -11,6 +11,7 @@
 #include <troupe/channels/detail/channel_outcome.hpp>
 #include <troupe/channels/detail/mpsc_queue.hpp>
 #include <troupe/channels/detail/waiter_list.hpp>
+#include <troupe/runtime/detail/atomic_waker.hpp>
 
 namespace troupe::detail {
 
@@ -26,7 +27,7 @@ namespace troupe::detail {
 template <class T>
 class MpscCore {
  public:
-  static constexpr std::size_t kUnbounded = MpscQueue<WakerSlot>::kUnbounded;
+  static constexpr std::size_t kUnbounded = MpscQueue<>::kUnbounded;
 
   /// A channel of `capacity` slots (kUnbounded: no bound), held by one
   /// Sender and the Receiver.
@@ -65,15 +66,23 @@ class MpscCore {
       queue_.unreserve();
       throw;
     }
-    if (!queue_.push(n)) {  // closed meanwhile: give the value back
-      std::unique_ptr<Node> owned(n);
-      hand_back(value, std::move(n->value));
-      return ChannelOutcome::kClosed;
+    switch (queue_.push(n)) {
+      case MpscQueue<>::Push::kPushedWake:
+        receiver_.wake();
+        [[fallthrough]];
+      case MpscQueue<>::Push::kPushed:
+        return ChannelOutcome::kDone;
+      case MpscQueue<>::Push::kClosed:
+        break;
     }
-    return ChannelOutcome::kDone;
+    std::unique_ptr<Node> owned(n);  // closed meanwhile: give the value back
+    hand_back(value, std::move(n->value));
+    return ChannelOutcome::kClosed;
   }
 
-  void close() noexcept { queue_.close(); }
+  void close() noexcept {
+    if (queue_.close()) receiver_.wake();
+  }
 
   // --- Receiving (the one consumer) ------------------------------------------
 
@@ -84,7 +93,11 @@ class MpscCore {
   template <class Cx>
   ChannelOutcome poll_recv(std::optional<T>& out, const Cx* cx) {
     ChannelOutcome o;
-    std::unique_ptr<Node> n(static_cast<Node*>(queue_.poll(cx, o)));
+    std::unique_ptr<Node> n(static_cast<Node*>(queue_.poll(o, [&] {
+      if (cx == nullptr) return false;  // try_recv: never park
+      receiver_.register_waker(cx->waker());
+      return true;
+    })));
     if (n) out.emplace(std::move(n->value));
     return o;
   }
@@ -123,7 +136,8 @@ class MpscCore {
     }
   }
 
-  MpscQueue<WakerSlot> queue_;
+  MpscQueue<> queue_;
+  AtomicWaker receiver_;  // the parked receiver's waker
   std::atomic<std::uint32_t> senders_{1};
   std::atomic<std::uint32_t> refs_{2};
 };

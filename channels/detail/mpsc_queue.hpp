@@ -8,28 +8,12 @@
 
 #include <troupe/channels/detail/channel_outcome.hpp>
 #include <troupe/channels/detail/waiter_list.hpp>
-#include <troupe/runtime/detail/atomic_waker.hpp>
 
 namespace troupe::detail {
 
 /// The link every MpscQueue node starts with.
 struct MpscNode {
   MpscNode* next = nullptr;
-};
-
-/// How an MpscQueue tells its consumer that an item arrived: a waker slot
-/// that the consumer fills each time it parks (for a channel, whose
-/// consumer may be any task or thread).
-class WakerSlot {
- public:
-  template <class Cx>
-  void arm(const Cx& cx) noexcept {
-    slot_.register_waker(cx.waker());
-  }
-  void notify() noexcept { slot_.wake(); }
-
- private:
-  AtomicWaker slot_;
 };
 
 /// The lock-free core of the ordered multi-producer single-consumer
@@ -56,20 +40,23 @@ class WakerSlot {
 /// bounded queue parks producers on a WaiterList while full; an unbounded
 /// one has none, so an idle unbounded queue is a few words.
 ///
-/// `Notify` is how the consumer is told: WakerSlot for a channel, the actor
-/// itself for a mailbox (`arm(cx)` before parking, `notify()` from a push).
+/// The queue does not know its consumer: a push or a close that finds it
+/// parked says so, and the caller wakes it (a channel through the waker its
+/// receiver registered, a mailbox by waking its actor, which is the task).
 /// Producer operations are thread-safe; consumer operations (poll, discard)
 /// are for the one consumer. Nodes are owned by the queue from a successful
-/// push until poll hands them out; `Dispose(node)` destroys the ones left.
-template <class Notify>
+/// push until poll hands them out; `dispose(node)` destroys the ones left.
+///
+/// `kCountUnbounded`: keep size() for an unbounded queue too (a bounded one
+/// always counts). Counting costs every push an atomic add on a shared
+/// word, so mailboxes, which need no size, skip it.
+template <bool kCountUnbounded = true>
 class MpscQueue {
  public:
   static constexpr std::size_t kUnbounded = ~std::size_t{0};
 
-  template <class... NotifyArgs>
-  explicit MpscQueue(std::size_t capacity, NotifyArgs&&... notify_args)
-      : notify_(std::forward<NotifyArgs>(notify_args)...),
-        bounded_(capacity == kUnbounded ? nullptr : std::make_unique<Bounded>(capacity)) {}
+  explicit MpscQueue(std::size_t capacity)
+      : bounded_(capacity == kUnbounded ? nullptr : std::make_unique<Bounded>(capacity)) {}
   MpscQueue(const MpscQueue&) = delete;
   MpscQueue& operator=(const MpscQueue&) = delete;
 
@@ -80,7 +67,7 @@ class MpscQueue {
   ChannelOutcome reserve() noexcept {
     if (is_closed()) return ChannelOutcome::kClosed;
     if (!bounded()) {
-      sent_.fetch_add(1, std::memory_order_relaxed);
+      if constexpr (kCountUnbounded) sent_.fetch_add(1, std::memory_order_relaxed);
       return ChannelOutcome::kDone;
     }
     std::size_t s = sent_.load(std::memory_order_relaxed);
@@ -95,32 +82,37 @@ class MpscQueue {
 
   /// Gives back a reserved slot that will not be used.
   void unreserve() noexcept {
-    sent_.fetch_sub(1, std::memory_order_seq_cst);
+    if (counted()) sent_.fetch_sub(1, std::memory_order_seq_cst);
     if (bounded()) bounded_->senders_waiting.notify_one();
   }
 
-  /// Pushes `n` into a reserved slot. False (and the slot given back, `n`
-  /// still the caller's) if the queue closed since the reservation.
-  bool push(MpscNode* n) noexcept {
+  /// What a push did.
+  enum class Push {
+    kPushed,      // in the queue
+    kPushedWake,  // in the queue, and the consumer is parked: wake it
+    kClosed,      // closed since the reservation: `n` is still the caller's
+  };
+
+  /// Pushes `n` into a reserved slot (given back if the queue closed).
+  Push push(MpscNode* n) noexcept {
     std::uintptr_t h = head_.load(std::memory_order_relaxed);
     do {
       if (h & kClosed) {
         unreserve();
-        return false;
+        return Push::kClosed;
       }
       n->next = node_of(h);
     } while (!head_.compare_exchange_weak(h, reinterpret_cast<std::uintptr_t>(n),
                                           std::memory_order_release, std::memory_order_relaxed));
-    if (h & kParked) notify_.notify();
-    return true;
+    return (h & kParked) ? Push::kPushedWake : Push::kPushed;
   }
 
-  /// Refuses every later push; notifies the consumer and wakes parked
-  /// producers. True for the call that closed it.
+  /// Refuses every later push and wakes parked producers. True for the
+  /// call that closed it: the caller then wakes the consumer, which may be
+  /// parked.
   bool close() noexcept {
     const std::uintptr_t prev = head_.fetch_or(kClosed, std::memory_order_acq_rel);
     if (prev & kClosed) return false;
-    notify_.notify();
     if (bounded()) bounded_->senders_waiting.notify_all();
     return true;
   }
@@ -128,11 +120,13 @@ class MpscQueue {
   // --- The consumer ----------------------------------------------------------
 
   /// The oldest node (now the caller's), or nullptr with `outcome` saying
-  /// why: kWouldBlock (empty; with `cx`, the consumer is armed and the next
-  /// push notifies it) or kClosed (closed and drained).
-  template <class Cx>
-  MpscNode* poll(const Cx* cx, ChannelOutcome& outcome) noexcept {
-    if (local_ == nullptr && !refill(cx)) {
+  /// why: kWouldBlock (empty) or kClosed (closed and drained). On empty,
+  /// `arm()` is called; if it returns true (the consumer has made itself
+  /// wakeable and will park), the queue is marked parked, so the next push
+  /// or close says to wake it. `arm` returning false is a plain try.
+  template <class Arm>
+  MpscNode* poll(ChannelOutcome& outcome, Arm&& arm) noexcept {
+    if (local_ == nullptr && !refill(arm)) {
       outcome = is_closed() && node_of(head_.load(std::memory_order_acquire)) == nullptr
                     ? ChannelOutcome::kClosed
                     : ChannelOutcome::kWouldBlock;
@@ -157,7 +151,8 @@ class MpscQueue {
   // --- Anyone ----------------------------------------------------------------
 
   bool is_closed() const noexcept { return head_.load(std::memory_order_acquire) & kClosed; }
-  /// Items in the queue right now (a snapshot).
+  /// Items in the queue right now (a snapshot; 0 for a queue that does not
+  /// count, see kCountUnbounded).
   std::size_t size() const noexcept {
     const std::size_t r = received_.load(std::memory_order_acquire);
     const std::size_t s = sent_.load(std::memory_order_acquire);
@@ -165,10 +160,10 @@ class MpscQueue {
   }
   std::size_t capacity() const noexcept { return bounded() ? bounded_->capacity : kUnbounded; }
   bool bounded() const noexcept { return bounded_ != nullptr; }
+  bool counted() const noexcept { return kCountUnbounded || bounded(); }
   /// Producers parked on a full bounded queue (an unbounded queue never
   /// asks a producer to wait, and has none).
   WaiterList& senders_waiting() noexcept { return bounded_->senders_waiting; }
-  Notify& notifier() noexcept { return notify_; }
 
  private:
   static constexpr std::uintptr_t kParked = 1;
@@ -181,11 +176,11 @@ class MpscQueue {
   }
 
   // Moves the pushed stack into `local_`, oldest first. If there is none and
-  // the queue is open, arms the consumer (with `cx`) and marks the word
-  // kParked; the compare-and-swap that sets it fails if a push or a close
-  // came in between, so nothing is missed.
-  template <class Cx>
-  bool refill(const Cx* cx) noexcept {
+  // the queue is open, arms the consumer and marks the word kParked; the
+  // compare-and-swap that sets it fails if a push or a close came in
+  // between, so nothing is missed.
+  template <class Arm>
+  bool refill(Arm& arm) noexcept {
     bool armed = false;
     std::uintptr_t h = head_.load(std::memory_order_acquire);
     for (;;) {
@@ -204,9 +199,9 @@ class MpscQueue {
         local_ = fifo;
         return true;
       }
-      if ((h & kClosed) || cx == nullptr) return false;
+      if (h & kClosed) return false;
       if (!armed) {
-        notify_.arm(*cx);
+        if (!arm()) return false;  // a plain try: do not park
         armed = true;
         h = head_.load(std::memory_order_acquire);  // re-check after arming
         continue;
@@ -223,6 +218,7 @@ class MpscQueue {
   // the waiter count read are seq_cst, pairing with the producer's enlist
   // (count up) and re-check (reserve's load): one of the two sees the other.
   void item_taken() noexcept {
+    if (!counted()) return;
     const std::size_t r = received_.load(std::memory_order_relaxed) + 1;
     if (!bounded()) {
       received_.store(r, std::memory_order_release);
@@ -234,7 +230,6 @@ class MpscQueue {
 
   std::atomic<std::uintptr_t> head_{0};
   MpscNode* local_ = nullptr;  // the consumer's FIFO, taken from head_
-  [[no_unique_address]] Notify notify_;
 
   std::atomic<std::size_t> sent_{0};      // slots taken by producers
   std::atomic<std::size_t> received_{0};  // items taken by the consumer
