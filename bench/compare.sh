@@ -82,6 +82,12 @@ if [ "$peers_list" = none ]; then peers_list=""; fi
 
 log "== building troupe-bench"
 "$here/build.sh" >&2
+# The commit the binary was built from: the tree may move on during a long
+# comparison, so it is read now, not when the report is written.
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ "$commit" != unknown ] && [ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+  commit+=" (with uncommitted changes)"
+fi
 
 # What a peer's build.sh would install; empty when the peer is ready.
 peer_missing() {
@@ -277,10 +283,6 @@ done
 
 # --- Report ------------------------------------------------------------------
 
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ "$commit" != unknown ] && [ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
-  commit+=" (with uncommitted changes)"
-fi
 cpu_model=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 cpu_mhz=$(grep -m1 '^cpu MHz' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//; s/\..*//')
 cmd_line="bench/compare.sh${*:+ $*}"
