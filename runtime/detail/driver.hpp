@@ -55,14 +55,14 @@ class Driver {
     bounce_ = true;
     return std::noop_coroutine();
   }
-  static constexpr std::uint32_t kMaxInlineDepth = 256;
+  static constexpr std::uint16_t kMaxInlineDepth = 256;
 
  private:
   TaskHeader* task_;
   std::coroutine_handle<> resume_point_;
   void* leaf_ = nullptr;
   LeafPollFn leaf_poll_ = nullptr;
-  std::uint32_t inline_depth_ = 0;
+  std::uint16_t inline_depth_ = 0;  // small: TaskHeader packs a field into the tail
   bool bounce_ = false;
 };
 
