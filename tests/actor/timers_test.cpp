@@ -11,6 +11,8 @@
 #include <troupe/actor/timers.hpp>
 #include <troupe/runtime/test_executor.hpp>
 
+#include "../runtime/test_support.hpp"
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -107,6 +109,37 @@ TEST(Timers, AReceiveTimeoutFiresAfterSilenceAndRestartsWithEachMessage) {
   EXPECT_EQ(at, std::vector<Instant>{kT0 + 5s});
   ex.advance_and_run(3s);
   EXPECT_EQ(at, (std::vector<Instant>{kT0 + 5s, kT0 + 8s}));
+}
+
+}  // namespace
+
+namespace {
+
+struct Stuck {};
+struct Busy : troupe::Actor<Busy> {
+  explicit Busy(troupe::test::Forever* f) : forever(f) {}
+  troupe::Task<void> handle(Stuck) { co_await *forever; }  // holds the mailbox
+  int handle(int v) { return v; }
+  troupe::test::Forever* forever;
+};
+
+TEST(Timers, AnAskWithATimeoutFailsWithTimeoutWhenNoReplyComesInTime) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  troupe::test::Forever forever;
+  auto busy = system.spawn<Busy>(&forever);
+  busy.tell(Stuck{});
+  auto h = ex.spawn([](troupe::ActorRef<Busy> b) -> troupe::Task<troupe::AskResult<int>> {
+    co_return co_await b.ask(7, 5s);
+  }(busy));
+  ex.run_until_idle();
+  ex.advance_and_run(4s);
+  EXPECT_FALSE(h.is_finished());
+  ex.advance_and_run(1s);
+  ASSERT_TRUE(h.is_finished());
+  auto r = h.wait();
+  EXPECT_EQ(r.error(), troupe::AskError::kTimeout);
+  EXPECT_THROW(r.value(), troupe::AskFailed);
 }
 
 }  // namespace
