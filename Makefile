@@ -1,5 +1,6 @@
 # Thin wrapper over the CMake presets (see CMakePresets.json).
-#   make demo   install what is missing, build (release), run the flagship example
+#   make demo   install what is missing, build (release), run the flagship example:
+#               the chat server on 127.0.0.1:6667 (make demo PORT=7000 for another port)
 #   make test   install what is missing, build (debug), run every test
 #   make build  release build of everything into build/release/
 JOBS ?= $(shell nproc)
@@ -18,8 +19,12 @@ test: deps
 	cmake --build --preset debug -j $(JOBS)
 	ctest --preset debug
 
-demo: build
-	./build/release/examples/hello_runtime/troupe-hello-runtime
+PORT ?= 6667
+
+demo: deps
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS) --target troupe-chat
+	./build/release/examples/chat/troupe-chat --host 127.0.0.1 --port $(PORT)
 
 tsan: deps
 	cmake --preset tsan

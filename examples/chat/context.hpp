@@ -1,0 +1,89 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <troupe/runtime/clock.hpp>
+
+#include "chat/directory.hpp"
+
+namespace chat {
+
+/// How a chat server is set up. A plain value.
+struct ServerOptions {
+  /// Where to listen: a numeric IPv4 or IPv6 address and a port (0 picks one).
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 6667;
+  /// The name the server gives itself in replies.
+  std::string server_name = "troupe.chat";
+  std::string network = "Troupe";
+  /// The slow-client limit: lines queued for one client and not yet taken
+  /// by its socket (an event's few lines, e.g. a NAMES reply, count as
+  /// one). A client whose backlog reaches it is disconnected.
+  std::size_t max_backlog = 1024;
+  /// SO_SNDBUF of client sockets; 0 keeps the kernel's (auto-tuned) size.
+  int socket_send_buffer = 0;
+  /// Channels one client may be in at once.
+  std::size_t max_channels = 50;
+  /// How long a closing connection may take to flush its last lines.
+  troupe::Duration close_grace = std::chrono::seconds(2);
+  /// How long a session waits on the registry or a room before giving up.
+  troupe::Duration ask_timeout = std::chrono::seconds(5);
+  std::vector<std::string> motd = {"Welcome to Troupe chat: every connection and every",
+                                   "channel here is an actor. Be nice."};
+};
+
+/// Counts the live sessions, so that a shutdown can wait for them to say
+/// goodbye. Thread-safe.
+class SessionCounter {
+ public:
+  void enter() {
+    std::lock_guard lock(mutex_);
+    ++live_;
+  }
+  void leave() {
+    std::lock_guard lock(mutex_);
+    if (--live_ == 0) zero_.notify_all();
+  }
+  std::size_t live() const {
+    std::lock_guard lock(mutex_);
+    return live_;
+  }
+  /// True if none were left within `limit`.
+  bool wait_for_none(std::chrono::milliseconds limit) {
+    std::unique_lock lock(mutex_);
+    return zero_.wait_for(lock, limit, [this] { return live_ == 0; });
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable zero_;
+  std::size_t live_ = 0;
+};
+
+/// What every actor of one server shares: the options, the directory, the
+/// live-session count. Made by ChatServer and shared (shared_ptr) by its
+/// actors; the fields are set before any actor reads them and not changed
+/// after, except the thread-safe counter.
+///
+/// It holds no ActorRef, on purpose: it is a constructor argument of the
+/// Registry and the Rooms, and an actor's cell keeps its constructor
+/// arguments (for restarts) as long as the cell exists, so a ref in here
+/// would be a reference cycle that outlives the system. Actors find each
+/// other through the Directory instead.
+struct ServerContext {
+  ServerContext(troupe::ActorSystem& system, ServerOptions opts)
+      : options(std::move(opts)), directory(system) {}
+
+  ServerOptions options;
+  Directory directory;
+  std::string created;  // for the 003 reply
+  SessionCounter sessions;
+};
+
+}  // namespace chat

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <troupe/actor/actor.hpp>
+#include <troupe/actor/supervisor_strategy.hpp>
+#include <troupe/actor/system_messages.hpp>
+
+#include "chat.pb.h"
+#include "chat/context.hpp"
+#include "chat/directory.hpp"
+
+namespace chat {
+
+class Room;
+
+/// The actor that owns the server's names: which session has which nick,
+/// and which room actor serves which channel. It creates rooms on the first
+/// Join (as its children) and removes them once empty; it delivers private
+/// messages, and answers for channels that do not exist.
+///
+/// One per server. Sessions ask it (ClaimNick, ListChannels) and tell it
+/// the rest; it never waits on anyone, so those asks cannot deadlock. It
+/// knows every session (the acceptor announces each) and monitors them, so
+/// a nick is freed even if its session dies without saying so, and a
+/// shutdown can say goodbye to all. Handlers run one at a time: no locks.
+class Registry : public troupe::Actor<Registry> {
+ public:
+  explicit Registry(std::shared_ptr<ServerContext> ctx);
+
+  /// A room that fails is stopped, not restarted: a fresh room would have
+  /// lost its members, who still hold its ref.
+  static troupe::SupervisorStrategy supervisor_strategy();
+
+  void handle(const v1::SessionOpened& m);
+  v1::NickReply handle(const v1::ClaimNick& m);
+  void handle(const v1::Identify& m);
+  void handle(const v1::SessionClosed& m);
+  void handle(const v1::Join& m);
+  void handle(const v1::RoomState& m);
+  v1::ChannelList handle(const v1::ListChannels& m);
+  void handle(const v1::Post& m);
+  void handle(const v1::Part& m);
+  void handle(const v1::Topic& m);
+  void handle(const v1::Names& m);
+  void handle(const v1::Who& m);
+  void handle(const v1::ServerClosing& m);
+  void handle(const troupe::Down& m);
+
+ private:
+  struct Known {
+    v1::User user;  // nick empty until claimed
+    SessionAddress address;
+  };
+  struct RoomEntry {
+    troupe::ActorRef<Room> ref;
+    std::string channel;  // display form
+    std::string name;     // directory name
+    std::uint32_t members = 0;
+    std::string topic;
+    std::uint64_t joins_forwarded = 0;
+  };
+
+  std::string_view server() const noexcept { return ctx_->options.server_name; }
+  void forget(std::uint64_t session);
+  RoomEntry* find_room(const std::string& channel);
+  void tell_lines(std::uint64_t session, std::vector<std::string> lines);
+
+  std::shared_ptr<ServerContext> ctx_;
+  std::unordered_map<std::string, std::uint64_t> nicks_;  // folded nick -> session
+  std::unordered_map<std::uint64_t, Known> sessions_;
+  std::unordered_map<std::string, RoomEntry> rooms_;         // folded channel -> room
+  std::unordered_map<std::uint64_t, std::string> room_ids_;  // room actor id -> folded channel
+  std::uint64_t next_room_ = 1;
+};
+
+}  // namespace chat

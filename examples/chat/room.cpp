@@ -1,0 +1,191 @@
+#include "chat/room.hpp"
+
+#include <utility>
+
+#include "chat/events.hpp"
+#include "chat/irc_message.hpp"
+#include "chat/numerics.hpp"
+#include "chat/registry.hpp"
+
+namespace chat {
+
+namespace {
+
+// Room for the 353 prefix (server, nick, channel) within 510 bytes.
+constexpr std::size_t kNamesBytesPerLine = 400;
+
+std::string mask_of(const v1::User& u) { return irc::user_mask(u.nick(), u.user(), u.host()); }
+
+}  // namespace
+
+Room::Room(std::shared_ptr<ServerContext> ctx, std::string channel, std::string name)
+    : ctx_(std::move(ctx)),
+      registry_(ctx_->directory.registry()),
+      channel_(std::move(channel)),
+      name_(std::move(name)) {}
+
+void Room::handle(const v1::Join& m) {
+  ++joins_seen_;
+  const std::uint64_t id = m.user().session();
+  if (members_.contains(id)) return;
+  SessionAddress address = ctx_->directory.session(id);
+  if (!address) {  // it left before its Join arrived
+    report();
+    return;
+  }
+  if (monitored_.insert(id).second) monitor(address.ref());
+  // The session learns it is in before it sees its own JOIN line.
+  v1::SessionEvent joined;
+  joined.mutable_joined()->set_channel(channel_);
+  joined.mutable_joined()->set_room(name_);
+  address.tell(std::move(joined));
+  members_.emplace(id, Member{m.user(), std::move(address)});
+  // The registry hears of a change before anyone sees it announced.
+  report();
+  broadcast(irc::format(mask_of(m.user()), "JOIN", {channel_}));
+  std::vector<std::string> lines;
+  if (!topic_.empty())
+    lines.push_back(numerics::topic(server(), m.user().nick(), channel_, topic_));
+  for (auto& l : names_lines(m.user().nick())) lines.push_back(std::move(l));
+  tell_lines(id, std::move(lines));
+}
+
+void Room::handle(const v1::Part& m) {
+  const std::uint64_t id = m.user().session();
+  auto it = members_.find(id);
+  if (it == members_.end()) {
+    tell_lines(id, {numerics::not_on_channel(server(), m.user().nick(), channel_)});
+    return;
+  }
+  const Member parting = std::move(it->second);
+  members_.erase(it);
+  report();
+  v1::SessionEvent parted;
+  parted.mutable_parted()->set_channel(channel_);
+  parting.address.tell(std::move(parted));
+  const std::string line =
+      irc::format(mask_of(parting.user), "PART", {channel_},
+                  m.reason().empty() ? std::optional<std::string_view>()
+                                     : std::optional<std::string_view>(m.reason()));
+  parting.address.tell(deliver(line));  // the one leaving sees its PART too
+  broadcast(line);
+}
+
+v1::Members Room::handle(const v1::Leave& m) {
+  v1::Members out = others(m.session());
+  if (members_.erase(m.session()) != 0) report();
+  return out;
+}
+
+v1::Members Room::handle(const v1::NickChange& m) {
+  auto it = members_.find(m.session());
+  if (it != members_.end()) it->second.user.set_nick(m.nick());
+  return others(m.session());
+}
+
+void Room::handle(const v1::Post& m) {
+  const std::uint64_t id = m.from().session();
+  if (!members_.contains(id)) {
+    // Channels are +n: only members speak (and NOTICE never gets errors).
+    if (!m.notice()) tell_lines(id, {numerics::cannot_send(server(), m.from().nick(), channel_)});
+    return;
+  }
+  broadcast(irc::format(mask_of(m.from()), m.notice() ? "NOTICE" : "PRIVMSG", {channel_}, m.text()),
+            id);
+}
+
+void Room::handle(const v1::Topic& m) {
+  const std::uint64_t id = m.user().session();
+  if (!m.set()) {
+    tell_lines(id, {topic_.empty() ? numerics::no_topic(server(), m.user().nick(), channel_)
+                                   : numerics::topic(server(), m.user().nick(), channel_, topic_)});
+    return;
+  }
+  auto it = members_.find(id);
+  if (it == members_.end()) {
+    tell_lines(id, {numerics::not_on_channel(server(), m.user().nick(), channel_)});
+    return;
+  }
+  topic_ = m.text().substr(0, 300);
+  report();
+  broadcast(irc::format(mask_of(it->second.user), "TOPIC", {channel_}, topic_));
+}
+
+void Room::handle(const v1::Names& m) {
+  tell_lines(m.user().session(), names_lines(m.user().nick()));
+}
+
+void Room::handle(const v1::Who& m) {
+  std::vector<std::string> lines;
+  lines.reserve(members_.size() + 1);
+  for (const auto& [id, member] : members_) {
+    const v1::User& u = member.user;
+    lines.push_back(numerics::who_item(server(), m.user().nick(), channel_, u.user(), u.host(),
+                                       u.nick(), u.realname()));
+  }
+  lines.push_back(numerics::who_end(server(), m.user().nick(), channel_));
+  tell_lines(m.user().session(), std::move(lines));
+}
+
+void Room::handle(const troupe::Down& m) {
+  monitored_.erase(m.actor);
+  auto it = members_.find(m.actor);
+  if (it == members_.end()) return;  // it left properly before it stopped
+  const std::string line =
+      irc::format(mask_of(it->second.user), "QUIT", {}, std::string_view("Connection lost"));
+  members_.erase(it);
+  report();
+  broadcast(line);
+}
+
+void Room::broadcast(const std::string& line, std::uint64_t except) const {
+  const v1::SessionEvent event = deliver(line);
+  for (const auto& [id, member] : members_) {
+    if (id != except) member.address.tell(v1::SessionEvent(event));
+  }
+}
+
+void Room::tell_lines(std::uint64_t session, std::vector<std::string> lines) const {
+  auto it = members_.find(session);
+  if (it != members_.end()) {
+    it->second.address.tell(deliver(lines));
+  } else if (SessionAddress a = ctx_->directory.session(session)) {
+    a.tell(deliver(lines));
+  }
+}
+
+std::vector<std::string> Room::names_lines(std::string_view nick) const {
+  std::vector<std::string> lines;
+  std::string names;
+  for (const auto& [id, member] : members_) {
+    if (!names.empty() && names.size() + member.user.nick().size() + 1 > kNamesBytesPerLine) {
+      lines.push_back(numerics::names(server(), nick, channel_, names));
+      names.clear();
+    }
+    if (!names.empty()) names += ' ';
+    names += member.user.nick();
+  }
+  if (!names.empty()) lines.push_back(numerics::names(server(), nick, channel_, names));
+  lines.push_back(numerics::names_end(server(), nick, channel_));
+  return lines;
+}
+
+v1::Members Room::others(std::uint64_t session) const {
+  v1::Members out;
+  for (const auto& [id, member] : members_) {
+    if (id != session) out.add_sessions(id);
+  }
+  return out;
+}
+
+void Room::report() const {
+  v1::RoomState s;
+  s.set_channel(channel_);
+  s.set_room(name_);
+  s.set_members(static_cast<std::uint32_t>(members_.size()));
+  s.set_topic(topic_);
+  s.set_joins_seen(joins_seen_);
+  if (registry_) registry_.tell(std::move(s));
+}
+
+}  // namespace chat

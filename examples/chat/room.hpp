@@ -1,0 +1,69 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include <troupe/actor/actor.hpp>
+#include <troupe/actor/system_messages.hpp>
+
+#include "chat.pb.h"
+#include "chat/context.hpp"
+#include "chat/directory.hpp"
+
+namespace chat {
+
+class Registry;
+
+/// The actor of one channel: its members, its topic, and the fan-out of
+/// what is said in it. Each line is formatted once and told to every
+/// member's session, which never makes the room wait (sessions have
+/// unbounded mailboxes and bound their sockets' backlog themselves).
+///
+/// Spawned by the Registry (its supervisor), which forwards Joins and the
+/// commands of non-members; members' sessions talk to it directly. It
+/// monitors its members, so a session that dies without leaving is removed
+/// anyway. Like every actor, its handlers run one at a time: no locks.
+class Room : public troupe::Actor<Room> {
+ public:
+  /// `channel` as first joined (its display form), `name` its directory name.
+  Room(std::shared_ptr<ServerContext> ctx, std::string channel, std::string name);
+
+  void handle(const v1::Join& m);
+  void handle(const v1::Part& m);
+  v1::Members handle(const v1::Leave& m);
+  v1::Members handle(const v1::NickChange& m);
+  void handle(const v1::Post& m);
+  void handle(const v1::Topic& m);
+  void handle(const v1::Names& m);
+  void handle(const v1::Who& m);
+  void handle(const troupe::Down& m);
+
+ private:
+  struct Member {
+    v1::User user;
+    SessionAddress address;
+  };
+
+  std::string_view server() const noexcept { return ctx_->options.server_name; }
+  void broadcast(const std::string& line, std::uint64_t except = 0) const;
+  void tell_lines(std::uint64_t session, std::vector<std::string> lines) const;
+  std::vector<std::string> names_lines(std::string_view nick) const;
+  v1::Members others(std::uint64_t session) const;
+  void report() const;
+
+  std::shared_ptr<ServerContext> ctx_;
+  troupe::ActorRef<Registry> registry_;  // in the instance, gone when it stops
+  std::string channel_;
+  std::string name_;
+  std::string topic_;
+  std::map<std::uint64_t, Member> members_;  // by session id: join order, roughly
+  std::unordered_set<std::uint64_t> monitored_;
+  std::uint64_t joins_seen_ = 0;
+};
+
+}  // namespace chat

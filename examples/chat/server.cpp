@@ -1,0 +1,120 @@
+#include "chat/server.hpp"
+
+#include <cerrno>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include <sys/socket.h>
+
+#include <troupe/actor/mailbox.hpp>
+#include <troupe/runtime/select.hpp>
+#include <troupe/runtime/sleep.hpp>
+#include <troupe/runtime/tcp_listener.hpp>
+
+#include "chat/registry.hpp"
+#include "chat/session.hpp"
+
+namespace chat {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string now_utc() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a %b %d %Y at %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+// An IPv6 host such as "::1" would start with ':' and read as a trailing
+// parameter in replies that carry it (WHO); servers write it "0::1".
+std::string host_of(const troupe::SocketAddress& peer) {
+  std::string host = peer.ip_string();
+  if (!host.empty() && host.front() == ':') host.insert(host.begin(), '0');
+  return host;
+}
+
+void start_session(troupe::ActorSystem& system, const std::shared_ptr<ServerContext>& ctx,
+                   troupe::TcpListener::Accepted accepted) {
+  auto stream = std::make_shared<troupe::TcpStream>(std::move(accepted.stream));
+  // Lines should leave at once; the writer already batches what is queued.
+  (void)stream->set_nodelay(true);
+  if (const int size = ctx->options.socket_send_buffer; size > 0) {
+    (void)::setsockopt(stream->native_handle(), SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  }
+  const std::string host = host_of(accepted.peer);
+  auto session = std::make_shared<Session>(ctx, std::move(stream), host);
+  SessionAddress address = system.spawn_loop<v1::SessionEvent>(
+      [session](troupe::Mailbox<v1::SessionEvent>& mailbox) { return session->run(mailbox); });
+  // Named and announced before it hears anything, so that its id resolves
+  // for whoever it talks to.
+  ctx->directory.add_session(address.id(), address);
+  v1::SessionOpened opened;
+  opened.set_session(address.id());
+  opened.set_host(host);
+  if (auto registry = ctx->directory.registry()) registry.tell(std::move(opened));
+  v1::SessionEvent attached;
+  attached.mutable_attached()->set_session(address.id());
+  address.tell(std::move(attached));
+}
+
+troupe::Task<void> accept_loop(troupe::ActorSystem& system, std::shared_ptr<ServerContext> ctx,
+                               std::shared_ptr<troupe::TcpListener> listener,
+                               troupe::Mailbox<v1::StopAccepting>& mailbox) {
+  for (;;) {
+    auto accept = listener->accept();
+    auto r = co_await troupe::select(mailbox.next(), accept);
+    if (r.index() == 0) co_return;  // told to stop, or the system is stopping
+    auto& accepted = std::get<1>(r);
+    if (!accepted) {
+      // Typically out of file descriptors: retrying at once would spin;
+      // give some connections time to close.
+      co_await troupe::sleep_for(100ms);
+      continue;
+    }
+    start_session(system, ctx, std::move(*accepted));
+  }
+}
+
+}  // namespace
+
+ChatServer::ChatServer(troupe::ActorSystem& system, ServerOptions options)
+    : system_(system), ctx_(std::make_shared<ServerContext>(system, std::move(options))) {}
+
+ChatServer::~ChatServer() { stop(std::chrono::milliseconds(0)); }
+
+troupe::IoResult<troupe::SocketAddress> ChatServer::start() {
+  auto address = troupe::SocketAddress::from_ip(ctx_->options.host, ctx_->options.port);
+  if (!address) return address.error();
+  auto listener = troupe::TcpListener::bind(*address);
+  if (!listener) return listener.error();
+  auto bound = listener->local_address();
+  if (!bound) return bound.error();
+  ctx_->created = now_utc();
+  registry_ = system_.spawn<Registry>(ctx_);
+  ctx_->directory.add_registry(registry_);
+  acceptor_ = system_.spawn_loop<v1::StopAccepting>(
+      [&system = system_, ctx = ctx_,
+       l = std::make_shared<troupe::TcpListener>(std::move(*listener))](
+          troupe::Mailbox<v1::StopAccepting>& mailbox) {
+        return accept_loop(system, ctx, l, mailbox);
+      });
+  return *bound;
+}
+
+void ChatServer::stop(std::chrono::milliseconds grace) {
+  if (stopped_ || !acceptor_) return;
+  stopped_ = true;
+  acceptor_.tell(v1::StopAccepting());
+  v1::ServerClosing closing;
+  closing.set_reason("Server shutting down");
+  registry_.tell(std::move(closing));
+  if (grace.count() > 0) ctx_->sessions.wait_for_none(grace);
+}
+
+}  // namespace chat
