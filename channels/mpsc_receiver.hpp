@@ -82,20 +82,11 @@ class MpscReceiver : public StreamBase<MpscReceiver<T>> {
   /// is empty. For plain threads only: throws std::logic_error on a
   /// runtime's worker thread, where blocking would stall other tasks.
   std::optional<T> recv_blocking() {
-    detail::require_plain_thread("MpscReceiver::recv_blocking");
-    detail::ParkerRef parker;
-    const detail::ParkerContext cx(parker);
-    for (;;) {
-      std::optional<T> v;
-      switch (core_->poll_recv(v, &cx)) {
-        case detail::ChannelOutcome::kDone:
-          return v;
-        case detail::ChannelOutcome::kClosed:
-          return std::nullopt;
-        case detail::ChannelOutcome::kWouldBlock:
-          parker->park();
-      }
-    }
+    std::optional<T> v;
+    detail::park_until("MpscReceiver::recv_blocking", [&](const auto& cx) {
+      return core_->poll_recv(v, &cx) != detail::ChannelOutcome::kWouldBlock;
+    });
+    return v;  // empty when closed and drained
   }
 
   /// Closes the channel: later sends fail and hand their value back; the

@@ -227,11 +227,8 @@ class Receiver : public StreamBase<Receiver<T>> {
   /// is empty. For plain threads only: throws std::logic_error on a
   /// runtime's worker thread, where blocking would stall other tasks.
   std::optional<T> recv_blocking() const {
-    detail::require_plain_thread("Receiver::recv_blocking");
     RecvFuture<T> f(core_, {});
-    detail::ParkerRef parker;
-    const detail::ParkerContext cx(parker);
-    while (!f.poll_with(cx)) parker->park();
+    detail::park_until("Receiver::recv_blocking", [&](const auto& cx) { return f.poll_with(cx); });
     return f.await_resume();
   }
 

@@ -190,11 +190,8 @@ class Sender {
   /// channel is full. For plain threads only: throws std::logic_error on a
   /// runtime's worker thread, where blocking would stall other tasks.
   SendResult<T> send_blocking(T value) const {
-    detail::require_plain_thread("Sender::send_blocking");
     SendFuture<T, Core> f(*core_, std::move(value));
-    detail::ParkerRef parker;
-    const detail::ParkerContext cx(parker);
-    while (!f.poll_with(cx)) parker->park();
+    detail::park_until("Sender::send_blocking", [&](const auto& cx) { return f.poll_with(cx); });
     return f.await_resume();
   }
 

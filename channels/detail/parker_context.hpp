@@ -21,4 +21,15 @@ class ParkerContext {
   ThreadParker* parker_;
 };
 
+/// The blocking calls' loop: refuses a runtime's worker thread (`what` names
+/// the call in the error), then calls `poll(cx)` with this thread's
+/// ParkerContext, parking between polls, until it returns true.
+template <class Poll>
+void park_until(const char* what, Poll&& poll) {
+  require_plain_thread(what);
+  ParkerRef parker;
+  const ParkerContext cx(parker);
+  while (!poll(cx)) parker->park();
+}
+
 }  // namespace troupe::detail
