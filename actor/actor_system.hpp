@@ -86,6 +86,16 @@ class ActorSystem {
   ActorRef<A> lookup(std::string_view name) const {
     return ActorRef<A>(core_->lookup(name, typeid(A)));
   }
+  /// The same for loop actors: registers an Address, and finds the loop
+  /// actor registered under `name` if its message type is M.
+  template <class M>
+  bool register_name(std::string name, const Address<M>& address) {
+    return register_name(std::move(name), address.ref());
+  }
+  template <class M>
+  Address<M> lookup_address(std::string_view name) const {
+    return Address<M>(lookup<detail::LoopActor<M>>(name));
+  }
 
   /// Runs `task` on the system's runtime and waits for it (from outside).
   template <class T>

@@ -526,6 +526,7 @@ void ActorCellBase::begin_stop(ExitReason reason) noexcept {
 void ActorCellBase::finalize() noexcept {
   const ExitReason why = exit_reason();
   stop_instance(why);
+  release_args();
   if (Relations* r = relations_.load(std::memory_order_relaxed)) r->idle_timer.reset();
   stopped_.store(true, std::memory_order_release);
   std::vector<ActorCellBase*> watchers;
@@ -569,6 +570,7 @@ void ActorCellBase::destroy_frame() noexcept {
   current_.reset();
   discard_mailbox();
   stop_instance(ExitReason::shutdown());
+  release_args();
   if (Relations* r = relations_.load(std::memory_order_relaxed)) r->idle_timer.reset();
   set_exit_reason(ExitReason::shutdown());
   stopped_.store(true, std::memory_order_release);

@@ -122,6 +122,8 @@ class ActorCellBase : public TaskHeader {
   virtual Task<void> start_instance() = 0;
   /// Runs on_stop (exceptions reported, not thrown) and destroys the instance.
   virtual void stop_instance(const ExitReason& reason) noexcept = 0;
+  /// Drops the constructor arguments kept for restarts (the actor is gone).
+  virtual void release_args() noexcept = 0;
   virtual Task<void> deliver(EnvelopeBase& e) = 0;
   /// Delivers Down/Exit if A handles it; false if A has no such handler.
   virtual bool deliver_down(const Down& d) = 0;

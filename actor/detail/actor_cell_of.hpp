@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <exception>
 #include <new>
+#include <optional>
 #include <tuple>
 #include <typeinfo>
 #include <utility>
@@ -27,7 +28,8 @@ class ActorCellOf final : public ActorCellBase {
   template <class... CtorArgs>
   ActorCellOf(SystemCore& system, ActorCellBase* parent, const MailboxOptions& mailbox,
               CtorArgs&&... args)
-      : ActorCellBase(system, parent, mailbox), args_(std::forward<CtorArgs>(args)...) {}
+      : ActorCellBase(system, parent, mailbox),
+        args_(std::in_place, std::forward<CtorArgs>(args)...) {}
 
   A& instance() noexcept { return *std::launder(reinterpret_cast<A*>(storage_)); }
 
@@ -44,7 +46,8 @@ class ActorCellOf final : public ActorCellBase {
     };
     {
       Constructing guard(this);
-      std::apply([this](const auto&... a) { ::new (static_cast<void*>(storage_)) A(a...); }, args_);
+      std::apply([this](const auto&... a) { ::new (static_cast<void*>(storage_)) A(a...); },
+                 *args_);
     }
     alive_ = true;
     if constexpr (requires(A & a) { a.on_start(); }) {
@@ -69,6 +72,8 @@ class ActorCellOf final : public ActorCellBase {
     alive_ = false;
     instance().~A();
   }
+
+  void release_args() noexcept override { args_.reset(); }
 
   Task<void> deliver(EnvelopeBase& e) override {
     return static_cast<Envelope<A>&>(e).deliver(instance());
@@ -109,7 +114,9 @@ class ActorCellOf final : public ActorCellBase {
   }
   const std::type_info& actor_type() const noexcept override { return typeid(A); }
 
-  std::tuple<Args...> args_;
+  // Kept for restarts; released once the actor is gone for good, since
+  // they may hold refs (to this actor's peers, or through them to itself).
+  std::optional<std::tuple<Args...>> args_;
   alignas(A) unsigned char storage_[sizeof(A)];
   bool alive_ = false;
 };

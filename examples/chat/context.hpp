@@ -71,11 +71,8 @@ class SessionCounter {
 /// actors; the fields are set before any actor reads them and not changed
 /// after, except the thread-safe counter.
 ///
-/// It holds no ActorRef, on purpose: it is a constructor argument of the
-/// Registry and the Rooms, and an actor's cell keeps its constructor
-/// arguments (for restarts) as long as the cell exists, so a ref in here
-/// would be a reference cycle that outlives the system. Actors find each
-/// other through the Directory instead.
+/// It holds no ActorRef: actors find each other through the Directory, by
+/// names that are freed when their actors stop.
 struct ServerContext {
   ServerContext(troupe::ActorSystem& system, ServerOptions opts)
       : options(std::move(opts)), directory(system) {}

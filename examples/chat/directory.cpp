@@ -1,18 +1,11 @@
 #include "chat/directory.hpp"
 
-#include <troupe/actor/detail/loop_actor.hpp>
-
 #include "chat/registry.hpp"
 #include "chat/room.hpp"
 
 namespace chat {
 
 namespace {
-
-// Address has no lookup of its own: a loop actor is registered and found
-// as the LoopActor class behind it (a framework detail; see the README's
-// notes).
-using SessionActor = troupe::detail::LoopActor<v1::SessionEvent>;
 
 std::string session_name(std::uint64_t session) {
   return "chat.session." + std::to_string(session);
@@ -21,13 +14,11 @@ std::string session_name(std::uint64_t session) {
 }  // namespace
 
 bool Directory::add_session(std::uint64_t session, const SessionAddress& address) const {
-  return system_->register_name(session_name(session), address.ref());
+  return system_->register_name(session_name(session), address);
 }
 
 SessionAddress Directory::session(std::uint64_t session) const {
-  auto ref = system_->lookup<SessionActor>(session_name(session));
-  if (!ref) return {};
-  return SessionAddress(std::move(ref));
+  return system_->lookup_address<v1::SessionEvent>(session_name(session));
 }
 
 bool Directory::add_registry(const troupe::ActorRef<Registry>& registry) const {

@@ -15,6 +15,7 @@
 
 #include <troupe/actor/actor.hpp>
 #include <troupe/actor/actor_system.hpp>
+#include <troupe/actor/mailbox.hpp>
 #include <troupe/runtime/join_handle.hpp>
 #include <troupe/runtime/spawn.hpp>
 #include <troupe/runtime/task.hpp>
@@ -31,6 +32,7 @@ using troupe::ActorSystem;
 using troupe::AskError;
 using troupe::DeadLetter;
 using troupe::DeadLetterReason;
+using troupe::Mailbox;
 using troupe::MailboxOptions;
 using troupe::Overflow;
 using troupe::SpawnOptions;
@@ -227,6 +229,28 @@ TEST(Registry, NamesFindTheActorOfTheRightClassAndAreFreedWhenItStops) {
   ex.run_until_idle();
   EXPECT_FALSE(system.lookup<Sink>("sink"));
   EXPECT_TRUE(system.register_name("sink", system.spawn<Sink>()));
+}
+
+TEST(Registry, LoopActorsAreNamedAndFoundByTheirMessageType) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  int total = 0;
+  auto adder = system.spawn_loop<int>([&total](Mailbox<int>& mailbox) -> Task<void> {
+    while (auto m = co_await mailbox.next()) total += *m;
+  });
+  EXPECT_TRUE(system.register_name("adder", adder));
+  EXPECT_FALSE(system.register_name("adder", system.spawn<Sink>())) << "taken";
+  auto found = system.lookup_address<int>("adder");
+  EXPECT_EQ(found, adder);
+  EXPECT_FALSE(system.lookup_address<long>("adder")) << "another message type";
+  EXPECT_FALSE(system.lookup<Sink>("adder")) << "not an actor class";
+  found.tell(40);
+  found.tell(2);
+  ex.run_until_idle();
+  EXPECT_EQ(total, 42);
+  adder.stop();
+  ex.run_until_idle();
+  EXPECT_FALSE(system.lookup_address<int>("adder"));
 }
 
 // --- Under load on a real runtime --------------------------------------------------

@@ -208,6 +208,42 @@ TEST(Supervision, ATopLevelActorRestartsUnderARestartingSystemStrategy) {
   EXPECT_EQ(system.live_actors(), 0u);
 }
 
+// An actor whose constructor argument ends up holding a ref to the actor
+// itself: the cell keeps the arguments for restarts, which would make a
+// cycle if it kept them after the actor is gone.
+struct SelfHolder : troupe::Actor<SelfHolder> {
+  using Box = std::shared_ptr<ActorRef<SelfHolder>>;
+  explicit SelfHolder(Box box) : box(std::move(box)) {}
+  void handle(Bump) { ++bumps; }
+  int handle(Count) { return bumps; }
+  void handle(Fail) { throw std::runtime_error("fail"); }
+  Box box;
+  int bumps = 0;
+};
+
+TEST(Supervision, ConstructorArgumentsOutliveRestartsButNotTheActor) {
+  TestExecutor ex;
+  ActorSystem system(ex, {.top_level = SupervisorStrategy::one_for_one(1, 10s)});
+  auto box = std::make_shared<ActorRef<SelfHolder>>();
+  std::weak_ptr<ActorRef<SelfHolder>> watch = box;
+  *box = system.spawn<SelfHolder>(box);
+  auto ref = *box;
+  box.reset();
+  ref.tell(Bump{});
+  ref.tell(Fail{});
+  ex.run_until_idle();
+  EXPECT_FALSE(watch.expired()) << "a restart makes the instance from the same arguments";
+  EXPECT_EQ(ex.block_on([](ActorRef<SelfHolder> r) -> Task<int> {
+    auto n = co_await r.ask(Count{});
+    co_return n.value();
+  }(ref)),
+            0);
+  ref.stop();
+  ex.run_until_idle();
+  EXPECT_TRUE(watch.expired()) << "the arguments (and the cycle through them) go with the actor";
+  EXPECT_EQ(ref.tell(Bump{}), troupe::TellStatus::kDeadActor);
+}
+
 // --- Monitors and links -----------------------------------------------------------
 
 struct Watcher : troupe::Actor<Watcher> {
