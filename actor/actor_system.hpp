@@ -119,6 +119,10 @@ class ActorSystem {
     core_->set_dead_letter_hook(std::move(hook));
   }
 
+  /// The shared state its actors run in, for the framework's other modules
+  /// (remote nodes); applications have no use for it.
+  detail::SystemCore& core() noexcept { return *core_; }
+
  private:
   std::unique_ptr<Runtime> owned_runtime_;
   Runtime* runtime_ = nullptr;

@@ -14,6 +14,8 @@ const char* to_string(AskError e) noexcept {
       return "handler failed";
     case AskError::kBadMessage:
       return "bad message";
+    case AskError::kUnreachable:
+      return "unreachable";
   }
   return "unknown";
 }

@@ -16,9 +16,11 @@ enum class AskError {
   kMailboxFull,  // a bounded mailbox refused it
   kFailed,       // the handler threw (the exception is in the result)
   kBadMessage,   // it came as bytes that could not be decoded (see cause())
+  kUnreachable,  // (remote actors) its node is not connected, or the connection was lost
 };
 
-/// "timeout", "dead actor", "mailbox full", "handler failed", "bad message".
+/// "timeout", "dead actor", "mailbox full", "handler failed", "bad message",
+/// "unreachable".
 const char* to_string(AskError e) noexcept;
 
 /// Thrown by AskResult::value() when there is no reply.

@@ -12,6 +12,7 @@ enum class DeadLetterReason {
   kMailboxFull,  // the target's bounded mailbox refused it (policy kFail)
   kDropped,      // the target's bounded mailbox dropped it (policy kDrop)
   kUndecodable,  // it came as bytes (an envelope) that could not be decoded
+  kUnreachable,  // (remote actors) its node was not connected, or the connection was lost
 };
 
 /// A message that was not delivered, as reported to the dead-letter hook

@@ -27,6 +27,8 @@ std::string ExitReason::describe() const {
       return "failed: " + what_of(error_);
     case Kind::kLinked:
       return "linked: " + what_of(error_);
+    case Kind::kNodeDown:
+      return "node down: " + what_of(error_);
   }
   return "unknown";
 }

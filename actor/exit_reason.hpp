@@ -15,6 +15,7 @@ class ExitReason {
     kShutdown,  // its ActorSystem shut down
     kFailed,    // a handler (or on_start) threw, and it was not restarted
     kLinked,    // a linked actor failed and this one does not trap exits
+    kNodeDown,  // (remote actors) the connection to its node was lost
   };
 
   static ExitReason normal() noexcept { return ExitReason(Kind::kNormal); }
@@ -27,7 +28,12 @@ class ExitReason {
     return ExitReason(Kind::kLinked, std::move(e));
   }
 
-  /// A reason of kind `k` (`error` only matters for kFailed and kLinked).
+  /// A remote actor's node became unreachable; `why` says how.
+  static ExitReason node_down(std::exception_ptr why) noexcept {
+    return ExitReason(Kind::kNodeDown, std::move(why));
+  }
+
+  /// A reason of kind `k` (`error` only matters for kFailed, kLinked and kNodeDown).
   static ExitReason of(Kind k, std::exception_ptr error = nullptr) noexcept {
     return ExitReason(k, std::move(error));
   }
@@ -35,9 +41,10 @@ class ExitReason {
   Kind kind() const noexcept { return kind_; }
   /// Failed or linked: what links propagate and supervisors act on.
   bool is_abnormal() const noexcept { return kind_ == Kind::kFailed || kind_ == Kind::kLinked; }
-  /// The exception behind an abnormal exit (nullptr otherwise).
+  /// The exception behind an abnormal exit or a node down (nullptr otherwise).
   const std::exception_ptr& error() const noexcept { return error_; }
-  /// "normal", "stopped", "shutdown", "failed: <what()>", "linked: <what()>".
+  /// "normal", "stopped", "shutdown", "failed: <what()>", "linked: <what()>",
+  /// "node down: <what()>".
   std::string describe() const;
 
   friend bool operator==(const ExitReason& a, const ExitReason& b) noexcept {

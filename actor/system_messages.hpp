@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+
 #include <troupe/actor/actor_id.hpp>
 #include <troupe/actor/exit_reason.hpp>
 
@@ -12,6 +14,9 @@ namespace troupe {
 struct Down {
   ActorId actor;
   ExitReason reason;
+  /// The incarnation of the node the actor lived on (remote actors); 0 for
+  /// an actor of this process.
+  std::uint64_t node = 0;
 };
 
 /// Delivered to an actor linked to one that stopped abnormally. An actor

@@ -4,7 +4,8 @@
 set -euo pipefail
 packages=(cmake ninja-build g++ make pkg-config
           libgtest-dev libgmock-dev libbenchmark-dev
-          libconcurrentqueue-dev libprotobuf-dev protobuf-compiler)
+          libconcurrentqueue-dev libprotobuf-dev protobuf-compiler
+          libgrpc++-dev protobuf-compiler-grpc libssl-dev)
 packages+=("$@")
 missing=()
 for p in "${packages[@]}"; do

@@ -131,6 +131,14 @@ void ActorCellBase::post(SystemMessage::Kind kind, ActorCellBase* from,
                          ExitReason reason) noexcept {
   auto* m = new SystemMessage{kind, from, from ? from->id() : 0, std::move(reason)};
   if (from) from->retain();
+  push_system(m);
+}
+
+void ActorCellBase::post_remote_down(ActorId id, std::uint64_t node, ExitReason reason) noexcept {
+  push_system(new SystemMessage{SystemMessage::Kind::kDown, nullptr, id, std::move(reason), node});
+}
+
+void ActorCellBase::push_system(SystemMessage* m) noexcept {
   SystemMessage* head = system_head_.load(std::memory_order_relaxed);
   do {
     m->next = head;
@@ -413,7 +421,7 @@ void ActorCellBase::handle_system(SystemMessage& m) noexcept {
   if (phase_ != Phase::kRunning) return;  // Down/Exit only reach a running instance
   try {
     if (m.kind == Kind::kDown) {
-      deliver_down(Down{m.from_id, m.reason});
+      deliver_down(Down{m.from_id, m.reason, m.from_node});
     } else if (!deliver_exit(Exit{m.from_id, m.reason})) {
       begin_stop(ExitReason::linked(m.reason.error()));
     }

@@ -43,6 +43,7 @@ struct SystemMessage {
   ActorCellBase* from;  // retained; nullptr for kStop from outside
   ActorId from_id;
   ExitReason reason;
+  std::uint64_t from_node = 0;  // kDown from a remote actor: its node's incarnation
   SystemMessage* next = nullptr;
 };
 
@@ -79,6 +80,9 @@ class ActorCellBase : public TaskHeader {
 
   /// Queues a system message (overtakes the mailbox) and wakes the actor.
   void post(SystemMessage::Kind kind, ActorCellBase* from, ExitReason reason) noexcept;
+  /// Queues Down for a remote actor (`id` on the node of incarnation `node`),
+  /// which has no cell here.
+  void post_remote_down(ActorId id, std::uint64_t node, ExitReason reason) noexcept;
   /// Stop at once: what is queued becomes dead letters.
   void stop_now(ExitReason reason) noexcept { post(SystemMessage::Kind::kStop, nullptr, reason); }
   /// Stop once every message already queued is handled: the mailbox closes
@@ -158,6 +162,7 @@ class ActorCellBase : public TaskHeader {
   void finalize() noexcept;
   void discard_mailbox() noexcept;
   void take_system() noexcept;
+  void push_system(SystemMessage* m) noexcept;
   void free_system_messages() noexcept;
 
   // A push that finds the actor parked wakes the cell directly: the actor

@@ -77,6 +77,14 @@ ActorCellBase* SystemCore::lookup(std::string_view name, std::type_index type) c
   return it->second.cell;
 }
 
+ActorCellBase* SystemCore::lookup_any(std::string_view name) const {
+  std::lock_guard lock(mutex_);
+  auto it = names_.find(std::string(name));
+  if (it == names_.end()) return nullptr;
+  it->second.cell->retain();
+  return it->second.cell;
+}
+
 void SystemCore::unregister(const std::string& name, const ActorCellBase& cell) noexcept {
   std::lock_guard lock(mutex_);
   auto it = names_.find(name);

@@ -54,6 +54,8 @@ class SystemCore {
   bool register_name(std::string name, ActorCellBase& cell, std::type_index type);
   /// The actor under `name` if its class is `type` (retained), else nullptr.
   ActorCellBase* lookup(std::string_view name, std::type_index type) const;
+  /// The actor under `name` whatever its class (retained), else nullptr.
+  ActorCellBase* lookup_any(std::string_view name) const;
   void unregister(const std::string& name, const ActorCellBase& cell) noexcept;
 
   // --- Dead letters ------------------------------------------------------------

@@ -1,0 +1,107 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <grpcpp/support/status.h>
+
+#include <troupe/channels/mpsc.hpp>
+#include <troupe/runtime/clock.hpp>
+#include <troupe/runtime/task.hpp>
+#include <troupe/v1/cluster.pb.h>
+
+namespace troupe::remote::detail {
+
+class NodeCore;
+class Peer;
+
+/// One gRPC stream between this node and a peer, and the tasks that drive
+/// it: the handshake, then a reader that hands each frame's envelopes to
+/// the node, and a writer that batches the peer's outbox into frames.
+///
+/// gRPC's callbacks (on its own threads) only push their outcome into the
+/// channels below, which wakes the waiting task; they never resume a
+/// coroutine or block. One read and one write are in flight at most,
+/// which is where gRPC's flow control reaches the senders: a slow peer
+/// fills the outbox, and then `send` waits.
+///
+/// Shared by its reactor (until gRPC calls OnDone) and its tasks.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  enum class Role { kDialer, kAcceptor };
+
+  /// The gRPC side: a client or a server reactor.
+  class Stream {
+   public:
+    virtual ~Stream() = default;
+    virtual void start_read(v1::Frame* frame) = 0;
+    virtual void start_write(const v1::Frame* frame) = 0;
+    /// Ends the call: the operations in flight complete with ok = false.
+    virtual void cancel() = 0;
+    /// No more operations from us (the client drops its hold, the server
+    /// finishes with `status`); gRPC calls OnDone after this.
+    virtual void finish(const grpc::Status& status) = 0;
+    virtual std::string peer_address() const = 0;
+  };
+
+  /// How a connection ended (what the dialer's backoff depends on).
+  struct Outcome {
+    bool was_up = false;  // the handshake succeeded
+    grpc::Status status;  // as gRPC reported the call's end
+  };
+
+  /// `dialed`: the address a dialer dialed (its peer's expected name).
+  Connection(std::shared_ptr<NodeCore> node, Role role, std::string dialed = {});
+  ~Connection();
+
+  void bind(Stream& stream) noexcept { stream_ = &stream; }
+
+  // --- gRPC callbacks (any thread; never block) ----------------------------------
+  void on_read_done(bool ok) { (void)reads_tx_.try_send(ok); }
+  void on_write_done(bool ok) { (void)writes_tx_.try_send(ok); }
+  void on_done(const grpc::Status& status);
+
+  /// The connection's whole life; ends once gRPC is done with the stream.
+  Task<Outcome> run();
+  /// Ends the stream from anywhere (shutdown, a lost race for the peer).
+  void cancel(const std::string& why);
+
+ private:
+  Task<bool> read();
+  Task<bool> write(const v1::Frame& frame);
+  Task<bool> handshake_as_dialer();
+  Task<bool> handshake_as_acceptor();
+  Task<void> write_loop();
+  void finish(const grpc::Status& status);
+  void log(const std::string& line) const;
+
+  std::shared_ptr<NodeCore> node_;
+  const Role role_;
+  const std::string dialed_;
+  std::shared_ptr<Peer> peer_;
+  std::uint64_t peer_incarnation_ = 0;
+  Instant handshake_deadline_{};
+  bool in_handshake_ = true;
+
+  Stream* stream_ = nullptr;
+  std::mutex mutex_;  // guards the three below: cancel races the tasks
+  bool finished_ = false;
+  std::string cancel_reason_;
+  grpc::Status refusal_;  // what the acceptor finishes with after a failed handshake
+
+  v1::Frame in_;
+  v1::Frame out_;
+  MpscSender<bool> reads_tx_;
+  MpscReceiver<bool> reads_rx_;
+  MpscSender<bool> writes_tx_;
+  MpscReceiver<bool> writes_rx_;
+  MpscSender<grpc::Status> done_tx_;
+  MpscReceiver<grpc::Status> done_rx_;
+  MpscSender<bool> stop_tx_;  // closed to stop the writer
+  MpscReceiver<bool> stop_rx_;
+};
+
+}  // namespace troupe::remote::detail

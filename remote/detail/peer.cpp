@@ -1,0 +1,281 @@
+#include <stdexcept>
+#include <utility>
+
+#include <troupe/remote/detail/peer.hpp>
+#include <troupe/remote/detail/wire.hpp>
+#include <troupe/v1/cluster.pb.h>
+
+namespace troupe::remote::detail {
+
+namespace {
+std::pair<MpscSender<v1::Envelope>, MpscReceiver<v1::Envelope>> make_outbox(std::size_t n) {
+  auto [tx, rx] = channel::mpsc::bounded<v1::Envelope>(n);
+  return {std::move(tx), std::move(rx)};
+}
+}  // namespace
+
+Peer::Peer(NodeCore& node, std::string name) : node_(node), name_(std::move(name)) {
+  auto [tx, rx] = make_outbox(node.options().outbox_capacity);
+  outbox_tx_ = std::move(tx);
+  outbox_rx_ = std::move(rx);
+}
+
+Peer::~Peer() {
+  drain_outbox();
+  for (auto& [id, ask] : asks_) ask->fail(AskError::kUnreachable, "node " + name_ + " is gone");
+  for (auto& [id, cells] : watchers_)
+    for (auto* c : cells) c->release();
+}
+
+std::uint64_t Peer::incarnation() const {
+  std::shared_lock lock(mutex_);
+  return incarnation_;
+}
+
+bool Peer::is_up() const {
+  std::shared_lock lock(mutex_);
+  return state_ == State::kUp;
+}
+
+std::optional<TellStatus> Peer::refusal(std::uint64_t incarnation) const {
+  if (state_ != State::kUp) return TellStatus::kUnreachable;
+  if (incarnation != 0 && incarnation != incarnation_) return TellStatus::kDeadActor;
+  return std::nullopt;
+}
+
+TellStatus Peer::tell(v1::Envelope e, std::uint64_t incarnation) {
+  std::shared_lock lock(mutex_);
+  if (auto why = refusal(incarnation)) {
+    lock.unlock();
+    node_.dead_letter(e, *why);
+    return *why;
+  }
+  auto sent = outbox_tx_.try_send(std::move(e));
+  if (sent) return TellStatus::kQueued;
+  lock.unlock();
+  node_.dead_letter(sent.value(), TellStatus::kFull);
+  return TellStatus::kFull;
+}
+
+Task<TellStatus> Peer::send(v1::Envelope e, std::uint64_t incarnation) {
+  {
+    std::shared_lock lock(mutex_);
+    if (auto why = refusal(incarnation)) {
+      lock.unlock();
+      node_.dead_letter(e, *why);
+      co_return *why;
+    }
+    auto sent = outbox_tx_.try_send(std::move(e));
+    if (sent) co_return TellStatus::kQueued;
+    e = std::move(sent).value();
+  }
+  // Full: wait for room. The writer of a later connection drops the
+  // envelope as a dead letter if its incarnation is stale by then.
+  auto sent = co_await outbox_tx_.send(std::move(e));
+  if (sent) co_return TellStatus::kQueued;
+  node_.dead_letter(sent.value(), TellStatus::kUnreachable);
+  co_return TellStatus::kUnreachable;
+}
+
+Task<bool> Peer::post(v1::Envelope e) {
+  std::uint64_t incarnation;
+  {
+    std::shared_lock lock(mutex_);
+    if (state_ != State::kUp) co_return false;
+    incarnation = incarnation_;
+  }
+  e.mutable_target()->set_node(incarnation);
+  const TellStatus status = co_await send(std::move(e), incarnation);
+  co_return status == TellStatus::kQueued;
+}
+
+void Peer::register_ask(std::uint64_t id, std::unique_ptr<PendingAsk> ask) {
+  std::lock_guard lock(tables_mutex_);
+  asks_.emplace(id, std::move(ask));
+}
+
+std::unique_ptr<PendingAsk> Peer::take_ask(std::uint64_t id) {
+  std::lock_guard lock(tables_mutex_);
+  auto it = asks_.find(id);
+  if (it == asks_.end()) return nullptr;
+  auto ask = std::move(it->second);
+  asks_.erase(it);
+  return ask;
+}
+
+void Peer::complete(const v1::Envelope& e) {
+  // No entry: the ask was failed already (its connection was lost and this
+  // reply came on a later one), so the reply has no one to go to.
+  if (auto ask = take_ask(e.correlation_id())) ask->complete(e, node_.options().decode);
+}
+
+void Peer::monitor(ActorId actor, std::uint64_t incarnation,
+                   troupe::detail::ActorCellBase& watcher) {
+  bool first = false;
+  {
+    std::shared_lock lock(mutex_);
+    if (auto why = refusal(incarnation)) {
+      lock.unlock();
+      const char* how = *why == TellStatus::kDeadActor ? " restarted" : " is not connected";
+      watcher.post_remote_down(actor, incarnation,
+                               ExitReason::node_down(std::make_exception_ptr(
+                                   std::runtime_error("node " + name_ + how))));
+      return;
+    }
+    std::lock_guard tables(tables_mutex_);
+    auto& cells = watchers_[actor];
+    first = cells.empty();
+    watcher.retain();
+    cells.push_back(&watcher);
+  }
+  if (!first) return;
+  v1::Monitor m;
+  m.set_actor(actor);
+  v1::Envelope e = proto::encode(m);
+  e.mutable_target()->set_node(incarnation);
+  if (tell(std::move(e), incarnation) != TellStatus::kQueued) {
+    remote_down(actor, ExitReason::node_down(std::make_exception_ptr(
+                           std::runtime_error("could not ask node " + name_ + " to monitor"))));
+  }
+}
+
+void Peer::remote_down(ActorId actor, const ExitReason& reason) {
+  std::vector<troupe::detail::ActorCellBase*> cells;
+  std::uint64_t incarnation;
+  {
+    std::lock_guard lock(tables_mutex_);
+    auto it = watchers_.find(actor);
+    if (it == watchers_.end()) return;
+    cells.swap(it->second);
+    watchers_.erase(it);
+  }
+  incarnation = this->incarnation();
+  for (auto* c : cells) {
+    c->post_remote_down(actor, incarnation, reason);
+    c->release();
+  }
+}
+
+void Peer::refuse(const v1::Envelope& e, TellStatus why) {
+  node_.dead_letter(e, why);
+  if (e.kind() == v1::Envelope::ASK) {
+    if (auto ask = take_ask(e.correlation_id()))
+      ask->fail(AskError::kUnreachable, "the connection to " + name_ + " was lost");
+  }
+}
+
+void Peer::drain_outbox() {
+  while (true) {
+    auto r = outbox_rx_.try_recv();
+    if (!r) break;
+    refuse(r.value(), TellStatus::kUnreachable);
+  }
+}
+
+// --- Connections -------------------------------------------------------------------
+
+std::uint64_t Peer::local_incarnation() const noexcept { return node_.incarnation(); }
+
+MpscReceiver<bool> Peer::when(Wait what) {
+  auto [tx, rx] = channel::mpsc::unbounded<bool>();
+  std::unique_lock lock(mutex_);
+  if (closed_) {
+    (void)tx.try_send(false);
+  } else if ((what == Wait::kUp && state_ == State::kUp) ||
+             (what == Wait::kFree && state_ == State::kNone)) {
+    (void)tx.try_send(true);
+  } else {
+    waiters_.emplace_back(what, std::move(tx));
+  }
+  return std::move(rx);
+}
+
+void Peer::notify(Wait what) {
+  std::erase_if(waiters_, [what](auto& w) {
+    if (w.first != what) return false;
+    (void)w.second.try_send(true);
+    return true;
+  });
+}
+
+void Peer::close() {
+  std::unique_lock lock(mutex_);
+  closed_ = true;
+  for (auto& w : waiters_) (void)w.second.try_send(false);
+  waiters_.clear();
+}
+
+bool Peer::begin_dial(Connection& c) {
+  std::unique_lock lock(mutex_);
+  if (state_ != State::kNone || closed_) return false;
+  state_ = State::kDialing;
+  holder_ = &c;
+  return true;
+}
+
+// Two nodes may dial each other at once. Each settles it the same way: the
+// dial of the node with the smaller name wins. An incoming hello that
+// finds our own dial to that peer in progress is refused if our name is
+// the smaller (the peer refuses our dial by the same rule otherwise), and
+// takes the peer over if it is the larger (our dial is then refused by
+// the peer, and finds it has lost the peer when it is answered).
+Peer::Admit Peer::admit(Connection& c, std::uint64_t incarnation) {
+  std::unique_lock lock(mutex_);
+  switch (state_) {
+    case State::kUp:
+      // The same incarnation is connected already; another one means the
+      // peer restarted and the old stream has not noticed yet: the dialer
+      // retries once it is gone.
+      return incarnation == incarnation_ ? Admit::kDuplicate : Admit::kRetry;
+    case State::kAccepting:
+      return Admit::kRetry;
+    case State::kDialing:
+      if (node_.name() < name_) return Admit::kDuplicate;
+      break;
+    case State::kNone:
+      break;
+  }
+  state_ = State::kAccepting;
+  holder_ = &c;
+  return Admit::kGranted;
+}
+
+bool Peer::attach(Connection& c, std::uint64_t incarnation) {
+  std::unique_lock lock(mutex_);
+  if (holder_ != &c) return false;
+  state_ = State::kUp;
+  incarnation_ = incarnation;
+  notify(Wait::kUp);
+  return true;
+}
+
+void Peer::release(Connection& c, const std::string& why) {
+  std::unordered_map<std::uint64_t, std::unique_ptr<PendingAsk>> asks;
+  std::unordered_map<ActorId, std::vector<troupe::detail::ActorCellBase*>> watchers;
+  std::uint64_t incarnation;
+  {
+    std::unique_lock lock(mutex_);
+    if (holder_ != &c) return;
+    const bool was_up = state_ == State::kUp;
+    state_ = State::kNone;
+    holder_ = nullptr;
+    notify(Wait::kFree);
+    if (!was_up) return;
+    incarnation = incarnation_;
+    // Under the exclusive lock: no sender is between its check and its push.
+    drain_outbox();
+    std::lock_guard tables(tables_mutex_);
+    asks.swap(asks_);
+    watchers.swap(watchers_);
+  }
+  for (auto& [id, ask] : asks) ask->fail(AskError::kUnreachable, why);
+  const ExitReason reason = ExitReason::node_down(std::make_exception_ptr(std::runtime_error(why)));
+  for (auto& [actor, cells] : watchers) {
+    for (auto* cell : cells) {
+      cell->post_remote_down(actor, incarnation, reason);
+      cell->release();
+    }
+  }
+}
+
+}  // namespace troupe::remote::detail

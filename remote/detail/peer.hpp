@@ -1,0 +1,158 @@
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <troupe/actor/actor_id.hpp>
+#include <troupe/actor/ask_future.hpp>
+#include <troupe/actor/detail/actor_cell.hpp>
+#include <troupe/actor/detail/reply_slot.hpp>
+#include <troupe/actor/tell_status.hpp>
+#include <troupe/channels/mpsc.hpp>
+#include <troupe/remote/detail/node_core.hpp>
+#include <troupe/remote/detail/pending_ask.hpp>
+#include <troupe/runtime/clock.hpp>
+#include <troupe/runtime/task.hpp>
+#include <troupe/v1/envelope.pb.h>
+
+namespace troupe::remote::detail {
+
+class Connection;
+
+/// Another node, as this node sees it: whether a connection to it is up
+/// and to which incarnation, the bounded outbox its envelopes wait in, the
+/// asks waiting for its replies, and the local actors monitoring its actors.
+///
+/// Shared (shared_ptr) by the node and every RemoteRef to one of its
+/// actors; outlives its connections: the outbox and tables stay, the
+/// connection comes and goes. Thread-safe. At most one connection is its
+/// holder at a time (dialing, accepting, or up), which is what keeps one
+/// stream per pair of nodes and per-sender order across the wire.
+class Peer {
+ public:
+  Peer(NodeCore& node, std::string name);
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+  ~Peer();
+
+  const std::string& name() const noexcept { return name_; }
+  /// The incarnation of the current (or last) connection; 0 before any.
+  std::uint64_t incarnation() const;
+  bool is_up() const;
+
+  // --- Senders (any thread) ---------------------------------------------------
+  /// Queues `e` for the incarnation a ref was bound to. Refused (a dead
+  /// letter): kUnreachable while not connected, kDeadActor for a stale
+  /// incarnation, kFull when the outbox is full.
+  TellStatus tell(v1::Envelope e, std::uint64_t incarnation);
+  /// Like tell, waiting for room in a full outbox instead of refusing.
+  Task<TellStatus> send(v1::Envelope e, std::uint64_t incarnation);
+  /// Sends an ASK envelope; the reply completes the returned future.
+  template <class R>
+  AskFuture<R> ask(v1::Envelope e, std::uint64_t incarnation, std::optional<Duration> timeout);
+  /// `watcher` gets Down when remote actor `actor` stops or the connection
+  /// to its node is lost (at once if it is not up, or stale).
+  void monitor(ActorId actor, std::uint64_t incarnation, troupe::detail::ActorCellBase& watcher);
+
+  // --- The node's own traffic ------------------------------------------------
+  /// Queues a node-level envelope (replies, control) for the current
+  /// connection, waiting for room; false if the peer is not up.
+  Task<bool> post(v1::Envelope e);
+  /// A REPLY or FAILURE envelope for one of our asks.
+  void complete(const v1::Envelope& e);
+  /// A Down from the other node for an actor we monitor there.
+  void remote_down(ActorId actor, const ExitReason& reason);
+
+  // --- Connections -----------------------------------------------------------
+  enum class Admit { kGranted, kDuplicate, kRetry };
+  /// A dial to this peer starts; false if another connection holds it.
+  bool begin_dial(Connection& c);
+  /// An incoming connection from this peer said hello (see node_core.cpp
+  /// for how simultaneous dials are settled).
+  Admit admit(Connection& c, std::uint64_t incarnation);
+  /// The holder finished its handshake with `incarnation`: the peer is up.
+  /// False if `c` is no longer the holder (it lost to another).
+  bool attach(Connection& c, std::uint64_t incarnation);
+  /// `c` is done. If it was up: pending asks fail, the outbox becomes dead
+  /// letters, monitors get Down with `why`.
+  void release(Connection& c, const std::string& why);
+  /// The outbox's receiving end, for the holder's writer only.
+  MpscReceiver<v1::Envelope>& outbox() noexcept { return outbox_rx_; }
+  /// Dead-letters what the outbox holds (node shutdown).
+  void drain_outbox();
+  /// `e` was not sent: counted as a dead letter, and its ask failed.
+  void refuse(const v1::Envelope& e, TellStatus why);
+
+  enum class Wait { kUp, kFree };
+  /// A receiver that gets a value once the peer is up (kUp) or held by no
+  /// connection (kFree), at once if it is; false if the node shuts down.
+  MpscReceiver<bool> when(Wait what);
+  /// Wakes every waiter with false and refuses new dials (node shutdown).
+  void close();
+  std::uint64_t local_incarnation() const noexcept;
+
+ private:
+  enum class State { kNone, kDialing, kAccepting, kUp };
+  void notify(Wait what);  // under mutex_ (exclusive)
+  void register_ask(std::uint64_t id, std::unique_ptr<PendingAsk> ask);
+  std::unique_ptr<PendingAsk> take_ask(std::uint64_t id);
+  // Under mutex_ (shared): the outcome of a send to `incarnation` now.
+  std::optional<TellStatus> refusal(std::uint64_t incarnation) const;
+
+  NodeCore& node_;
+  const std::string name_;
+
+  // Shared by senders, exclusive for state changes: a sender that saw the
+  // peer up has its envelope in the outbox before a release drains it.
+  mutable std::shared_mutex mutex_;
+  State state_ = State::kNone;
+  Connection* holder_ = nullptr;
+  std::uint64_t incarnation_ = 0;
+  MpscSender<v1::Envelope> outbox_tx_;
+  MpscReceiver<v1::Envelope> outbox_rx_;
+  std::vector<std::pair<Wait, MpscSender<bool>>> waiters_;
+  bool closed_ = false;
+
+  std::mutex tables_mutex_;  // guards the two tables
+  std::unordered_map<std::uint64_t, std::unique_ptr<PendingAsk>> asks_;
+  // Remote actor id -> local watchers (each retained).
+  std::unordered_map<ActorId, std::vector<troupe::detail::ActorCellBase*>> watchers_;
+};
+
+template <class R>
+AskFuture<R> Peer::ask(v1::Envelope e, std::uint64_t incarnation, std::optional<Duration> timeout) {
+  auto* slot = troupe::detail::ReplySlot<R>::make();
+  AskFuture<R> future(slot, timeout);
+  auto pending = std::make_unique<PendingAskOf<R>>(slot);
+  const std::uint64_t id = node_.next_correlation_id();
+  e.set_correlation_id(id);
+  if (timeout) e.set_deadline_unix_nanos(node_.deadline_after(*timeout));
+  std::shared_lock lock(mutex_);
+  if (auto why = refusal(incarnation)) {
+    lock.unlock();
+    node_.dead_letter(e, *why);
+    pending->fail(
+        *why == TellStatus::kDeadActor ? AskError::kDeadActor : AskError::kUnreachable,
+        "node " + name_ + (*why == TellStatus::kDeadActor ? " restarted" : " is not connected"));
+    return future;
+  }
+  register_ask(id, std::move(pending));
+  auto sent = outbox_tx_.try_send(std::move(e));
+  if (!sent) {
+    lock.unlock();
+    node_.dead_letter(sent.value(), TellStatus::kFull);
+    if (auto p = take_ask(id))
+      p->fail(AskError::kMailboxFull, "the outbox to " + name_ + " is full");
+  }
+  return future;
+}
+
+}  // namespace troupe::remote::detail

@@ -1,0 +1,220 @@
+#include <algorithm>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include <troupe/remote/detail/connection.hpp>
+#include <troupe/remote/detail/reactors.hpp>
+#include <troupe/remote/node.hpp>
+#include <troupe/runtime/join_handle.hpp>
+#include <troupe/runtime/spawn.hpp>
+
+namespace troupe::remote {
+
+namespace detail {
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("troupe: cannot read " + path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Keepalive pings find a peer that vanished without closing its socket
+// (a crash, a cable) within seconds rather than at TCP's leisure.
+void tune(grpc::ChannelArguments& args, const NodeOptions& o) {
+  args.SetMaxReceiveMessageSize(static_cast<int>(o.max_frame_bytes));
+  args.SetMaxSendMessageSize(static_cast<int>(o.max_frame_bytes));
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 5000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  // Our own backoff redials; gRPC's reconnect must not sit on a dead peer.
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  if (o.tls && !o.tls->server_name_override.empty())
+    args.SetSslTargetNameOverride(o.tls->server_name_override);
+}
+
+std::shared_ptr<grpc::ChannelCredentials> channel_credentials(const NodeOptions& o) {
+  if (!o.tls) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = read_file(o.tls->ca_file);
+  ssl.pem_private_key = read_file(o.tls->key_file);
+  ssl.pem_cert_chain = read_file(o.tls->cert_file);
+  return grpc::SslCredentials(ssl);
+}
+
+std::shared_ptr<grpc::ServerCredentials> server_credentials(const NodeOptions& o) {
+  if (!o.tls) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  ssl.pem_root_certs = read_file(o.tls->ca_file);
+  ssl.pem_key_cert_pairs.push_back({read_file(o.tls->key_file), read_file(o.tls->cert_file)});
+  return grpc::SslServerCredentials(ssl);
+}
+
+}  // namespace
+
+/// Keeps one seed connected: dials it, runs the connection while it
+/// lasts, and redials with jittered exponential backoff after a loss or a
+/// failed attempt. Owned by the Node; its loop is a task on the runtime.
+class Dialer {
+ public:
+  Dialer(std::shared_ptr<NodeCore> node, std::string address)
+      : node_(std::move(node)), address_(std::move(address)) {
+    auto [tx, rx] = channel::mpsc::unbounded<bool>();
+    stop_tx_ = std::move(tx);
+    const NodeOptions& o = node_->options();
+    grpc::ChannelArguments args;
+    tune(args, o);
+    stub_ = v1::Cluster::NewStub(grpc::CreateCustomChannel(address_, channel_credentials(o), args));
+    loop_ = troupe::detail::spawn_on(node_->system().core().scheduler(), run(std::move(rx)));
+  }
+
+  const std::string& address() const noexcept { return address_; }
+  /// Stops redialing; the connection itself is cancelled by the node.
+  void stop() noexcept { stop_tx_.close(); }
+  /// Waits for the loop to end (from outside the runtime).
+  void join() { loop_.wait(); }
+
+ private:
+  Task<void> run(MpscReceiver<bool> stop) {
+    const NodeOptions& o = node_->options();
+    std::mt19937_64 rng(node_->incarnation() ^ std::hash<std::string>{}(address_));
+    Duration backoff = o.reconnect_min;
+    bool reported = false;  // one line per outage, not one per attempt
+    while (!stop.is_closed()) {
+      auto peer = node_->peer(address_);
+      auto connection = std::make_shared<Connection>(node_, Connection::Role::kDialer, address_);
+      if (!peer->begin_dial(*connection)) {
+        // Held by another stream (it dialed us): wait until it lets go.
+        auto free = peer->when(Peer::Wait::kFree);
+        auto r = co_await select(free.next(), stop.next());
+        if (r.index() == 1) break;
+        continue;
+      }
+      auto* reactor = new ClientReactor(connection);
+      const bool open = node_->open_stream(connection);
+      reactor->start(*stub_);
+      if (!open) connection->cancel("the node is shutting down");
+      const Connection::Outcome outcome = co_await connection->run();
+      if (outcome.was_up) {
+        backoff = o.reconnect_min;
+        reported = false;
+      } else {
+        const auto code = outcome.status.error_code();
+        if (code != grpc::StatusCode::ALREADY_EXISTS && !reported && !stop.is_closed()) {
+          log("cannot connect to " + address_ + ": " + outcome.status.error_message() +
+              (code == grpc::StatusCode::PERMISSION_DENIED ? " (check the cluster secret)" : ""));
+          reported = true;
+        }
+        backoff = std::min<Duration>(backoff * 2, o.reconnect_max);
+      }
+      std::uniform_int_distribution<std::int64_t> jitter(backoff.count() / 2, backoff.count());
+      auto r = co_await select(sleep_for(Duration(jitter(rng))), stop.next());
+      if (r.index() == 1) break;
+    }
+  }
+
+  void log(const std::string& line) const {
+    const auto& sink = node_->options().log;
+    if (sink) {
+      sink(line);
+    } else {
+      std::fprintf(stderr, "troupe-remote [%s]: %s\n", node_->name().c_str(), line.c_str());
+    }
+  }
+
+  std::shared_ptr<NodeCore> node_;
+  std::string address_;
+  std::unique_ptr<v1::Cluster::Stub> stub_;
+  MpscSender<bool> stop_tx_;
+  JoinHandle<void> loop_;
+};
+
+}  // namespace detail
+
+Node::Node(ActorSystem& system, NodeOptions options)
+    : core_(std::make_shared<detail::NodeCore>(system, std::move(options))) {
+  const NodeOptions& o = core_->options();
+  if (!o.listen.empty()) {
+    service_ = std::make_unique<detail::ClusterService>(core_);
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort(o.listen, detail::server_credentials(o), &port);
+    builder.RegisterService(service_.get());
+    builder.SetMaxReceiveMessageSize(static_cast<int>(o.max_frame_bytes));
+    builder.SetMaxSendMessageSize(static_cast<int>(o.max_frame_bytes));
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+    builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 1000);
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 5000);
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+    server_ = builder.BuildAndStart();
+    if (!server_ || port == 0) throw std::runtime_error("troupe: cannot listen on " + o.listen);
+    address_ = o.listen.substr(0, o.listen.rfind(':')) + ":" + std::to_string(port);
+  }
+  if (!o.name.empty()) {
+    core_->set_name(o.name);
+  } else if (!address_.empty()) {
+    core_->set_name(address_);
+  } else {
+    std::ostringstream name;
+    name << "node-" << std::hex << core_->incarnation();
+    core_->set_name(name.str());
+  }
+  core_->start_agent();
+  for (const auto& seed : o.seeds) connect(seed);
+}
+
+Node::~Node() { shutdown(); }
+
+void Node::connect(const std::string& address) {
+  std::lock_guard lock(dialers_mutex_);
+  if (shut_down_ || address == name() || address == address_) return;
+  for (const auto& d : dialers_)
+    if (d->address() == address) return;
+  dialers_.push_back(std::make_unique<detail::Dialer>(core_, address));
+}
+
+Task<bool> Node::wait_for(std::string node, Duration timeout) {
+  auto up = core_->peer(node)->when(detail::Peer::Wait::kUp);
+  auto r = co_await select(up.next(), sleep_for(timeout));
+  if (r.index() != 0) co_return false;
+  const std::optional<bool> value = std::get<0>(r);
+  co_return value&&* value;
+}
+
+AskResult<v1::LookupReply> Node::no_reply(AskError e, const std::string& why) {
+  return AskResult<v1::LookupReply>::error(
+      e, std::make_exception_ptr(std::runtime_error("troupe: " + why)));
+}
+
+void Node::shutdown() {
+  std::vector<std::unique_ptr<detail::Dialer>> dialers;
+  {
+    std::lock_guard lock(dialers_mutex_);
+    if (shut_down_) return;
+    shut_down_ = true;
+    dialers.swap(dialers_);
+  }
+  for (auto& d : dialers) d->stop();
+  core_->close_streams();
+  for (auto& d : dialers) d->join();
+  if (server_) {
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+    server_->Wait();
+  }
+  core_->stop_agent();
+  for (auto& p : core_->all_peers()) p->drain_outbox();
+}
+
+}  // namespace troupe::remote

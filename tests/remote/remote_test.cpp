@@ -1,0 +1,344 @@
+// Remote actors across processes: the test process is one node, and it
+// starts others (troupe-remote-test-node) on loopback. Tell, ask, order
+// per sender over the wire, timeouts, a node killed mid-stream, a node
+// restarted with a new incarnation, and a node with the wrong secret.
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <troupe/actor/actor.hpp>
+#include <troupe/actor/actor_system.hpp>
+#include <troupe/channels/mpsc.hpp>
+#include <troupe/remote/node.hpp>
+#include <troupe/runtime/join_handle.hpp>
+#include <troupe/runtime/select.hpp>
+#include <troupe/runtime/sleep.hpp>
+#include <troupe/runtime/spawn.hpp>
+
+#include "test_actors.hpp"
+
+extern char** environ;
+
+namespace {
+
+using namespace std::chrono_literals;
+using remote_test::Echo;
+using remote_test::OrderCheck;
+using troupe::ActorSystem;
+using troupe::AskError;
+using troupe::Task;
+using troupe::TellStatus;
+using troupe::remote::Node;
+using troupe::remote::NodeOptions;
+using troupe::remote::RemoteRef;
+
+/// A troupe-remote-test-node process. Killed (SIGKILL) when destroyed
+/// unless stopped first.
+class ChildNode {
+ public:
+  explicit ChildNode(std::vector<std::string> args) {
+    int out[2];
+    int in[2];
+    if (::pipe(out) != 0 || ::pipe(in) != 0) throw std::runtime_error("pipe");
+    char tmpl[] = "/tmp/troupe-node-stderr-XXXXXX";
+    const int err = ::mkstemp(tmpl);
+    stderr_path_ = tmpl;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, err, 2);
+    posix_spawn_file_actions_addclose(&fa, in[1]);
+    posix_spawn_file_actions_addclose(&fa, out[0]);
+    args.insert(args.begin(), TROUPE_TEST_NODE);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (::posix_spawn(&pid_, TROUPE_TEST_NODE, &fa, nullptr, argv.data(), environ) != 0)
+      throw std::runtime_error("cannot start " TROUPE_TEST_NODE);
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(in[0]);
+    ::close(out[1]);
+    ::close(err);
+    stdin_ = in[1];
+    FILE* f = ::fdopen(out[0], "r");
+    char line[256] = {};
+    if (!std::fgets(line, sizeof line, f)) throw std::runtime_error("the node did not start");
+    std::fclose(f);
+    std::istringstream ready(line);
+    std::string word;
+    ready >> word >> address_ >> incarnation_;
+    if (word != "READY") throw std::runtime_error(std::string("unexpected: ") + line);
+  }
+  ChildNode(const ChildNode&) = delete;
+  ~ChildNode() {
+    if (pid_ > 0) kill();
+    std::remove(stderr_path_.c_str());
+  }
+
+  const std::string& address() const { return address_; }
+  std::uint64_t incarnation() const { return incarnation_; }
+  /// SIGKILL: no goodbye on the wire.
+  void kill() {
+    ::kill(pid_, SIGKILL);
+    reap();
+  }
+  /// Closes its stdin: it shuts down cleanly.
+  void stop() {
+    ::close(stdin_);
+    reap();
+  }
+  std::string stderr_text() const {
+    std::ifstream in(stderr_path_);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+ private:
+  void reap() {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    if (stdin_ >= 0) ::close(stdin_);
+    stdin_ = -1;
+  }
+
+  pid_t pid_ = -1;
+  int stdin_ = -1;
+  std::string address_;
+  std::uint64_t incarnation_ = 0;
+  std::string stderr_path_;
+};
+
+/// This process's node.
+struct Local {
+  explicit Local(NodeOptions options = {}) : system(troupe::ActorSystemOptions{.workers = 2}) {
+    options.listen = "127.0.0.1:0";
+    node.emplace(system, std::move(options));
+  }
+  ~Local() {
+    node->shutdown();
+    system.shutdown();
+  }
+  template <class T>
+  T run(Task<T> t) {
+    return system.block_on(std::move(t));
+  }
+  template <class A>
+  RemoteRef<A> lookup(const std::string& at, const std::string& name) {
+    auto r = run(node->lookup<A>(at, name, 10s));
+    if (!r) throw std::runtime_error(std::string("lookup failed: ") + troupe::to_string(r.error()));
+    return *r;
+  }
+  ActorSystem system;
+  std::optional<Node> node;
+};
+
+Task<std::int64_t> ping(RemoteRef<Echo> echo, std::int64_t n) {
+  remote_test::Ping p;
+  p.set_n(n);
+  auto r = co_await echo.ask(p, 10s);
+  co_return r ? r->n() : -1;
+}
+
+TEST(Remote, TellAndAskReachAnActorInAnotherProcess) {
+  ChildNode child({});
+  Local local;
+  auto echo = local.lookup<Echo>(child.address(), "echo");
+  EXPECT_EQ(echo.incarnation(), child.incarnation());
+  EXPECT_EQ(local.run(ping(echo, 41)), 42);
+  auto order = local.lookup<OrderCheck>(child.address(), "order");
+  remote_test::Seq s;
+  s.set_sender(7);
+  for (std::uint64_t i = 0; i < 100; ++i) {
+    s.set_seq(i);
+    EXPECT_EQ(order.tell(s), TellStatus::kQueued);
+  }
+  auto counts = local.run([](RemoteRef<OrderCheck> o) -> Task<remote_test::Counts> {
+    auto r = co_await o.ask(remote_test::Report{}, 10s);
+    co_return r.value();
+  }(order));
+  EXPECT_EQ(counts.received(), 100u) << "the ask comes after the tells from the same sender";
+  EXPECT_EQ(counts.reorders(), 0u);
+}
+
+TEST(Remote, LookupSaysWhatIsMissing) {
+  ChildNode child({});
+  Local local;
+  auto missing = local.run(local.node->lookup<Echo>(child.address(), "nobody", 10s));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error(), AskError::kDeadActor);
+  // "order" is there, but has no handler for Echo's messages.
+  auto wrong = local.run(local.node->lookup<Echo>(child.address(), "order", 10s));
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error(), AskError::kBadMessage);
+  auto unreachable = local.run(local.node->lookup<Echo>("127.0.0.1:1", "echo", 300ms));
+  ASSERT_FALSE(unreachable);
+  EXPECT_EQ(unreachable.error(), AskError::kUnreachable);
+}
+
+TEST(Remote, EverySendersOrderHoldsAcrossTheWire) {
+  constexpr std::uint32_t kSenders = 4;
+  constexpr std::uint64_t kPerSender = 10'000;
+  ChildNode child({});
+  Local local;
+  auto order = local.lookup<OrderCheck>(child.address(), "order");
+  auto counts = local.run([](RemoteRef<OrderCheck> o) -> Task<remote_test::Counts> {
+    std::vector<troupe::JoinHandle<void>> senders;
+    for (std::uint32_t id = 0; id < kSenders; ++id) {
+      senders.push_back(troupe::spawn([](RemoteRef<OrderCheck> o, std::uint32_t id) -> Task<void> {
+        remote_test::Seq s;
+        s.set_sender(id);
+        for (std::uint64_t i = 0; i < kPerSender; ++i) {
+          s.set_seq(i);
+          const TellStatus st = co_await o.send(s);  // waits when the outbox is full
+          if (st != TellStatus::kQueued) throw std::runtime_error("send refused");
+        }
+      }(o, id)));
+    }
+    for (auto& s : senders) co_await s;
+    // Each sender's asks follow its tells; this one follows all of them.
+    auto r = co_await o.ask(remote_test::Report{}, 30s);
+    co_return r.value();
+  }(order));
+  EXPECT_EQ(counts.received(), kSenders * kPerSender);
+  EXPECT_EQ(counts.reorders(), 0u);
+}
+
+TEST(Remote, AnAskTimesOutWhenTheReplyIsLate) {
+  ChildNode child({});
+  Local local;
+  auto echo = local.lookup<Echo>(child.address(), "echo");
+  auto r = local.run([](RemoteRef<Echo> e) -> Task<troupe::AskResult<remote_test::Pong>> {
+    remote_test::Slow slow;
+    slow.set_millis(2000);
+    co_return co_await e.ask(slow, 100ms);
+  }(echo));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), AskError::kTimeout);
+  EXPECT_EQ(local.run(ping(echo, 1)), 2) << "the connection is still fine";
+}
+
+// Forwards the Down it gets into a channel the test reads.
+struct Watcher : troupe::Actor<Watcher> {
+  explicit Watcher(troupe::MpscSender<troupe::Down> out) : out(std::move(out)) {}
+  void handle(const troupe::Down& d) { (void)out.try_send(d); }
+  void handle(int) {}
+  troupe::MpscSender<troupe::Down> out;
+};
+
+TEST(Remote, AKilledNodeFiresMonitorsAndFailsAsksFastWhileOthersGoOn) {
+  ChildNode doomed({});
+  ChildNode survivor({});
+  Local local;
+  auto echo = local.lookup<Echo>(doomed.address(), "echo");
+  auto other = local.lookup<Echo>(survivor.address(), "echo");
+  auto [down_tx, down_rx] = troupe::channel::mpsc::unbounded<troupe::Down>();
+  auto watcher = local.system.spawn<Watcher>(std::move(down_tx));
+  echo.monitor(watcher);
+  EXPECT_EQ(local.run(ping(echo, 1)), 2);  // the monitor request went before this ask
+
+  // Asks in flight when the node dies fail with kUnreachable, well before
+  // their 30 s timeout.
+  auto in_flight = local.system.runtime().spawn([](RemoteRef<Echo> e) -> Task<int> {
+    int failed = 0;
+    remote_test::Slow slow;
+    slow.set_millis(60'000);
+    std::vector<troupe::AskFuture<remote_test::Pong>> asks;
+    for (int i = 0; i < 10; ++i) asks.push_back(e.ask(slow, 30s));
+    for (auto& a : asks) {
+      auto r = co_await std::move(a);
+      if (!r && r.error() == AskError::kUnreachable) ++failed;
+    }
+    co_return failed;
+  }(echo));
+  const auto killed_at = std::chrono::steady_clock::now();
+  doomed.kill();
+  EXPECT_EQ(in_flight.wait(), 10);
+  EXPECT_LT(std::chrono::steady_clock::now() - killed_at, 15s);
+
+  auto down =
+      local.run([](troupe::MpscReceiver<troupe::Down>& rx) -> Task<std::optional<troupe::Down>> {
+        auto r = co_await troupe::select(rx.recv(), troupe::sleep_for(20s));
+        if (r.index() != 0) co_return std::nullopt;
+        co_return std::get<0>(std::move(r));
+      }(down_rx));
+  ASSERT_TRUE(down.has_value());
+  EXPECT_EQ(down->actor, echo.id());
+  EXPECT_EQ(down->node, echo.incarnation());
+  EXPECT_EQ(down->reason.kind(), troupe::ExitReason::Kind::kNodeDown);
+
+  // Now refused at once, and counted.
+  const auto dead_before = local.system.dead_letters();
+  remote_test::Ping p;
+  EXPECT_EQ(echo.tell(p), TellStatus::kUnreachable);
+  EXPECT_EQ(local.system.dead_letters(), dead_before + 1);
+  EXPECT_EQ(local.run(ping(other, 10)), 11) << "the other node is unaffected";
+}
+
+TEST(Remote, ARestartedNodeIsANewIncarnationAndOldRefsFailCleanly) {
+  auto first = std::make_unique<ChildNode>(std::vector<std::string>{});
+  const std::string address = first->address();
+  Local local;
+  auto old_echo = local.lookup<Echo>(address, "echo");
+  EXPECT_EQ(local.run(ping(old_echo, 1)), 2);
+  first->kill();
+  ChildNode second({"--listen", address});
+  ASSERT_NE(second.incarnation(), old_echo.incarnation());
+  auto new_echo = local.lookup<Echo>(address, "echo");  // waits for the redial
+  EXPECT_EQ(new_echo.incarnation(), second.incarnation());
+  EXPECT_EQ(local.run(ping(new_echo, 5)), 6);
+  remote_test::Ping p;
+  EXPECT_EQ(old_echo.tell(p), TellStatus::kDeadActor);
+  auto r = local.run([](RemoteRef<Echo> e) -> Task<troupe::AskResult<remote_test::Pong>> {
+    co_return co_await e.ask(remote_test::Ping{}, 10s);
+  }(old_echo));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), AskError::kDeadActor);
+}
+
+TEST(Remote, ANodeWithoutTheSecretIsRefusedWithAClearLine) {
+  ChildNode child({"--secret", "right"});
+  std::vector<std::string> lines;
+  std::mutex mutex;
+  NodeOptions options;
+  options.cluster_secret = "wrong";
+  options.log = [&](const std::string& line) {
+    std::lock_guard lock(mutex);
+    lines.push_back(line);
+  };
+  {
+    Local local(options);
+    auto r = local.run(local.node->lookup<Echo>(child.address(), "echo", 1s));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(), AskError::kUnreachable);
+  }
+  child.stop();
+  EXPECT_NE(child.stderr_text().find("wrong cluster secret"), std::string::npos)
+      << child.stderr_text();
+  bool told = false;
+  for (const auto& l : lines) told |= l.find("wrong cluster secret") != std::string::npos;
+  EXPECT_TRUE(told) << "the dialer says why too";
+
+  ChildNode open({"--secret", "right"});
+  NodeOptions right;
+  right.cluster_secret = "right";
+  Local local(right);
+  auto echo = local.lookup<Echo>(open.address(), "echo");
+  EXPECT_EQ(local.run(ping(echo, 1)), 2);
+}
+
+}  // namespace

@@ -1,0 +1,47 @@
+// A node process for the remote tests: publishes an Echo as "echo" and an
+// OrderCheck as "order", prints "READY <address> <incarnation>" on stdout,
+// and runs until its stdin closes (or it is killed).
+//
+//   troupe-remote-test-node [--listen HOST:PORT] [--secret S] [--seed ADDR]...
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include <troupe/actor/actor_system.hpp>
+#include <troupe/remote/node.hpp>
+
+#include "test_actors.hpp"
+
+int main(int argc, char** argv) {
+  troupe::remote::NodeOptions options;
+  options.listen = "127.0.0.1:0";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    const std::string value = argv[i + 1];
+    if (flag == "--listen") {
+      options.listen = value;
+    } else if (flag == "--secret") {
+      options.cluster_secret = value;
+    } else if (flag == "--seed") {
+      options.seeds.push_back(value);
+    } else {
+      std::fprintf(stderr, "unknown option %s\n", flag.c_str());
+      return 2;
+    }
+  }
+  troupe::ActorSystem system(troupe::ActorSystemOptions{.workers = 2});
+  troupe::remote::Node node(system, options);
+  node.publish("echo", system.spawn<remote_test::Echo>());
+  node.publish("order", system.spawn<remote_test::OrderCheck>());
+  std::printf("READY %s %llu\n", node.address().c_str(),
+              static_cast<unsigned long long>(node.incarnation()));
+  std::fflush(stdout);
+  std::string line;
+  while (std::getline(std::cin, line)) {
+  }
+  node.shutdown();
+  system.shutdown();
+  return 0;
+}
