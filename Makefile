@@ -14,7 +14,9 @@ build: deps
 	cmake --preset release
 	cmake --build --preset release -j $(JOBS)
 
-test: deps
+# The tests also drive a real IRC client (ii) against the chat example.
+test:
+	@cmake/install-deps.sh ii
 	cmake --preset debug
 	cmake --build --preset debug -j $(JOBS)
 	ctest --preset debug
