@@ -14,9 +14,10 @@ build: deps
 	cmake --preset release
 	cmake --build --preset release -j $(JOBS)
 
-# The tests also drive a real IRC client (ii) against the chat example.
+# The tests also drive a real IRC client (ii) against the chat example and
+# make TLS certificates for remote nodes (openssl).
 test:
-	@cmake/install-deps.sh ii
+	@cmake/install-deps.sh ii openssl
 	cmake --preset debug
 	cmake --build --preset debug -j $(JOBS)
 	ctest --preset debug

@@ -108,22 +108,33 @@ std::vector<std::string> NodeCore::connected_peers() const {
 
 void NodeCore::add_export(ActorId id, proto::AnyRef ref) {
   std::unique_lock lock(exports_mutex_);
-  exports_[id] = std::move(ref);
+  exports_[id].ref = std::move(ref);
 }
 
-void NodeCore::remove_export(ActorId id) {
-  proto::AnyRef gone;  // released outside the lock
-  std::unique_lock lock(exports_mutex_);
-  auto it = exports_.find(id);
-  if (it == exports_.end()) return;
-  gone = std::move(it->second);
-  exports_.erase(it);
+std::vector<std::weak_ptr<Peer>> NodeCore::remove_export(ActorId id) {
+  Export gone;  // released outside the lock
+  {
+    std::unique_lock lock(exports_mutex_);
+    auto it = exports_.find(id);
+    if (it == exports_.end()) return {};
+    gone = std::move(it->second);
+    exports_.erase(it);
+  }
+  return std::move(gone.watchers);
 }
 
 proto::AnyRef NodeCore::find_export(ActorId id) const {
   std::shared_lock lock(exports_mutex_);
   auto it = exports_.find(id);
-  return it == exports_.end() ? proto::AnyRef() : it->second;
+  return it == exports_.end() ? proto::AnyRef() : it->second.ref;
+}
+
+bool NodeCore::watch(ActorId id, std::weak_ptr<Peer> peer) {
+  std::unique_lock lock(exports_mutex_);
+  auto it = exports_.find(id);
+  if (it == exports_.end()) return false;
+  it->second.watchers.push_back(std::move(peer));
+  return true;
 }
 
 void NodeCore::start_agent() { agent_ = system_.spawn<NodeAgent>(weak_from_this()); }
@@ -250,7 +261,10 @@ void NodeCore::control(const std::shared_ptr<Peer>& from, v1::Envelope& e) {
   }
   if (e.type_name() == proto::type_name<v1::Monitor>()) {
     auto m = proto::decode<v1::Monitor>(e, options_.decode);
-    if (m) agent_.tell(WatchRequest{m->actor(), from});
+    if (m && !watch(m->actor(), from)) {
+      // Not published (any more): gone, as far as the peer can tell.
+      run_detached(answer(from, proto::encode(down_message(m->actor(), ExitReason::stopped()))));
+    }
     return;
   }
   if (e.type_name() == proto::type_name<v1::Down>()) {
@@ -267,37 +281,21 @@ void NodeCore::control(const std::shared_ptr<Peer>& from, v1::Envelope& e) {
 
 // --- The node's agent ------------------------------------------------------------------
 
+v1::Down NodeCore::down_message(ActorId actor, const ExitReason& reason) const {
+  v1::Down down;
+  down.mutable_actor()->set_node(incarnation_);
+  down.mutable_actor()->set_actor(actor);
+  *down.mutable_reason() = to_wire(reason);
+  return down;
+}
+
 void NodeAgent::handle(const Down& d) {
   auto node = node_.lock();
   if (!node) return;
-  node->remove_export(d.actor);
-  auto it = watchers_.find(d.actor);
-  if (it == watchers_.end()) return;
-  v1::Down down;
-  down.mutable_actor()->set_node(node->incarnation());
-  down.mutable_actor()->set_actor(d.actor);
-  *down.mutable_reason() = to_wire(d.reason);
-  for (auto& weak : it->second) {
-    if (auto peer = weak.lock()) node->run_detached(answer(std::move(peer), proto::encode(down)));
+  const v1::Envelope down = proto::encode(node->down_message(d.actor, d.reason));
+  for (auto& weak : node->remove_export(d.actor)) {
+    if (auto peer = weak.lock()) node->run_detached(answer(std::move(peer), down));
   }
-  watchers_.erase(it);
-}
-
-Task<void> NodeAgent::handle(const WatchRequest& w) {
-  auto node = node_.lock();
-  if (!node) co_return;
-  if (node->find_export(w.actor)) {
-    watchers_[w.actor].push_back(w.peer);
-    co_return;
-  }
-  // Not published (any more): it is gone for this peer.
-  auto peer = w.peer.lock();
-  if (!peer) co_return;
-  v1::Down down;
-  down.mutable_actor()->set_node(node->incarnation());
-  down.mutable_actor()->set_actor(w.actor);
-  *down.mutable_reason() = to_wire(ExitReason::stopped());
-  co_await peer->post(proto::encode(down));
 }
 
 // --- gRPC streams ----------------------------------------------------------------------

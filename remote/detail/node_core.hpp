@@ -12,11 +12,13 @@
 #include <troupe/actor/actor_id.hpp>
 #include <troupe/actor/actor_ref.hpp>
 #include <troupe/actor/actor_system.hpp>
+#include <troupe/actor/exit_reason.hpp>
 #include <troupe/actor/tell_status.hpp>
 #include <troupe/proto/any_ref.hpp>
 #include <troupe/remote/node_options.hpp>
 #include <troupe/runtime/clock.hpp>
 #include <troupe/runtime/task.hpp>
+#include <troupe/v1/cluster.pb.h>
 #include <troupe/v1/envelope.pb.h>
 
 namespace troupe::remote::detail {
@@ -51,8 +53,13 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
 
   // --- Published actors ----------------------------------------------------------
   void add_export(ActorId id, proto::AnyRef ref);
-  void remove_export(ActorId id);
+  /// Unpublishes a stopped actor; returns the peers that monitor it.
+  std::vector<std::weak_ptr<Peer>> remove_export(ActorId id);
   proto::AnyRef find_export(ActorId id) const;
+  /// `peer` monitors published actor `id`; false if it is not published
+  /// (any more). Under the exports lock, so that a monitor that arrives
+  /// before a stop is never missed.
+  bool watch(ActorId id, std::weak_ptr<Peer> peer);
   /// Starts the agent that watches published actors (once, by the Node).
   void start_agent();
   void stop_agent();
@@ -66,6 +73,8 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
   }
   /// Unix nanoseconds `d` from now (an envelope's deadline).
   static std::int64_t deadline_after(Duration d) noexcept;
+  /// The Down a peer gets when our actor `actor` stops.
+  v1::Down down_message(ActorId actor, const ExitReason& reason) const;
   /// Runs `task` on the node's runtime, on its own.
   void run_detached(Task<void> task);
   /// Counts `e` as a dead letter refused with `why`.
@@ -95,7 +104,11 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
   std::unordered_map<std::string, std::shared_ptr<Peer>> peers_;
 
   mutable std::shared_mutex exports_mutex_;
-  std::unordered_map<ActorId, proto::AnyRef> exports_;
+  struct Export {
+    proto::AnyRef ref;
+    std::vector<std::weak_ptr<Peer>> watchers;
+  };
+  std::unordered_map<ActorId, Export> exports_;
   ActorRef<NodeAgent> agent_;
 
   mutable std::mutex streams_mutex_;

@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -240,6 +242,13 @@ struct Watcher : troupe::Actor<Watcher> {
   troupe::MpscSender<troupe::Down> out;
 };
 
+// The next Down the watcher forwarded, or nothing within 20 s.
+Task<std::optional<troupe::Down>> next_down(troupe::MpscReceiver<troupe::Down>& rx) {
+  auto r = co_await troupe::select(rx.recv(), troupe::sleep_for(20s));
+  if (r.index() != 0) co_return std::nullopt;
+  co_return std::get<0>(std::move(r));
+}
+
 TEST(Remote, AKilledNodeFiresMonitorsAndFailsAsksFastWhileOthersGoOn) {
   ChildNode doomed({});
   ChildNode survivor({});
@@ -270,12 +279,7 @@ TEST(Remote, AKilledNodeFiresMonitorsAndFailsAsksFastWhileOthersGoOn) {
   EXPECT_EQ(in_flight.wait(), 10);
   EXPECT_LT(std::chrono::steady_clock::now() - killed_at, 15s);
 
-  auto down =
-      local.run([](troupe::MpscReceiver<troupe::Down>& rx) -> Task<std::optional<troupe::Down>> {
-        auto r = co_await troupe::select(rx.recv(), troupe::sleep_for(20s));
-        if (r.index() != 0) co_return std::nullopt;
-        co_return std::get<0>(std::move(r));
-      }(down_rx));
+  auto down = local.run(next_down(down_rx));
   ASSERT_TRUE(down.has_value());
   EXPECT_EQ(down->actor, echo.id());
   EXPECT_EQ(down->node, echo.incarnation());
@@ -339,6 +343,77 @@ TEST(Remote, ANodeWithoutTheSecretIsRefusedWithAClearLine) {
   Local local(right);
   auto echo = local.lookup<Echo>(open.address(), "echo");
   EXPECT_EQ(local.run(ping(echo, 1)), 2);
+}
+
+TEST(Remote, AMonitorSeesARemoteActorStopNormally) {
+  ChildNode child({});
+  Local local;
+  auto echo = local.lookup<Echo>(child.address(), "echo");
+  auto [down_tx, down_rx] = troupe::channel::mpsc::unbounded<troupe::Down>();
+  auto watcher = local.system.spawn<Watcher>(std::move(down_tx));
+  echo.monitor(watcher);
+  EXPECT_EQ(echo.tell(remote_test::Quit{}), TellStatus::kQueued);
+  auto down = local.run(next_down(down_rx));
+  ASSERT_TRUE(down.has_value());
+  EXPECT_EQ(down->actor, echo.id());
+  EXPECT_EQ(down->reason.kind(), troupe::ExitReason::Kind::kNormal);
+  // The name went with it.
+  auto again = local.run(local.node->lookup<Echo>(child.address(), "echo", 10s));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error(), AskError::kDeadActor);
+}
+
+// Makes a CA and one certificate (for localhost and 127.0.0.1) signed by
+// it, which every node uses both as server and as client.
+class Certificates {
+ public:
+  Certificates() {
+    char tmpl[] = "/tmp/troupe-tls-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    const std::string d = dir_;
+    std::ofstream(d + "/san.ext") << "subjectAltName=DNS:localhost,IP:127.0.0.1\n";
+    const std::string key = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+    ok_ = run("openssl req -x509" + key + " -keyout " + d + "/ca.key -out " + d +
+              "/ca.pem -days 2 -subj /CN=troupe-test-ca") &&
+          run("openssl req" + key + " -keyout " + d + "/node.key -out " + d +
+              "/node.csr -subj /CN=localhost") &&
+          run("openssl x509 -req -in " + d + "/node.csr -CA " + d + "/ca.pem -CAkey " + d +
+              "/ca.key -CAcreateserial -out " + d + "/node.pem -days 2 -extfile " + d + "/san.ext");
+  }
+  ~Certificates() { std::filesystem::remove_all(dir_); }
+  bool ok() const { return ok_; }
+  const std::string& dir() const { return dir_; }
+  troupe::remote::TlsOptions options() const {
+    return {dir_ + "/node.pem", dir_ + "/node.key", dir_ + "/ca.pem", ""};
+  }
+
+ private:
+  static bool run(const std::string& command) {
+    return std::system((command + " >/dev/null 2>&1").c_str()) == 0;
+  }
+  std::string dir_;
+  bool ok_ = false;
+};
+
+TEST(Remote, NodesTalkOverMutualTlsAndAPlaintextNodeIsRefused) {
+  if (std::system("command -v openssl >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "openssl is not installed";
+  Certificates certs;
+  ASSERT_TRUE(certs.ok());
+  ChildNode child({"--tls", certs.dir()});
+  {
+    NodeOptions plain;
+    plain.log = [](const std::string&) {};
+    Local local(plain);
+    auto r = local.run(local.node->lookup<Echo>(child.address(), "echo", 1s));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(), AskError::kUnreachable);
+  }
+  NodeOptions tls;
+  tls.tls = certs.options();
+  Local local(tls);
+  auto echo = local.lookup<Echo>(child.address(), "echo");
+  EXPECT_EQ(local.run(ping(echo, 20)), 21);
 }
 
 }  // namespace

@@ -15,7 +15,8 @@ namespace remote_test {
 
 /// Answers Ping with Pong{n + 1}, and Slow after a while.
 struct Echo : troupe::Actor<Echo> {
-  using messages = troupe::proto::Messages<Ping, Slow>;
+  using messages = troupe::proto::Messages<Ping, Slow, Quit>;
+  void handle(const Quit&) { stop(); }
   Pong handle(const Ping& p) {
     Pong r;
     r.set_n(p.n() + 1);

@@ -3,6 +3,7 @@
 // and runs until its stdin closes (or it is killed).
 //
 //   troupe-remote-test-node [--listen HOST:PORT] [--secret S] [--seed ADDR]...
+//                           [--tls DIR]
 
 #include <cstdio>
 #include <cstring>
@@ -26,6 +27,9 @@ int main(int argc, char** argv) {
       options.cluster_secret = value;
     } else if (flag == "--seed") {
       options.seeds.push_back(value);
+    } else if (flag == "--tls") {  // a folder with ca.pem, node.pem, node.key
+      options.tls = troupe::remote::TlsOptions{value + "/node.pem", value + "/node.key",
+                                               value + "/ca.pem", ""};
     } else {
       std::fprintf(stderr, "unknown option %s\n", flag.c_str());
       return 2;
