@@ -39,7 +39,9 @@ struct Lists<proto::Messages<Ts...>, M> : std::bool_constant<(std::is_same_v<Ts,
 /// kDeadActor) and never reaches the new process's actors. While the node
 /// is not connected, tells are dead letters (kUnreachable) and asks fail
 /// at once with AskError::kUnreachable. Per-sender order holds across the
-/// wire. A counted handle (copies share the peer); thread-safe.
+/// wire. A counted handle (copies share the peer); thread-safe. Like an
+/// ActorRef, it must not be used once its Node is destroyed (dropping it
+/// then is fine).
 template <class A>
 class RemoteRef {
  public:

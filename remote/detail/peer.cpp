@@ -20,8 +20,9 @@ Peer::Peer(NodeCore& node, std::string name) : node_(node), name_(std::move(name
   outbox_rx_ = std::move(rx);
 }
 
+// The node may be gone by now (a RemoteRef can outlive it): nothing here
+// touches it. Node::shutdown has drained the outbox already.
 Peer::~Peer() {
-  drain_outbox();
   for (auto& [id, ask] : asks_) ask->fail(AskError::kUnreachable, "node " + name_ + " is gone");
   for (auto& [id, cells] : watchers_)
     for (auto* c : cells) c->release();
