@@ -416,4 +416,72 @@ TEST(Remote, NodesTalkOverMutualTlsAndAPlaintextNodeIsRefused) {
   EXPECT_EQ(local.run(ping(echo, 20)), 21);
 }
 
+TEST(Remote, ShuttingANodeDownWhileItIsBusyEndsEverySendAndAsk) {
+  constexpr std::uint32_t kSenders = 4;
+  ChildNode child({});
+  std::uint64_t queued = 0;
+  {
+    Local local;
+    auto order = local.lookup<OrderCheck>(child.address(), "order");
+    struct Tally {
+      std::uint64_t queued = 0;
+      std::uint64_t refused = 0;
+      int asks_failed = 0;
+    };
+    std::vector<troupe::JoinHandle<Tally>> senders;
+    for (std::uint32_t id = 0; id < kSenders; ++id) {
+      senders.push_back(local.system.runtime().spawn(
+          [](RemoteRef<OrderCheck> o, std::uint32_t id) -> Task<Tally> {
+            Tally t;
+            remote_test::Seq s;
+            s.set_sender(id);
+            for (std::uint64_t i = 0;; ++i) {
+              s.set_seq(i);
+              const TellStatus st = co_await o.send(s);
+              if (st != TellStatus::kQueued) {
+                ++t.refused;
+                break;
+              }
+              ++t.queued;
+              if (i % 1000 == 0) {
+                auto r = co_await o.ask(remote_test::Report{}, 30s);
+                if (!r) {
+                  if (r.error() != AskError::kUnreachable) throw std::logic_error("wrong error");
+                  ++t.asks_failed;
+                  break;
+                }
+              }
+            }
+            co_return t;
+          }(order, id)));
+    }
+    // Busy for sure: wait until the child has seen a good number of them.
+    local.run([](RemoteRef<OrderCheck> o) -> Task<void> {
+      for (;;) {
+        auto r = co_await o.ask(remote_test::Report{}, 30s);
+        if (r.value().received() >= 20'000) co_return;
+      }
+    }(order));
+    local.node->shutdown();  // while the senders are at it
+    for (auto& s : senders) {
+      const Tally t = s.wait();  // every one ends: none hangs on a dead stream
+      EXPECT_EQ(t.refused + static_cast<std::uint64_t>(t.asks_failed), 1u);
+      queued += t.queued;
+    }
+    remote_test::Seq late;
+    EXPECT_EQ(order.tell(late), TellStatus::kUnreachable);
+  }
+  // What the child got is what was queued, minus what was still on its way
+  // (counted as dead letters on this side), never more.
+  Local observer;
+  auto order = observer.lookup<OrderCheck>(child.address(), "order");
+  auto counts = observer.run([](RemoteRef<OrderCheck> o) -> Task<remote_test::Counts> {
+    auto r = co_await o.ask(remote_test::Report{}, 30s);
+    co_return r.value();
+  }(order));
+  EXPECT_GE(counts.received(), 20'000u);
+  EXPECT_LE(counts.received(), queued);
+  EXPECT_EQ(counts.reorders(), 0u);
+}
+
 }  // namespace
