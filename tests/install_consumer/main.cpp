@@ -3,6 +3,7 @@
 #include <troupe/channels/channel.hpp>
 #include <troupe/proto/any_ref.hpp>
 #include <troupe/proto/codec.hpp>
+#include <troupe/remote/node.hpp>
 #include <troupe/runtime/runtime.hpp>
 
 #include "shop/order.pb.h"
@@ -30,8 +31,25 @@ troupe::Task<int> order(troupe::proto::AnyRef shop) {
   co_return reply.has_value() ? 2 : 0;
 }
 
+// And the remote module (gRPC found through TroupeConfig): one node asks
+// the other's Shop over loopback.
+int across_nodes(troupe::ActorSystem& system) {
+  troupe::remote::Node a(system, {.listen = "127.0.0.1:0"});
+  troupe::remote::Node b(system, {.listen = "127.0.0.1:0"});
+  a.publish("shop", system.spawn<Shop>());
+  return system.block_on([](troupe::remote::Node& b, std::string at) -> troupe::Task<int> {
+    auto shop = co_await b.lookup<Shop>(at, "shop");
+    if (!shop) co_return 0;
+    shop::Order o;
+    o.set_items(3);
+    auto done = co_await shop->ask(o, std::chrono::seconds(5));
+    co_return done ? 3 : 0;
+  }(b, a.address()));
+}
+
 int main() {
   troupe::ActorSystem system({.workers = 1});
   if (system.block_on(through_a_channel()) != 42) return 1;
-  return system.block_on(order(troupe::proto::AnyRef(system.spawn<Shop>()))) == 2 ? 0 : 1;
+  if (system.block_on(order(troupe::proto::AnyRef(system.spawn<Shop>()))) != 2) return 1;
+  return across_nodes(system) == 3 ? 0 : 1;
 }
