@@ -87,6 +87,15 @@ class Node {
   Task<AskResult<RemoteRef<A>>> lookup(std::string node, std::string name,
                                        Duration timeout = std::chrono::seconds(5));
 
+  /// A ref to actor `id` on `node`, bound to `incarnation`: for an actor
+  /// address that came in a message, no round trip. Unchecked: the sender
+  /// vouches that the actor is of class A and published there (else the
+  /// messages are dead letters on that node).
+  template <class A>
+  RemoteRef<A> ref(const std::string& node, std::uint64_t incarnation, ActorId id) {
+    return RemoteRef<A>(core_->peer(node), incarnation, id);
+  }
+
   /// Dials `address` (and keeps redialing it), like a seed.
   void connect(const std::string& address);
   /// `co_await wait_for(node, timeout)`: true once `node` is connected.

@@ -16,38 +16,39 @@ namespace troupe::remote {
 /// certificate chain and private key, and of the CA that peers'
 /// certificates must chain to.
 struct TlsOptions {
-  std::string cert_file;
-  std::string key_file;
-  std::string ca_file;
+  std::string cert_file{};
+  std::string key_file{};
+  std::string ca_file{};
   /// The name peers' certificates are checked against when dialing (empty:
   /// the host of the dialed address).
-  std::string server_name_override;
+  std::string server_name_override{};
 };
 
-/// How a Node is set up. A plain value.
+/// How a Node is set up. A plain value; every field has a default, so
+/// designated initializers may name only what they change.
 struct NodeOptions {
   /// "host:port" to accept peers on; port 0 picks a free one. Empty: the
   /// node only dials (peers cannot dial it back after a lost connection).
-  std::string listen;
+  std::string listen{};
   /// How peers know this node. Default: the address it listens on, as
   /// bound ("127.0.0.1:7001"). Peers dial seeds by address, so keeping the
   /// default lets two nodes that dial each other end up with one stream.
-  std::string name;
+  std::string name{};
   /// Peers to connect to ("host:port"), dialed at start and redialed with
   /// backoff whenever the connection is lost. A membership service would
   /// plug in here: anything that calls Node::connect with the addresses it
   /// learns.
-  std::vector<std::string> seeds;
+  std::vector<std::string> seeds{};
   /// Shared by every node of the cluster: a node that does not prove it
   /// knows it (HMAC-SHA256 challenge, both ways) is refused. Never sent.
-  std::string cluster_secret;
+  std::string cluster_secret{};
   /// TLS for the gRPC streams; without it they are plaintext.
-  std::optional<TlsOptions> tls;
+  std::optional<TlsOptions> tls{};
 
   /// The largest frame (a batch of envelopes) either side accepts.
   std::size_t max_frame_bytes = std::size_t{4} << 20;
   /// Limits on each envelope's payload when it is decoded for its actor.
-  proto::DecodeLimits decode;
+  proto::DecodeLimits decode{};
   /// Envelopes queued for one peer before tell refuses (kFull) and send waits.
   std::size_t outbox_capacity = 8192;
   /// Envelopes per frame, at most.
@@ -59,7 +60,7 @@ struct NodeOptions {
   Duration handshake_timeout = std::chrono::seconds(5);
   /// Where the node reports connections, losses and refusals, one line
   /// each (called on runtime threads). Default: stderr.
-  std::function<void(const std::string&)> log;
+  std::function<void(const std::string&)> log{};
 };
 
 }  // namespace troupe::remote

@@ -4,11 +4,19 @@
 //   troupe-chat [--host 127.0.0.1] [--port 6667] [--name troupe.chat]
 //               [--max-backlog 1024]
 //
+// Split over two processes (or machines): the registry and the rooms on
+// one node, the client connections on another, talking over gRPC:
+//
+//   troupe-chat --rooms-node 127.0.0.1:7000 [--secret S]
+//   troupe-chat --rooms 127.0.0.1:7000 [--secret S] [--host ...] [--port ...]
+//
 // Ctrl-C (SIGINT) or SIGTERM stops it: clients get an ERROR line first.
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,6 +24,7 @@
 #include <sys/resource.h>
 
 #include <troupe/actor/actor_system.hpp>
+#include <troupe/remote/node.hpp>
 
 #include "chat/server.hpp"
 
@@ -24,8 +33,11 @@ namespace {
 void usage(const char* argv0) {
   std::fprintf(stderr,
                "usage: %s [--host ADDRESS] [--port PORT] [--name SERVER-NAME] "
-               "[--max-backlog LINES]\n",
-               argv0);
+               "[--max-backlog LINES]\n"
+               "       %s --rooms-node HOST:PORT [--secret S]   (the rooms of a split server)\n"
+               "       %s --rooms HOST:PORT [--secret S] [--host ADDRESS] [--port PORT] ...\n"
+               "                                (its connections)\n",
+               argv0, argv0, argv0);
 }
 
 // Each client is a socket: allow as many as the hard limit does.
@@ -37,14 +49,46 @@ void raise_file_limit() {
   }
 }
 
+// Waits for SIGINT or SIGTERM (blocked in every thread: see main), then
+// says goodbye and stops, the node before the system it runs on.
+int wait_and_stop(chat::ChatServer& server, std::optional<troupe::remote::Node>& node,
+                  troupe::ActorSystem& system, bool rooms_only) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  if (rooms_only) {
+    std::printf("\ntroupe-chat: %s, stopping the rooms node\n", strsignal(signal));
+  } else {
+    std::printf("\ntroupe-chat: %s, saying goodbye to %zu client(s)\n", strsignal(signal),
+                server.live_sessions());
+  }
+  server.stop();
+  if (node) node->shutdown();
+  system.shutdown();
+  std::printf("troupe-chat: stopped\n");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   chat::ServerOptions options;
+  std::string rooms_node;  // --rooms-node: listen here, serve rooms only
+  std::string rooms;       // --rooms: the rooms node to use
+  std::string secret;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const bool has_value = i + 1 < argc;
-    if (arg == "--host" && has_value) {
+    if (arg == "--rooms-node" && has_value) {
+      rooms_node = argv[++i];
+    } else if (arg == "--rooms" && has_value) {
+      rooms = argv[++i];
+    } else if (arg == "--secret" && has_value) {
+      secret = argv[++i];
+    } else if (arg == "--host" && has_value) {
       options.host = argv[++i];
     } else if (arg == "--port" && has_value) {
       const long port = std::strtol(argv[++i], nullptr, 10);
@@ -69,7 +113,7 @@ int main(int argc, char** argv) {
   }
   raise_file_limit();
 
-  // Signals are taken synchronously by this thread (sigwait below), never
+  // Signals are taken synchronously by this thread (wait_and_stop), never
   // by a handler: blocked here, before the system starts its workers, so
   // that every thread inherits the mask and none is interrupted.
   // An ignored signal is discarded, never pending, so sigwait would not
@@ -82,8 +126,36 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  if (!rooms_node.empty() && !rooms.empty()) {
+    usage(argv[0]);
+    return 2;
+  }
+
   troupe::ActorSystem system;
+  std::optional<troupe::remote::Node> node;
   chat::ChatServer server(system, options);
+  if (!rooms_node.empty()) {
+    try {
+      node.emplace(system,
+                   troupe::remote::NodeOptions{.listen = rooms_node, .cluster_secret = secret});
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "troupe-chat: %s\n", e.what());
+      return 1;
+    }
+    server.serve_rooms(*node);
+    std::printf("troupe-chat: rooms node on %s\n", node->address().c_str());
+    std::printf("start its connections:  troupe-chat --rooms %s\n", node->address().c_str());
+    std::fflush(stdout);
+    return wait_and_stop(server, node, system, true);
+  }
+  if (!rooms.empty()) {
+    node.emplace(system, troupe::remote::NodeOptions{.seeds = {rooms}, .cluster_secret = secret});
+    if (!server.use_rooms_at(*node, rooms, std::chrono::seconds(10))) {
+      std::fprintf(stderr, "troupe-chat: no rooms node answered at %s\n", rooms.c_str());
+      node->shutdown();
+      return 1;
+    }
+  }
   auto address = server.start();
   if (!address) {
     std::fprintf(stderr, "troupe-chat: cannot listen on %s port %u: %s\n", options.host.c_str(),
@@ -99,12 +171,5 @@ int main(int argc, char** argv) {
   std::printf("Ctrl-C stops the server.\n");
   std::fflush(stdout);
 
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
-  std::printf("\ntroupe-chat: %s, saying goodbye to %zu client(s)\n", strsignal(signal),
-              server.live_sessions());
-  server.stop();
-  system.shutdown();
-  std::printf("troupe-chat: stopped\n");
-  return 0;
+  return wait_and_stop(server, node, system, false);
 }

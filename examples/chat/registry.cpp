@@ -19,13 +19,24 @@ troupe::SupervisorStrategy Registry::supervisor_strategy() {
 }
 
 void Registry::handle(const v1::SessionOpened& m) {
-  SessionAddress address = ctx_->directory.session(m.session());
+  SessionLink address = ctx_->directory.session(m.session());
   if (!address) return;  // gone already
-  monitor(address.ref());
+  watch(address);
   v1::User user;
   user.set_session(m.session());
   user.set_host(m.host());
   sessions_.emplace(m.session(), Known{std::move(user), std::move(address)});
+}
+
+void Registry::handle(const v1::ConnectionsAttached& m) { ctx_->directory.attach_connections(m); }
+
+void Registry::watch(const SessionLink& session) {
+  if (!session.is_remote()) {
+    monitor(session.local().ref());
+  } else if (!hub_monitored_) {
+    hub_monitored_ = true;
+    session.hub().monitor(self());
+  }
 }
 
 v1::NickReply Registry::handle(const v1::ClaimNick& m) {
@@ -189,6 +200,15 @@ void Registry::handle(const v1::ServerClosing& m) {
 }
 
 void Registry::handle(const troupe::Down& m) {
+  if (m.node != 0) {
+    // The connections node is gone: free the nicks of its sessions.
+    hub_monitored_ = false;
+    std::vector<std::uint64_t> gone;
+    for (const auto& [id, known] : sessions_)
+      if (known.address.is_remote()) gone.push_back(id);
+    for (const std::uint64_t id : gone) forget(id);
+    return;
+  }
   if (auto room = room_ids_.find(m.actor); room != room_ids_.end()) {
     rooms_.erase(room->second);
     room_ids_.erase(room);
@@ -206,7 +226,7 @@ void Registry::tell_lines(std::uint64_t session, std::vector<std::string> lines)
   auto it = sessions_.find(session);
   if (it != sessions_.end()) {
     it->second.address.tell(deliver(lines));
-  } else if (SessionAddress a = ctx_->directory.session(session)) {
+  } else if (SessionLink a = ctx_->directory.session(session)) {
     a.tell(deliver(lines));
   }
 }

@@ -8,10 +8,12 @@
 #include <troupe/actor/actor.hpp>
 #include <troupe/actor/supervisor_strategy.hpp>
 #include <troupe/actor/system_messages.hpp>
+#include <troupe/proto/messages.hpp>
 
 #include "chat.pb.h"
 #include "chat/context.hpp"
 #include "chat/directory.hpp"
+#include "chat/links.hpp"
 
 namespace chat {
 
@@ -35,7 +37,14 @@ class Registry : public troupe::Actor<Registry> {
   /// lost its members, who still hold its ref.
   static troupe::SupervisorStrategy supervisor_strategy();
 
+  /// What the connections node of a split server may send it.
+  using messages =
+      troupe::proto::Messages<v1::SessionOpened, v1::ClaimNick, v1::Identify, v1::SessionClosed,
+                              v1::Join, v1::ListChannels, v1::Post, v1::Part, v1::Topic, v1::Names,
+                              v1::Who, v1::ServerClosing, v1::ConnectionsAttached, v1::RoomState>;
+
   void handle(const v1::SessionOpened& m);
+  void handle(const v1::ConnectionsAttached& m);
   v1::NickReply handle(const v1::ClaimNick& m);
   void handle(const v1::Identify& m);
   void handle(const v1::SessionClosed& m);
@@ -53,7 +62,7 @@ class Registry : public troupe::Actor<Registry> {
  private:
   struct Known {
     v1::User user;  // nick empty until claimed
-    SessionAddress address;
+    SessionLink address;
   };
   struct RoomEntry {
     troupe::ActorRef<Room> ref;
@@ -66,6 +75,7 @@ class Registry : public troupe::Actor<Registry> {
 
   std::string_view server() const noexcept { return ctx_->options.server_name; }
   void forget(std::uint64_t session);
+  void watch(const SessionLink& session);
   RoomEntry* find_room(const std::string& channel);
   void tell_lines(std::uint64_t session, std::vector<std::string> lines);
 
@@ -75,6 +85,7 @@ class Registry : public troupe::Actor<Registry> {
   std::unordered_map<std::string, RoomEntry> rooms_;         // folded channel -> room
   std::unordered_map<std::uint64_t, std::string> room_ids_;  // room actor id -> folded channel
   std::uint64_t next_room_ = 1;
+  bool hub_monitored_ = false;  // the connections node's hub (split server)
 };
 
 }  // namespace chat

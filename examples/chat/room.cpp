@@ -6,6 +6,7 @@
 #include "chat/irc_message.hpp"
 #include "chat/numerics.hpp"
 #include "chat/registry.hpp"
+#include "chat/session_hub.hpp"
 
 namespace chat {
 
@@ -28,16 +29,17 @@ void Room::handle(const v1::Join& m) {
   ++joins_seen_;
   const std::uint64_t id = m.user().session();
   if (members_.contains(id)) return;
-  SessionAddress address = ctx_->directory.session(id);
+  SessionLink address = ctx_->directory.session(id);
   if (!address) {  // it left before its Join arrived
     report();
     return;
   }
-  if (monitored_.insert(id).second) monitor(address.ref());
+  watch(address);
   // The session learns it is in before it sees its own JOIN line.
   v1::SessionEvent joined;
   joined.mutable_joined()->set_channel(channel_);
   joined.mutable_joined()->set_room(name_);
+  joined.mutable_joined()->set_room_actor(self().id());
   address.tell(std::move(joined));
   members_.emplace(id, Member{m.user(), std::move(address)});
   // The registry hears of a change before anyone sees it announced.
@@ -127,7 +129,24 @@ void Room::handle(const v1::Who& m) {
   tell_lines(m.user().session(), std::move(lines));
 }
 
+void Room::watch(const SessionLink& session) {
+  if (!session.is_remote()) {
+    if (monitored_.insert(session.local().id()).second) monitor(session.local().ref());
+  } else if (!hub_monitored_) {
+    hub_monitored_ = true;
+    session.hub().monitor(self());
+  }
+}
+
 void Room::handle(const troupe::Down& m) {
+  if (m.node != 0) {
+    // The connections node is gone, and every member there with it: they
+    // could not say goodbye, and nobody here is left to hear it.
+    hub_monitored_ = false;
+    std::erase_if(members_, [](const auto& kv) { return kv.second.address.is_remote(); });
+    report();
+    return;
+  }
   monitored_.erase(m.actor);
   auto it = members_.find(m.actor);
   if (it == members_.end()) return;  // it left properly before it stopped
@@ -140,8 +159,21 @@ void Room::handle(const troupe::Down& m) {
 
 void Room::broadcast(const std::string& line, std::uint64_t except) const {
   const v1::SessionEvent event = deliver(line);
+  // Members behind the other node's hub get one Routed message for all.
+  v1::Routed routed;
+  const SessionLink* hub = nullptr;
   for (const auto& [id, member] : members_) {
-    if (id != except) member.address.tell(v1::SessionEvent(event));
+    if (id == except) continue;
+    if (member.address.is_remote()) {
+      routed.add_sessions(id);
+      hub = &member.address;
+    } else {
+      member.address.tell(v1::SessionEvent(event));
+    }
+  }
+  if (hub) {
+    *routed.mutable_event() = event;
+    hub->hub().tell(routed);
   }
 }
 
@@ -149,7 +181,7 @@ void Room::tell_lines(std::uint64_t session, std::vector<std::string> lines) con
   auto it = members_.find(session);
   if (it != members_.end()) {
     it->second.address.tell(deliver(lines));
-  } else if (SessionAddress a = ctx_->directory.session(session)) {
+  } else if (SessionLink a = ctx_->directory.session(session)) {
     a.tell(deliver(lines));
   }
 }

@@ -10,10 +10,12 @@
 
 #include <troupe/actor/actor.hpp>
 #include <troupe/actor/system_messages.hpp>
+#include <troupe/proto/messages.hpp>
 
 #include "chat.pb.h"
 #include "chat/context.hpp"
 #include "chat/directory.hpp"
+#include "chat/links.hpp"
 
 namespace chat {
 
@@ -33,6 +35,10 @@ class Room : public troupe::Actor<Room> {
   /// `channel` as first joined (its display form), `name` its directory name.
   Room(std::shared_ptr<ServerContext> ctx, std::string channel, std::string name);
 
+  /// What the other node of a split server may send it.
+  using messages = troupe::proto::Messages<v1::Join, v1::Part, v1::Leave, v1::NickChange, v1::Post,
+                                           v1::Topic, v1::Names, v1::Who>;
+
   void handle(const v1::Join& m);
   void handle(const v1::Part& m);
   v1::Members handle(const v1::Leave& m);
@@ -46,7 +52,7 @@ class Room : public troupe::Actor<Room> {
  private:
   struct Member {
     v1::User user;
-    SessionAddress address;
+    SessionLink address;
   };
 
   std::string_view server() const noexcept { return ctx_->options.server_name; }
@@ -55,14 +61,16 @@ class Room : public troupe::Actor<Room> {
   std::vector<std::string> names_lines(std::string_view nick) const;
   v1::Members others(std::uint64_t session) const;
   void report() const;
+  void watch(const SessionLink& session);
 
   std::shared_ptr<ServerContext> ctx_;
-  troupe::ActorRef<Registry> registry_;  // in the instance, gone when it stops
+  Link<Registry> registry_;  // in the instance, gone when it stops
   std::string channel_;
   std::string name_;
   std::string topic_;
   std::map<std::uint64_t, Member> members_;  // by session id: join order, roughly
   std::unordered_set<std::uint64_t> monitored_;
+  bool hub_monitored_ = false;  // the connections node's hub (split server)
   std::uint64_t joins_seen_ = 0;
 };
 

@@ -15,6 +15,7 @@
 
 #include "chat/registry.hpp"
 #include "chat/session.hpp"
+#include "chat/session_hub.hpp"
 
 namespace chat {
 
@@ -96,8 +97,12 @@ troupe::IoResult<troupe::SocketAddress> ChatServer::start() {
   auto bound = listener->local_address();
   if (!bound) return bound.error();
   ctx_->created = now_utc();
-  registry_ = system_.spawn<Registry>(ctx_);
-  ctx_->directory.add_registry(registry_);
+  if (!registry_) {  // unless it is on the rooms node
+    auto registry = system_.spawn<Registry>(ctx_);
+    ctx_->directory.add_registry(registry);
+    registry_ = registry;
+  }
+  serving_ = true;
   acceptor_ = system_.spawn_loop<v1::StopAccepting>(
       [&system = system_, ctx = ctx_,
        l = std::make_shared<troupe::TcpListener>(std::move(*listener))](
@@ -107,13 +112,39 @@ troupe::IoResult<troupe::SocketAddress> ChatServer::start() {
   return *bound;
 }
 
+void ChatServer::serve_rooms(troupe::remote::Node& node) {
+  ctx_->created = now_utc();
+  ctx_->directory.serve_rooms_on(node);
+  auto registry = system_.spawn<Registry>(ctx_);
+  ctx_->directory.add_registry(registry);
+  registry_ = registry;
+  serving_ = true;
+}
+
+bool ChatServer::use_rooms_at(troupe::remote::Node& node, const std::string& address,
+                              troupe::Duration timeout) {
+  auto registry = system_.block_on(node.lookup<Registry>(address, "chat.registry", timeout));
+  if (!registry) return false;
+  ctx_->directory.use_rooms_at(node, *registry);
+  auto hub = system_.spawn<SessionHub>(ctx_);
+  node.publish("chat.sessions", hub);
+  v1::ConnectionsAttached attached;
+  attached.set_node(node.name());
+  attached.set_incarnation(node.incarnation());
+  attached.set_hub(hub.id());
+  // Ahead of every session's SessionOpened: the same outbox, in order.
+  registry->tell(attached);
+  registry_ = *registry;
+  return true;
+}
+
 void ChatServer::stop(std::chrono::milliseconds grace) {
-  if (stopped_ || !acceptor_) return;
+  if (stopped_ || !serving_) return;
   stopped_ = true;
-  acceptor_.tell(v1::StopAccepting());
+  if (acceptor_) acceptor_.tell(v1::StopAccepting());
   v1::ServerClosing closing;
   closing.set_reason("Server shutting down");
-  registry_.tell(std::move(closing));
+  registry_.tell(closing);
   if (grace.count() > 0) ctx_->sessions.wait_for_none(grace);
 }
 

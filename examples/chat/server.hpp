@@ -3,14 +3,18 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <string>
 
 #include <troupe/actor/actor_system.hpp>
 #include <troupe/actor/address.hpp>
+#include <troupe/remote/node.hpp>
+#include <troupe/runtime/clock.hpp>
 #include <troupe/runtime/io_result.hpp>
 #include <troupe/runtime/socket_address.hpp>
 
 #include "chat.pb.h"
 #include "chat/context.hpp"
+#include "chat/links.hpp"
 
 namespace chat {
 
@@ -35,6 +39,19 @@ class ChatServer {
   /// address bound (with the port chosen if options.port is 0), or why not.
   troupe::IoResult<troupe::SocketAddress> start();
 
+  // --- Split over two nodes: connections on one, the registry and rooms on
+  // the other. Everything they say is protobuf already; only the way they
+  // find each other changes (see Directory).
+
+  /// The rooms side: runs the Registry (and the rooms it makes) and
+  /// publishes them on `node` for a connections node. Accepts no clients.
+  void serve_rooms(troupe::remote::Node& node);
+  /// The connections side, before start(): finds the Registry of the rooms
+  /// node at `address` and gives it a SessionHub to reach the sessions
+  /// here. False if the rooms node did not answer within `timeout`.
+  bool use_rooms_at(troupe::remote::Node& node, const std::string& address,
+                    troupe::Duration timeout);
+
   /// Stops accepting, sends every client an ERROR line, and waits up to
   /// `grace` for their sessions to end. Idempotent.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds(2));
@@ -45,8 +62,9 @@ class ChatServer {
  private:
   troupe::ActorSystem& system_;
   std::shared_ptr<ServerContext> ctx_;
-  troupe::ActorRef<Registry> registry_;
+  Link<Registry> registry_;
   troupe::Address<v1::StopAccepting> acceptor_;
+  bool serving_ = false;
   bool stopped_ = false;
 };
 

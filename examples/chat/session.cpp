@@ -177,7 +177,7 @@ troupe::Task<void> Session::on_event(v1::SessionEvent& e) {
         waiting = std::move(it->second);
         joining_.erase(it);
       }
-      if (auto ref = ctx_->directory.room(e.joined().room())) {
+      if (auto ref = ctx_->directory.room(e.joined().room(), e.joined().room_actor())) {
         rooms_[key] = JoinedRoom{e.joined().channel(), std::move(ref)};
       }
       for (const irc::Message& m : waiting) co_await dispatch(m);
@@ -238,7 +238,7 @@ troupe::Task<void> Session::cmd_nick(const irc::Message& m) {
   }
   const v1::SessionEvent event = deliver(line);
   for (std::uint64_t peer : peers) {
-    if (SessionAddress a = ctx_->directory.session(peer)) a.tell(v1::SessionEvent(event));
+    if (SessionLink a = ctx_->directory.session(peer)) a.tell(v1::SessionEvent(event));
   }
 }
 
@@ -527,7 +527,7 @@ troupe::Task<void> Session::finish() {
   if (registered_ && !peers.empty()) {
     const v1::SessionEvent event = deliver(irc::format(mask(), "QUIT", {}, quit_reason_));
     for (std::uint64_t peer : peers) {
-      if (SessionAddress a = ctx_->directory.session(peer)) a.tell(v1::SessionEvent(event));
+      if (SessionLink a = ctx_->directory.session(peer)) a.tell(v1::SessionEvent(event));
     }
   }
   const std::string error =

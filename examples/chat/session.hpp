@@ -17,6 +17,7 @@
 #include "chat/context.hpp"
 #include "chat/irc_message.hpp"
 #include "chat/line_reader.hpp"
+#include "chat/links.hpp"
 #include "chat/outbox.hpp"
 
 namespace chat {
@@ -53,7 +54,7 @@ class Session {
  private:
   struct JoinedRoom {
     std::string channel;
-    troupe::ActorRef<Room> ref;
+    Link<Room> ref;
   };
 
   // Input.
@@ -100,7 +101,7 @@ class Session {
   v1::User me() const;
 
   std::shared_ptr<ServerContext> ctx_;
-  troupe::ActorRef<Registry> registry_;
+  Link<Registry> registry_;
   std::shared_ptr<troupe::TcpStream> stream_;
   std::string host_;
   std::uint64_t id_ = 0;
