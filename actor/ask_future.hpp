@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -11,30 +12,51 @@
 
 namespace troupe {
 
+namespace detail {
+/// The sending half of an ask that could not be queued at once (the way to
+/// the actor was full): polled by the AskFuture until the message is in,
+/// before the reply is waited for. It fails the reply slot itself if the
+/// message cannot be sent. Owned by the AskFuture.
+class AskSubmit {
+ public:
+  virtual ~AskSubmit() = default;
+  /// True once the message is queued (or the ask has failed).
+  virtual bool poll(Context& cx) noexcept = 0;
+};
+}  // namespace detail
+
 /// The Future behind `co_await ref.ask(m)` (or `ref.ask(m, timeout)`): ready
 /// with an AskResult once the reply comes, the ask fails (dead actor, full
 /// mailbox, handler threw), or the timeout passes (counted from the first
 /// poll).
 ///
-/// The message was sent when ask() returned; dropping the future forgets
-/// the reply (the handler still runs). Owns its share of the reply slot.
+/// The message was sent when ask() returned, unless the way to the actor
+/// was full (the outbox to a remote node): then the future sends it when
+/// polled, waiting for room. Dropping the future forgets the reply (the
+/// handler still runs). Owns its share of the reply slot.
 /// Move-only before it is polled; polled by one task.
 template <class R>
 class [[nodiscard]] AskFuture {
  public:
-  explicit AskFuture(detail::ReplySlot<R>* slot, std::optional<Duration> timeout = std::nullopt)
-      : slot_(slot) {
+  explicit AskFuture(detail::ReplySlot<R>* slot, std::optional<Duration> timeout = std::nullopt,
+                     std::unique_ptr<detail::AskSubmit> submit = nullptr)
+      : slot_(slot), submit_(std::move(submit)) {
     if (timeout) deadline_.emplace(sleep_for(*timeout));
   }
   AskFuture(AskFuture&& o) noexcept
-      : slot_(std::exchange(o.slot_, nullptr)), deadline_(std::move(o.deadline_)) {}
+      : slot_(std::exchange(o.slot_, nullptr)),
+        submit_(std::move(o.submit_)),
+        deadline_(std::move(o.deadline_)) {}
   AskFuture& operator=(AskFuture&&) = delete;
   ~AskFuture() {
     if (slot_) slot_->release();
   }
 
   bool poll(Context& cx) noexcept {
-    if (slot_->poll(cx)) return true;
+    // The message first (when it had to wait for room), then the reply;
+    // the timeout counts from the first poll either way.
+    if (submit_ && submit_->poll(cx)) submit_.reset();
+    if (!submit_ && slot_->poll(cx)) return true;
     if (deadline_ && deadline_->poll(cx)) {
       timed_out_ = true;
       return true;
@@ -48,6 +70,7 @@ class [[nodiscard]] AskFuture {
 
  private:
   detail::ReplySlot<R>* slot_;
+  std::unique_ptr<detail::AskSubmit> submit_;
   std::optional<Sleep> deadline_;
   bool timed_out_ = false;
 };

@@ -10,6 +10,7 @@
 #include <troupe/actor/tell_status.hpp>
 #include <troupe/remote/remote_ref.hpp>
 #include <troupe/runtime/clock.hpp>
+#include <troupe/runtime/task.hpp>
 
 #include "chat.pb.h"
 
@@ -43,6 +44,19 @@ class Link {
   troupe::TellStatus tell(const M& m) const {
     return std::visit([&m](const auto& r) { return r.tell(m); }, ref_);
   }
+  /// `co_await send(m)`: tell, waiting while the way is full (a bounded
+  /// mailbox here, the outbox to the other node there) instead of
+  /// refusing. The link must outlive the wait.
+  template <class M>
+  troupe::Task<troupe::TellStatus> send(M m) const {
+    if (const auto* local = std::get_if<0>(&ref_)) {
+      const troupe::TellStatus status = co_await local->send(std::move(m));
+      co_return status;
+    }
+    const troupe::TellStatus status = co_await std::get<1>(ref_).send(m);
+    co_return status;
+  }
+
   template <class M>
   auto ask(const M& m, troupe::Duration timeout) const {
     return std::visit([&m, timeout](const auto& r) { return r.ask(m, timeout); }, ref_);

@@ -85,15 +85,19 @@ v1::Members Room::handle(const v1::NickChange& m) {
   return others(m.session());
 }
 
-void Room::handle(const v1::Post& m) {
+// A coroutine handler: while it waits for room in the outbox to the
+// connections node, the room's mailbox waits too (backpressure, not loss).
+troupe::Task<void> Room::handle(v1::Post m) {
   const std::uint64_t id = m.from().session();
   if (!members_.contains(id)) {
     // Channels are +n: only members speak (and NOTICE never gets errors).
     if (!m.notice()) tell_lines(id, {numerics::cannot_send(server(), m.from().nick(), channel_)});
-    return;
+    co_return;
   }
-  broadcast(irc::format(mask_of(m.from()), m.notice() ? "NOTICE" : "PRIVMSG", {channel_}, m.text()),
-            id);
+  // Named first: g++ 12 miscompiles a braced list inside a co_await expression.
+  std::string line =
+      irc::format(mask_of(m.from()), m.notice() ? "NOTICE" : "PRIVMSG", {channel_}, m.text());
+  co_await broadcast_and_wait(std::move(line), id);
 }
 
 void Room::handle(const v1::Topic& m) {
@@ -157,24 +161,32 @@ void Room::handle(const troupe::Down& m) {
   broadcast(line);
 }
 
-void Room::broadcast(const std::string& line, std::uint64_t except) const {
-  const v1::SessionEvent event = deliver(line);
+std::optional<std::pair<v1::Routed, SessionLink>> Room::tell_local(const v1::SessionEvent& event,
+                                                                   std::uint64_t except) const {
   // Members behind the other node's hub get one Routed message for all.
-  v1::Routed routed;
-  const SessionLink* hub = nullptr;
+  std::optional<std::pair<v1::Routed, SessionLink>> remote;
   for (const auto& [id, member] : members_) {
     if (id == except) continue;
-    if (member.address.is_remote()) {
-      routed.add_sessions(id);
-      hub = &member.address;
-    } else {
+    if (!member.address.is_remote()) {
       member.address.tell(v1::SessionEvent(event));
+      continue;
     }
+    if (!remote) remote.emplace(v1::Routed(), member.address);
+    remote->first.add_sessions(id);
   }
-  if (hub) {
-    *routed.mutable_event() = event;
-    hub->hub().tell(routed);
-  }
+  if (remote) *remote->first.mutable_event() = event;
+  return remote;
+}
+
+void Room::broadcast(const std::string& line, std::uint64_t except) const {
+  if (auto remote = tell_local(deliver(line), except)) remote->second.hub().tell(remote->first);
+}
+
+troupe::Task<void> Room::broadcast_and_wait(std::string line, std::uint64_t except) {
+  auto remote = tell_local(deliver(line), except);
+  if (!remote) co_return;
+  const troupe::TellStatus sent = co_await remote->second.hub().send(remote->first);
+  (void)sent;  // a refusal is a dead letter, counted by the system
 }
 
 void Room::tell_lines(std::uint64_t session, std::vector<std::string> lines) const {

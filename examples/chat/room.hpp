@@ -3,14 +3,17 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include <troupe/actor/actor.hpp>
 #include <troupe/actor/system_messages.hpp>
 #include <troupe/proto/messages.hpp>
+#include <troupe/runtime/task.hpp>
 
 #include "chat.pb.h"
 #include "chat/context.hpp"
@@ -43,7 +46,7 @@ class Room : public troupe::Actor<Room> {
   void handle(const v1::Part& m);
   v1::Members handle(const v1::Leave& m);
   v1::Members handle(const v1::NickChange& m);
-  void handle(const v1::Post& m);
+  troupe::Task<void> handle(v1::Post m);
   void handle(const v1::Topic& m);
   void handle(const v1::Names& m);
   void handle(const v1::Who& m);
@@ -57,6 +60,11 @@ class Room : public troupe::Actor<Room> {
 
   std::string_view server() const noexcept { return ctx_->options.server_name; }
   void broadcast(const std::string& line, std::uint64_t except = 0) const;
+  /// The same, waiting while the outbox to the connections node is full.
+  troupe::Task<void> broadcast_and_wait(std::string line, std::uint64_t except);
+  /// What broadcast sends through the hub: the members there, and a hub.
+  std::optional<std::pair<v1::Routed, SessionLink>> tell_local(const v1::SessionEvent& event,
+                                                               std::uint64_t except) const;
   void tell_lines(std::uint64_t session, std::vector<std::string> lines) const;
   std::vector<std::string> names_lines(std::string_view nick) const;
   v1::Members others(std::uint64_t session) const;

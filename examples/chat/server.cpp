@@ -40,8 +40,8 @@ std::string host_of(const troupe::SocketAddress& peer) {
   return host;
 }
 
-void start_session(troupe::ActorSystem& system, const std::shared_ptr<ServerContext>& ctx,
-                   troupe::TcpListener::Accepted accepted) {
+troupe::Task<void> start_session(troupe::ActorSystem& system, std::shared_ptr<ServerContext> ctx,
+                                 troupe::TcpListener::Accepted accepted) {
   auto stream = std::make_shared<troupe::TcpStream>(std::move(accepted.stream));
   // Lines should leave at once; the writer already batches what is queued.
   (void)stream->set_nodelay(true);
@@ -58,7 +58,12 @@ void start_session(troupe::ActorSystem& system, const std::shared_ptr<ServerCont
   v1::SessionOpened opened;
   opened.set_session(address.id());
   opened.set_host(host);
-  if (auto registry = ctx->directory.registry()) registry.tell(std::move(opened));
+  // `send`: on a split server the outbox to the rooms node may be full;
+  // the acceptor waits rather than have the registry miss a session.
+  if (auto registry = ctx->directory.registry()) {
+    const troupe::TellStatus sent = co_await registry.send(std::move(opened));
+    (void)sent;
+  }
   v1::SessionEvent attached;
   attached.mutable_attached()->set_session(address.id());
   address.tell(std::move(attached));
@@ -78,7 +83,7 @@ troupe::Task<void> accept_loop(troupe::ActorSystem& system, std::shared_ptr<Serv
       co_await troupe::sleep_for(100ms);
       continue;
     }
-    start_session(system, ctx, std::move(*accepted));
+    co_await start_session(system, ctx, std::move(*accepted));
   }
 }
 

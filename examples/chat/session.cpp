@@ -105,7 +105,9 @@ troupe::Task<void> Session::run(troupe::Mailbox<v1::SessionEvent>& mailbox) {
       if (!*event) break;  // stopped gracefully
       co_await on_event(**event);
     }
+    co_await flush();
   }
+  co_await flush();
   co_await finish();
 }
 
@@ -209,6 +211,7 @@ troupe::Task<void> Session::cmd_nick(const irc::Message& m) {
   v1::ClaimNick claim;
   *claim.mutable_user() = me();
   claim.mutable_user()->set_nick(nick);
+  co_await flush();
   auto reply = co_await registry_.ask(std::move(claim), ctx_->options.ask_timeout);
   if (!reply) {
     send(irc::format(server(), "NOTICE", {nick_or_star()}, "The server is busy, try again"));
@@ -298,7 +301,7 @@ void Session::cmd_join(const irc::Message& m) {
       v1::Part part;
       *part.mutable_user() = me();
       part.set_channel(room.channel);
-      room.ref.tell(std::move(part));
+      post_to(room.ref, std::move(part));
     }
     return;
   }
@@ -318,7 +321,7 @@ void Session::cmd_join(const irc::Message& m) {
     v1::Join join;
     *join.mutable_user() = me();
     join.set_channel(channel);
-    registry_.tell(std::move(join));
+    post_to(registry_, std::move(join));
   }
 }
 
@@ -337,9 +340,9 @@ void Session::cmd_part(const irc::Message& m) {
     part.set_channel(channel);
     part.set_reason(reason);
     if (const JoinedRoom* room = joined(key)) {
-      room->ref.tell(std::move(part));
+      post_to(room->ref, std::move(part));
     } else {
-      registry_.tell(std::move(part));
+      post_to(registry_, std::move(part));
     }
   }
 }
@@ -367,11 +370,11 @@ void Session::cmd_post(const irc::Message& m, bool notice) {
       const std::string key = irc::fold_case(target);
       if (defer_if_joining(key, irc::Message{"", std::string(command), {target, text}})) continue;
       if (const JoinedRoom* room = joined(key)) {
-        room->ref.tell(std::move(post));
+        post_to(room->ref, std::move(post));
         continue;
       }
     }
-    registry_.tell(std::move(post));
+    post_to(registry_, std::move(post));
   }
 }
 
@@ -390,9 +393,9 @@ void Session::cmd_topic(const irc::Message& m) {
     topic.set_text(m.params[1]);
   }
   if (const JoinedRoom* room = joined(key)) {
-    room->ref.tell(std::move(topic));
+    post_to(room->ref, std::move(topic));
   } else {
-    registry_.tell(std::move(topic));
+    post_to(registry_, std::move(topic));
   }
 }
 
@@ -406,9 +409,9 @@ void Session::cmd_names(const irc::Message& m) {
     *names.mutable_user() = me();
     names.set_channel(std::string(item));
     if (const JoinedRoom* room = joined(irc::fold_case(item))) {
-      room->ref.tell(std::move(names));
+      post_to(room->ref, std::move(names));
     } else {
-      registry_.tell(std::move(names));
+      post_to(registry_, std::move(names));
     }
   }
 }
@@ -419,6 +422,7 @@ troupe::Task<void> Session::cmd_list(const irc::Message& m) {
     for (std::string_view item : irc::split_list(m.params[0]))
       query.add_channels(std::string(item));
   }
+  co_await flush();
   auto list = co_await registry_.ask(std::move(query), ctx_->options.ask_timeout);
   send(numerics::list_start(server(), nick_));
   if (list) {
@@ -440,9 +444,9 @@ void Session::cmd_who(const irc::Message& m) {
   const JoinedRoom* room =
       irc::is_channel(m.params[0]) ? joined(irc::fold_case(m.params[0])) : nullptr;
   if (room) {
-    room->ref.tell(std::move(who));
+    post_to(room->ref, std::move(who));
   } else {
-    registry_.tell(std::move(who));
+    post_to(registry_, std::move(who));
   }
 }
 
@@ -487,7 +491,7 @@ void Session::try_register() {
   registered_ = true;
   v1::Identify identify;
   *identify.mutable_user() = me();
-  registry_.tell(std::move(identify));
+  post_to(registry_, std::move(identify));
   send(numerics::welcome(server(), nick_, mask()));
   send(numerics::your_host(server(), nick_, kVersion));
   send(numerics::created(server(), nick_, ctx_->created));
@@ -508,6 +512,17 @@ const Session::JoinedRoom* Session::joined(const std::string& key) const {
   return it == rooms_.end() ? nullptr : &it->second;
 }
 
+troupe::Task<void> Session::flush() {
+  // Taken out first: sending may wait, and nothing is added meanwhile
+  // (the loop is here), but the lambdas must outlive their sends.
+  auto batch = std::move(outgoing_);
+  outgoing_.clear();
+  for (auto& next : batch) {
+    const troupe::TellStatus sent = co_await next();
+    (void)sent;  // a refusal is a dead letter, counted by the system
+  }
+}
+
 troupe::Task<void> Session::finish() {
   // Leave every room without a PART, collecting who was there...
   std::set<std::uint64_t> peers;
@@ -522,7 +537,8 @@ troupe::Task<void> Session::finish() {
   // it may take the nick at once...
   v1::SessionClosed closed;
   closed.set_session(id_);
-  registry_.tell(std::move(closed));
+  post_to(registry_, std::move(closed));
+  co_await flush();
   // ...and tell each of them once.
   if (registered_ && !peers.empty()) {
     const v1::SessionEvent event = deliver(irc::format(mask(), "QUIT", {}, quit_reason_));

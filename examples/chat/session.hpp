@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -85,6 +86,16 @@ class Session {
   bool defer_if_joining(const std::string& key, irc::Message m);
   const JoinedRoom* joined(const std::string& key) const;
 
+  // Messages to the registry and the rooms, in the order the commands made
+  // them: flush() sends them with `send`, which waits while the way is full
+  // (the outbox to a rooms node) instead of refusing. The loop flushes
+  // after each line and event, and before each ask, so nothing overtakes.
+  template <class A, class M>
+  void post_to(const Link<A>& to, M m) {
+    outgoing_.push_back([to, m = std::move(m)]() { return to.send(m); });
+  }
+  troupe::Task<void> flush();
+
   // Leaving.
   troupe::Task<void> finish();
   void drop_refs() noexcept;
@@ -115,6 +126,7 @@ class Session {
 
   std::unordered_map<std::string, JoinedRoom> rooms_;  // by folded channel name
   std::unordered_map<std::string, std::vector<irc::Message>> joining_;
+  std::vector<std::function<troupe::Task<troupe::TellStatus>()>> outgoing_;
 
   bool closing_ = false;
   bool slow_ = false;

@@ -36,7 +36,7 @@ class Connection;
 /// connection comes and goes. Thread-safe. At most one connection is its
 /// holder at a time (dialing, accepting, or up), which is what keeps one
 /// stream per pair of nodes and per-sender order across the wire.
-class Peer {
+class Peer : public std::enable_shared_from_this<Peer> {
  public:
   Peer(NodeCore& node, std::string name);
   Peer(const Peer&) = delete;
@@ -90,6 +90,8 @@ class Peer {
   void drain_outbox();
   /// `e` was not sent: counted as a dead letter, and its ask failed.
   void refuse(const v1::Envelope& e, TellStatus why);
+  /// Removes (and returns) the pending ask `id`, if it is still there.
+  std::unique_ptr<PendingAsk> take_ask(std::uint64_t id);
 
   enum class Wait { kUp, kFree };
   /// A receiver that gets a value once the peer is up (kUp) or held by no
@@ -103,7 +105,7 @@ class Peer {
   enum class State { kNone, kDialing, kAccepting, kUp };
   void notify(Wait what);  // under mutex_ (exclusive)
   void register_ask(std::uint64_t id, std::unique_ptr<PendingAsk> ask);
-  std::unique_ptr<PendingAsk> take_ask(std::uint64_t id);
+  friend class OutboxSubmit;
   // Under mutex_ (shared): the outcome of a send to `incarnation` now.
   std::optional<TellStatus> refusal(std::uint64_t incarnation) const;
 
@@ -127,10 +129,35 @@ class Peer {
   std::unordered_map<ActorId, std::vector<troupe::detail::ActorCellBase*>> watchers_;
 };
 
+/// An ask whose envelope found the outbox full: the AskFuture sends it
+/// when polled, waiting for room like `send` does. Dropped unsent (the
+/// asker gave up), it takes its pending entry back.
+class OutboxSubmit final : public troupe::detail::AskSubmit {
+ public:
+  OutboxSubmit(std::shared_ptr<Peer> peer, std::uint64_t id, v1::Envelope e)
+      : peer_(std::move(peer)), id_(id), send_(peer_->outbox_tx_.send(std::move(e))) {}
+  ~OutboxSubmit() override {
+    if (!done_) (void)peer_->take_ask(id_);
+  }
+
+  bool poll(Context& cx) noexcept override {
+    if (!send_.poll(cx)) return false;
+    done_ = true;
+    auto sent = send_.await_resume();
+    if (!sent) peer_->refuse(sent.value(), TellStatus::kUnreachable);
+    return true;
+  }
+
+ private:
+  std::shared_ptr<Peer> peer_;
+  std::uint64_t id_;
+  SendFuture<v1::Envelope, troupe::detail::MpscCore<v1::Envelope>> send_;
+  bool done_ = false;
+};
+
 template <class R>
 AskFuture<R> Peer::ask(v1::Envelope e, std::uint64_t incarnation, std::optional<Duration> timeout) {
   auto* slot = troupe::detail::ReplySlot<R>::make();
-  AskFuture<R> future(slot, timeout);
   auto pending = std::make_unique<PendingAskOf<R>>(slot);
   const std::uint64_t id = node_.next_correlation_id();
   e.set_correlation_id(id);
@@ -142,17 +169,16 @@ AskFuture<R> Peer::ask(v1::Envelope e, std::uint64_t incarnation, std::optional<
     pending->fail(
         *why == TellStatus::kDeadActor ? AskError::kDeadActor : AskError::kUnreachable,
         "node " + name_ + (*why == TellStatus::kDeadActor ? " restarted" : " is not connected"));
-    return future;
+    return AskFuture<R>(slot, timeout);
   }
   register_ask(id, std::move(pending));
   auto sent = outbox_tx_.try_send(std::move(e));
-  if (!sent) {
-    lock.unlock();
-    node_.dead_letter(sent.value(), TellStatus::kFull);
-    if (auto p = take_ask(id))
-      p->fail(AskError::kMailboxFull, "the outbox to " + name_ + " is full");
-  }
-  return future;
+  if (sent) return AskFuture<R>(slot, timeout);
+  lock.unlock();
+  // Full: the future sends it when polled, waiting for room.
+  return AskFuture<R>(
+      slot, timeout,
+      std::make_unique<OutboxSubmit>(shared_from_this(), id, std::move(sent).value()));
 }
 
 }  // namespace troupe::remote::detail

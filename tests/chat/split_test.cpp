@@ -23,7 +23,9 @@ TEST(SplitServer, ConnectionsAndRoomsOnTwoNodesDeliverEverythingOnceAndInOrder) 
   rooms.serve_rooms(rooms_node);
 
   troupe::ActorSystem connections_system({.workers = 1});
-  troupe::remote::Node connections_node(connections_system, {});
+  // A tiny outbox towards the rooms: every line a session sends there
+  // must wait for room when it is full, never be dropped.
+  troupe::remote::Node connections_node(connections_system, {.outbox_capacity = 4});
   chat::ServerOptions options;
   options.port = 0;
   chat::ChatServer connections(connections_system, options);
@@ -36,7 +38,7 @@ TEST(SplitServer, ConnectionsAndRoomsOnTwoNodesDeliverEverythingOnceAndInOrder) 
   o.clients = 24;
   o.rooms = 4;
   o.messages = 20;  // 480 messages, 480 * 5 deliveries
-  o.window = 8;
+  o.window = 16;
   const auto r = connections_system.block_on(chat::loadgen::run(o));
   EXPECT_TRUE(r.ok()) << chat::loadgen::describe(o, r);
   EXPECT_EQ(r.expected, 480u * 5);
