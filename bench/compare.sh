@@ -5,7 +5,14 @@
 # per case (troupe caf go erlang tokio, troupe caf go ...), and writes a
 # report with the medians and the troupe/peer ratios (bench/RESULTS.md).
 #
-#   CASE ...        cases to run (default: all seven, in the spec's order)
+# The remote cases (remote_ping_pong, remote_fan_in: two processes on
+# loopback, defined in bench/README.md) run only when named. Their only
+# peer is Erlang distribution (bench/erlang/run.sh, built into
+# build/erlang-bench), interleaved troupe erlang troupe erlang ...; the
+# peers of the shared folder are not built for them.
+#
+#   CASE ...        cases to run (default: the seven of the spec, in its
+#                   order; the remote cases only when named)
 #   rounds=N        interleaved rounds per case (default 5; the spec wants >= 5)
 #   peers=LIST      comma-separated peers (default: caf,go,erlang,tokio);
 #                   peers=none runs Troupe alone
@@ -20,7 +27,10 @@
 #                   processes used more than 5 % of a core during it; a run
 #                   still noisy after that is kept and counted as noisy
 #   timeout=S       kill a run after S seconds (default 600)
-#   out=FILE        the report (default: bench/RESULTS.md)
+#   out=FILE        the report (default: bench/RESULTS.md). It has two
+#                   sections, the spec's cases and the remote cases; a run
+#                   rewrites the section(s) of the cases it ran and keeps
+#                   the other one as it was
 #   key=value       anything else is passed to every run (n=..., workers=...)
 #
 # A case troupe-bench does not implement yet (exit 3) or a peer reports as
@@ -32,6 +42,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 
 all_cases=(ping_pong thread_ring fan_in fork_join spawn_tree idle_actors channel_mpmc)
+remote_cases=(remote_ping_pong remote_fan_in)
 cases=()
 rounds=5
 peers_list=caf,go,erlang,tokio
@@ -65,7 +76,8 @@ for arg in "$@"; do
       ;;
     *=*) extra+=("$arg") ;;
     *)
-      [[ " ${all_cases[*]} " == *" $arg "* ]] || die "unknown case '$arg' (cases: ${all_cases[*]})"
+      [[ " ${all_cases[*]} ${remote_cases[*]} " == *" $arg "* ]] ||
+        die "unknown case '$arg' (cases: ${all_cases[*]} ${remote_cases[*]})"
       cases+=("$arg")
       ;;
   esac
@@ -77,6 +89,15 @@ done
 [[ $run_timeout =~ ^[1-9][0-9]*$ ]] || die "timeout must be a positive number of seconds"
 [ "$rounds" -ge 5 ] || log "compare.sh: note: the spec asks for at least 5 rounds, running $rounds"
 if [ "$peers_list" = none ]; then peers_list=""; fi
+
+is_remote() { [[ " ${remote_cases[*]} " == *" $1 "* ]]; }
+# The selected cases, split by kind: they have their own peers and their
+# own section of the report.
+local_sel=()
+remote_sel=()
+for c in "${cases[@]}"; do
+  if is_remote "$c"; then remote_sel+=("$c"); else local_sel+=("$c"); fi
+done
 
 # --- Building ----------------------------------------------------------------
 
@@ -117,11 +138,19 @@ peer_version() {
   esac
 }
 
+# The spec's cases run troupe and the peers of the shared folder (runner);
+# the remote cases run troupe and bench/erlang (remote_runner).
 impls=(troupe)
-declare -A runner=([troupe]="$here/run.sh") version=([troupe]="$(g++ --version | head -1)")
+remote_impls=(troupe)
+declare -A runner=([troupe]="$here/run.sh") remote_runner=([troupe]="$here/run.sh")
+declare -A version=([troupe]="$(g++ --version | head -1)")
 skipped=()
+remote_skipped=()
 IFS=, read -r -a wanted <<<"$peers_list"
-for p in "${wanted[@]}"; do
+# Building the peers takes a while (cargo, CAF): only when a case needs them.
+local_peers=()
+if [ ${#local_sel[@]} -gt 0 ]; then local_peers=("${wanted[@]}"); fi
+for p in ${local_peers[@]+"${local_peers[@]}"}; do
   [ -n "$p" ] || continue
   src=$peers_dir/$p
   if [ ! -x "$src/run.sh" ]; then
@@ -149,6 +178,23 @@ for p in "${wanted[@]}"; do
   runner[$p]=$dst/run.sh
   version[$p]=$(peer_version "$p")
 done
+
+# The remote cases' peer: two Erlang nodes (bench/erlang), when erlang is
+# among the peers asked for.
+if [ ${#remote_sel[@]} -gt 0 ] && [[ ",$peers_list," == *,erlang,* ]]; then
+  missing=$(peer_missing erlang)
+  if [ -n "$missing" ] && [ "$install" != 1 ]; then
+    log "== skipping erlang (remote cases): not installed: ${missing}(install=1 lets bench/erlang/build.sh apt-get it)"
+    remote_skipped+=("erlang (not installed: ${missing% })")
+  elif log "== building bench/erlang in build/erlang-bench" && "$here/erlang/build.sh" >&2; then
+    remote_impls+=(erlang)
+    remote_runner[erlang]=$here/erlang/run.sh
+    version[erlang]=$(peer_version erlang)
+  else
+    log "== skipping erlang (remote cases): bench/erlang/build.sh failed"
+    remote_skipped+=("erlang (build failed)")
+  fi
+fi
 
 # --- Running -----------------------------------------------------------------
 
@@ -202,14 +248,15 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 run_one() {
   local kind=$1 case_name=$2 impl=$3 round=$4
   shift 4
-  local attempt rc line status b0 b1 c0 c1 w0 w1 other_ms wall_ms noisy
+  local attempt rc line status b0 b1 c0 c1 w0 w1 other_ms wall_ms noisy cmd
+  if is_remote "$case_name"; then cmd=${remote_runner[$impl]}; else cmd=${runner[$impl]}; fi
   for ((attempt = 0; attempt <= retries; attempt++)); do
     wait_for_idle || true
     read -r b0 _ < <(cpu_ms)
     children_cpu_ms
     c0=$child_ms
     w0=${EPOCHREALTIME/./}
-    if TROUPE_BENCH_BUILD=0 timeout "$run_timeout" "${runner[$impl]}" "$case_name" "$@" \
+    if TROUPE_BENCH_BUILD=0 timeout "$run_timeout" "$cmd" "$case_name" "$@" \
       >"$work/out" 2>"$work/err"; then rc=0; else rc=$?; fi
     w1=${EPOCHREALTIME/./}
     children_cpu_ms
@@ -260,9 +307,10 @@ run_one() {
 
 # Runs every impl once on a case (one round), skipping those that said n/a.
 run_round() {
-  local kind=$1 case_name=$2 round=$3 impl
+  local kind=$1 case_name=$2 round=$3 impl list
   shift 3
-  for impl in "${impls[@]}"; do
+  if is_remote "$case_name"; then list=("${remote_impls[@]}"); else list=("${impls[@]}"); fi
+  for impl in "${list[@]}"; do
     [ -z "${gave_up[$kind/$case_name/$impl]:-}" ] || continue
     run_one "$kind" "$case_name" "$impl" "$round" "$@"
   done
@@ -287,8 +335,15 @@ cpu_model=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 cpu_mhz=$(grep -m1 '^cpu MHz' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//; s/\..*//')
 cmd_line="bench/compare.sh${*:+ $*}"
 
-{
-  echo "# Troupe against the peers"
+local_title="# Troupe against the peers"
+remote_title="# Remote cases: Troupe against Erlang distribution"
+
+# One section of the report: write_section TITLE "IMPLS" "SKIPPED" CASE...
+# (SKIPPED: newline-separated lines).
+write_section() {
+  local title=$1 impl_list=$2 skipped_lines=$3 i line
+  shift 3
+  echo "$title"
   echo
   echo "Written by \`$cmd_line\`."
   echo
@@ -296,16 +351,48 @@ cmd_line="bench/compare.sh${*:+ $*}"
   echo "- Commit: $commit"
   echo "- Machine: nproc = $(nproc), ${cpu_model:-unknown CPU}${cpu_mhz:+ ($cpu_mhz MHz)}, $(uname -sr)"
   echo "- Load average (1, 5, 15 min): $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
-  for i in "${impls[@]}"; do echo "- $i: ${version[$i]:-?}"; done
-  for s in ${skipped[@]+"${skipped[@]}"}; do echo "- skipped: $s"; done
-  echo "- Rounds: $rounds per case, interleaved (${impls[*]}, ${impls[*]}, ...)"
+  for i in $impl_list; do echo "- $i: ${version[$i]:-?}"; done
+  while IFS= read -r line; do [ -z "$line" ] || echo "- skipped: $line"; done <<<"$skipped_lines"
+  echo "- Rounds: $rounds per case, interleaved ($impl_list, $impl_list, ...)"
   echo
-  awk -v impls="${impls[*]}" -v cases="${cases[*]}" -f "$here/compare-report.awk" "$data"
+  awk -v impls="$impl_list" -v cases="$*" -f "$here/compare-report.awk" "$data"
   echo
   echo "## Raw RESULT lines"
   echo
   echo '```'
-  cat "$raw"
+  # The RESULT lines of these cases only ($2 is "case=NAME").
+  awk -v cases="$*" 'BEGIN { n = split(cases, c, " "); for (i = 1; i <= n; i++) want["case=" c[i]] = 1 }
+    want[$2]' "$raw"
   echo '```'
-} >"$out"
+}
+
+# The section of the previous report titled $1 (from its title to the next
+# title), so that a run keeps the section of the cases it did not run.
+old_section() {
+  [ -f "$out" ] || return 0
+  awk -v title="$1" '/^# / { keep = ($0 == title) } keep' "$out"
+}
+
+# Drops trailing blank lines (the sections are joined with exactly one).
+trim() { awk 'NF { for (; blank > 0; blank--) print ""; print; next } { blank++ }'; }
+
+if [ ${#local_sel[@]} -gt 0 ]; then
+  write_section "$local_title" "${impls[*]}" "$(printf '%s\n' ${skipped[@]+"${skipped[@]}"})" \
+    "${local_sel[@]}" | trim >"$work/part1"
+else
+  old_section "$local_title" | trim >"$work/part1"
+fi
+if [ ${#remote_sel[@]} -gt 0 ]; then
+  write_section "$remote_title" "${remote_impls[*]}" \
+    "$(printf '%s\n' ${remote_skipped[@]+"${remote_skipped[@]}"})" "${remote_sel[@]}" |
+    trim >"$work/part2"
+else
+  old_section "$remote_title" | trim >"$work/part2"
+fi
+{
+  cat "$work/part1"
+  if [ -s "$work/part1" ] && [ -s "$work/part2" ]; then echo; fi
+  cat "$work/part2"
+} >"$work/report"
+cp "$work/report" "$out"
 log "== report written to $out"

@@ -3,10 +3,21 @@
 #include <troupe/channels/channel.hpp>
 
 #include "cases/cases.hpp"
+#include "cases/remote_cases.hpp"
 
 namespace troupe::bench {
 
 namespace {
+
+// The remote cases run in troupe-bench-remote, which exists only when the
+// remote module is built; otherwise they are listed as not implemented.
+#if TROUPE_BENCH_REMOTE
+constexpr RunCase kRemotePingPong = exec_remote_ping_pong;
+constexpr RunCase kRemoteFanIn = exec_remote_fan_in;
+#else
+constexpr RunCase kRemotePingPong = nullptr;
+constexpr RunCase kRemoteFanIn = nullptr;
+#endif
 
 // The spec's parameters of `keys`, plus workers.
 std::vector<KeySpec> with_workers(std::vector<KeySpec> keys) {
@@ -32,6 +43,9 @@ const std::vector<CaseInfo>& case_table() {
                      {"consumers", 2, 1, 4096},
                      {"capacity", 1024, 1, static_cast<std::int64_t>(channel::kMaxCapacity)}}),
        run_channel_mpmc},
+      // Beyond the spec: two processes on loopback (bench/README.md).
+      {"remote_ping_pong", remote_ping_pong_keys(), kRemotePingPong},
+      {"remote_fan_in", remote_fan_in_keys(), kRemoteFanIn},
   };
   return table;
 }
