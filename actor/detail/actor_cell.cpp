@@ -289,7 +289,7 @@ bool ActorCellBase::poll() noexcept {
       }
       return false;  // parked: the next push, post or the idle timer wakes it
     }
-    if (Relations* r = relations_.load(std::memory_order_relaxed); r && r->idle_timer) {
+    if (Relations* r = relations_.load(std::memory_order_acquire); r && r->idle_timer) {
       r->idle_timer.reset();  // a message came: the idle clock starts over
     }
     auto* e = static_cast<EnvelopeBase*>(node);
@@ -332,7 +332,7 @@ void ActorCellBase::set_receive_timeout(Duration d) {
 // With a receive timeout set and the mailbox empty: arms the idle timer (or
 // polls it); true once it has fired (it is then disarmed).
 bool ActorCellBase::idle_timed_out(Context& cx) noexcept {
-  Relations* r = relations_.load(std::memory_order_relaxed);
+  Relations* r = relations_.load(std::memory_order_acquire);
   if (r == nullptr || r->receive_timeout <= Duration::zero()) return false;
   if (!r->idle_timer) r->idle_timer.emplace(sleep_for(r->receive_timeout));
   if (!r->idle_timer->poll(cx)) return false;
@@ -535,7 +535,7 @@ void ActorCellBase::finalize() noexcept {
   const ExitReason why = exit_reason();
   stop_instance(why);
   release_args();
-  if (Relations* r = relations_.load(std::memory_order_relaxed)) r->idle_timer.reset();
+  if (Relations* r = relations_.load(std::memory_order_acquire)) r->idle_timer.reset();
   stopped_.store(true, std::memory_order_release);
   std::vector<ActorCellBase*> watchers;
   std::vector<ActorCellBase*> links;
@@ -579,7 +579,7 @@ void ActorCellBase::destroy_frame() noexcept {
   discard_mailbox();
   stop_instance(ExitReason::shutdown());
   release_args();
-  if (Relations* r = relations_.load(std::memory_order_relaxed)) r->idle_timer.reset();
+  if (Relations* r = relations_.load(std::memory_order_acquire)) r->idle_timer.reset();
   set_exit_reason(ExitReason::shutdown());
   stopped_.store(true, std::memory_order_release);
   std::vector<ActorCellBase*> refs;
