@@ -113,7 +113,8 @@ class Dialer {
       } else {
         const auto code = outcome.status.error_code();
         if (code != grpc::StatusCode::ALREADY_EXISTS && !reported && !stop.is_closed()) {
-          log("cannot connect to " + address_ + ": " + outcome.status.error_message() +
+          node_->log(
+              "cannot connect to " + address_ + ": " + outcome.status.error_message() +
               (code == grpc::StatusCode::PERMISSION_DENIED ? " (check the cluster secret)" : ""));
           reported = true;
         }
@@ -122,15 +123,6 @@ class Dialer {
       std::uniform_int_distribution<std::int64_t> jitter(backoff.count() / 2, backoff.count());
       auto r = co_await select(sleep_for(Duration(jitter(rng))), stop.next());
       if (r.index() == 1) break;
-    }
-  }
-
-  void log(const std::string& line) const {
-    const auto& sink = node_->options().log;
-    if (sink) {
-      sink(line);
-    } else {
-      std::fprintf(stderr, "troupe-remote [%s]: %s\n", node_->name().c_str(), line.c_str());
     }
   }
 

@@ -1,4 +1,3 @@
-#include <cstdio>
 #include <utility>
 #include <variant>
 
@@ -55,15 +54,6 @@ void Connection::finish(const grpc::Status& status) {
   stream_->finish(status);
 }
 
-void Connection::log(const std::string& line) const {
-  const auto& sink = node_->options().log;
-  if (sink) {
-    sink(line);
-  } else {
-    std::fprintf(stderr, "troupe-remote [%s]: %s\n", node_->name().c_str(), line.c_str());
-  }
-}
-
 // One operation's outcome, from the channel its callback pushes into. In
 // the handshake a deadline applies: past it, the stream is cancelled.
 Task<bool> Connection::read() {
@@ -105,7 +95,7 @@ Task<Connection::Outcome> Connection::run() {
   Outcome outcome;
   outcome.was_up = up;
   if (up) {
-    log("connected to " + peer_->name() + " (" + stream_->peer_address() + ")");
+    node_->log("connected to " + peer_->name() + " (" + stream_->peer_address() + ")");
     auto writer = spawn(write_loop());
     while (true) {
       const bool got = co_await read();
@@ -121,7 +111,7 @@ Task<Connection::Outcome> Connection::run() {
       std::lock_guard lock(mutex_);
       why = cancel_reason_;
     }
-    log("disconnected from " + peer_->name() + ": " + why);
+    node_->log("disconnected from " + peer_->name() + ": " + why);
     peer_->release(*this, "the connection to " + peer_->name() + " was lost (" + why + ")");
   } else if (peer_) {
     peer_->release(*this, "handshake failed");  // gives up its claim, if it held one
@@ -145,7 +135,8 @@ Task<bool> Connection::handshake_as_dialer() {
   if (!co_await write(out_)) co_return false;
   if (!co_await read()) co_return false;  // a refusal: the status says why
   if (!in_.has_hello() || in_.hello().protocol() != kProtocolVersion) {
-    log("refused " + dialed_ + ": it does not speak protocol " + std::to_string(kProtocolVersion));
+    node_->log("refused " + dialed_ + ": it does not speak protocol " +
+               std::to_string(kProtocolVersion));
     cancel("protocol mismatch");
     co_return false;
   }
@@ -159,7 +150,7 @@ Task<bool> Connection::handshake_as_dialer() {
   const std::string expected =
       make_proof(options.cluster_secret, kAcceptor, nonce, their.node(), their.incarnation());
   if (!proofs_match(expected, their.proof())) {
-    log("refused node " + their.node() + " at " + dialed_ + ": wrong cluster secret");
+    node_->log("refused node " + their.node() + " at " + dialed_ + ": wrong cluster secret");
     cancel("wrong cluster secret");
     co_return false;
   }
@@ -192,7 +183,8 @@ Task<bool> Connection::handshake_as_acceptor() {
   if (!in_.has_hello() || in_.hello().protocol() != kProtocolVersion) {
     refusal_ = grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                             "expected a hello of protocol " + std::to_string(kProtocolVersion));
-    log("refused a connection from " + stream_->peer_address() + ": no hello of our protocol");
+    node_->log("refused a connection from " + stream_->peer_address() +
+               ": no hello of our protocol");
     co_return false;
   }
   const v1::Hello their = in_.hello();
@@ -222,8 +214,8 @@ Task<bool> Connection::handshake_as_acceptor() {
   const std::string expected =
       make_proof(options.cluster_secret, kDialer, nonce, their.node(), their.incarnation());
   if (!proofs_match(expected, in_.proof())) {
-    log("refused node " + their.node() + " from " + stream_->peer_address() +
-        ": wrong cluster secret");
+    node_->log("refused node " + their.node() + " from " + stream_->peer_address() +
+               ": wrong cluster secret");
     refusal_ = grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "wrong cluster secret");
     co_return false;
   }

@@ -76,7 +76,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Task<bool> handshake_as_acceptor();
   Task<void> write_loop();
   void finish(const grpc::Status& status);
-  void log(const std::string& line) const;
 
   std::shared_ptr<NodeCore> node_;
   const Role role_;

@@ -1,4 +1,5 @@
 #include <chrono>
+#include <cstdio>
 #include <random>
 #include <stdexcept>
 #include <utility>
@@ -146,6 +147,14 @@ void NodeCore::stop_agent() {
 }
 
 troupe::detail::ActorCellBase* NodeCore::agent_cell() const noexcept { return agent_.cell(); }
+
+void NodeCore::log(const std::string& line) const {
+  if (options_.log) {
+    options_.log(line);
+  } else {
+    std::fprintf(stderr, "troupe-remote [%s]: %s\n", name_.c_str(), line.c_str());
+  }
+}
 
 void NodeCore::run_detached(Task<void> task) {
   troupe::detail::spawn_on(system_.core().scheduler(), std::move(task)).detach();

@@ -75,6 +75,8 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
   static std::int64_t deadline_after(Duration d) noexcept;
   /// The Down a peer gets when our actor `actor` stops.
   v1::Down down_message(ActorId actor, const ExitReason& reason) const;
+  /// One line about connections, to NodeOptions::log or stderr.
+  void log(const std::string& line) const;
   /// Runs `task` on the node's runtime, on its own.
   void run_detached(Task<void> task);
   /// Counts `e` as a dead letter refused with `why`.
