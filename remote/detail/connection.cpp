@@ -54,36 +54,32 @@ void Connection::finish(const grpc::Status& status) {
   stream_->finish(status);
 }
 
-// One operation's outcome, from the channel its callback pushes into. In
-// the handshake a deadline applies: past it, the stream is cancelled.
 Task<bool> Connection::read() {
   stream_->start_read(&in_);
-  if (!in_handshake_) {
-    auto ok = co_await reads_rx_.next();
-    co_return ok&&* ok;
-  }
-  auto r = co_await select(reads_rx_.next(), sleep_until(handshake_deadline_));
-  if (r.index() == 1) {
-    cancel("the handshake timed out");
-    co_return false;
-  }
-  const std::optional<bool> ok = std::get<0>(r);
-  co_return ok&&* ok;
+  const bool ok = co_await outcome(reads_rx_);
+  co_return ok;
 }
 
 Task<bool> Connection::write(const v1::Frame& frame) {
   stream_->start_write(&frame);
+  const bool ok = co_await outcome(writes_rx_);
+  co_return ok;
+}
+
+// One operation's outcome, from the channel its callback pushes into. In
+// the handshake a deadline applies: past it, the stream is cancelled.
+Task<bool> Connection::outcome(MpscReceiver<bool>& done) {
   if (!in_handshake_) {
-    auto ok = co_await writes_rx_.next();
-    co_return ok&&* ok;
+    const std::optional<bool> ok = co_await done.next();
+    co_return ok.value_or(false);
   }
-  auto r = co_await select(writes_rx_.next(), sleep_until(handshake_deadline_));
+  auto r = co_await select(done.next(), sleep_until(handshake_deadline_));
   if (r.index() == 1) {
     cancel("the handshake timed out");
     co_return false;
   }
   const std::optional<bool> ok = std::get<0>(r);
-  co_return ok&&* ok;
+  co_return ok.value_or(false);
 }
 
 Task<Connection::Outcome> Connection::run() {

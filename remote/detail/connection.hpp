@@ -72,6 +72,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   Task<bool> read();
   Task<bool> write(const v1::Frame& frame);
+  Task<bool> outcome(MpscReceiver<bool>& done);
   Task<bool> handshake_as_dialer();
   Task<bool> handshake_as_acceptor();
   Task<void> write_loop();
