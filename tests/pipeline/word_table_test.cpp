@@ -49,7 +49,8 @@ TEST(WordTable, GrowsWithoutLosingAWord) {
   std::map<std::string, std::uint64_t> expected;
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 20000; ++i) {
-      const std::string word = "w" + std::to_string(i * 7919 % 20011);
+      std::string word = "w";
+      word += std::to_string(i * 7919 % 20011);
       add(table, word, static_cast<std::uint64_t>(i % 5 + 1));
       expected[word] += static_cast<std::uint64_t>(i % 5 + 1);
     }
