@@ -12,8 +12,9 @@ namespace troupe::detail {
 
 /// Every live task of one scheduler, so that shutdown can cancel the ones
 /// that are suspended forever (nothing else knows about them: a parked task
-/// is referenced only by wakers). Sharded intrusive lists, one mutex each, so
-/// spawns on different workers do not contend. Thread-safe.
+/// is referenced only by wakers). Sharded intrusive lists, one mutex and one
+/// count each, every shard on its own cache line, so spawns and ends on
+/// different workers share no written word. Thread-safe.
 class OwnedTasks {
  public:
   explicit OwnedTasks(std::size_t shards) : shards_(shards) {}
@@ -28,14 +29,15 @@ class OwnedTasks {
     t.owner_next = s.head;
     if (s.head) s.head->owner_prev = &t;
     s.head = &t;
-    count_.fetch_add(1, std::memory_order_relaxed);
+    s.count.store(s.count.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     return true;
   }
 
   /// Unlinks `t` and drops the owner list's reference to it.
   void unbind(TaskHeader& t) noexcept {
+    Shard& s = shards_[t.owner_shard];
+    bool last_after_close = false;
     {
-      Shard& s = shards_[t.owner_shard];
       std::lock_guard lock(s.mutex);
       if (t.owner_prev) {
         t.owner_prev->owner_next = t.owner_next;
@@ -44,22 +46,18 @@ class OwnedTasks {
       }
       if (t.owner_next) t.owner_next->owner_prev = t.owner_prev;
       t.owner_prev = t.owner_next = nullptr;
+      const std::size_t left = s.count.load(std::memory_order_relaxed) - 1;
+      s.count.store(left, std::memory_order_release);
+      // `closed` and the count change under the same lock, so either
+      // wait_empty() reads 0 or this call sees `closed` and notifies.
+      last_after_close = s.closed && left == 0;
     }
-    // seq_cst with close_and_cancel_all()'s store to closed_ and
-    // wait_empty()'s loads: either that load sees this decrement, or this
-    // sees closed_ and notifies. With acquire/release both could miss (the
-    // store-buffering pattern) and shutdown would wait for a notify that
-    // never comes.
-    if (count_.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
-        closed_.load(std::memory_order_seq_cst)) {
-      count_.notify_all();
-    }
+    if (last_after_close) s.count.notify_all();
     t.release();
   }
 
   /// Refuses new tasks and requests cancellation of every live one.
   void close_and_cancel_all() {
-    closed_.store(true, std::memory_order_seq_cst);  // see unbind()
     std::vector<TaskHeader*> live;
     for (Shard& s : shards_) {
       std::lock_guard lock(s.mutex);
@@ -75,25 +73,32 @@ class OwnedTasks {
     }
   }
 
-  /// Blocks until every task has finished (after close_and_cancel_all).
+  /// Blocks until every task has finished (after close_and_cancel_all:
+  /// a closed shard only shrinks).
   void wait_empty() noexcept {
-    for (auto n = count_.load(std::memory_order_seq_cst); n != 0;
-         n = count_.load(std::memory_order_seq_cst)) {
-      count_.wait(n, std::memory_order_acquire);
+    for (Shard& s : shards_) {
+      for (auto n = s.count.load(std::memory_order_acquire); n != 0;
+           n = s.count.load(std::memory_order_acquire)) {
+        s.count.wait(n, std::memory_order_acquire);
+      }
     }
   }
 
-  std::size_t size() const noexcept { return count_.load(std::memory_order_relaxed); }
+  /// Live tasks right now (a snapshot).
+  std::size_t size() const noexcept {
+    std::size_t n = 0;
+    for (const Shard& s : shards_) n += s.count.load(std::memory_order_acquire);
+    return n;
+  }
 
  private:
-  struct Shard {
+  struct alignas(64) Shard {
     std::mutex mutex;
     TaskHeader* head = nullptr;
     bool closed = false;
+    std::atomic<std::size_t> count{0};  // written under `mutex`; atomic for readers and wait()
   };
   std::vector<Shard> shards_;
-  std::atomic<std::size_t> count_{0};
-  std::atomic<bool> closed_{false};
 };
 
 }  // namespace troupe::detail
