@@ -129,13 +129,14 @@ void ActorCellBase::dead_letter(EnvelopeBase* e, DeadLetterReason why, AskError 
 
 void ActorCellBase::post(SystemMessage::Kind kind, ActorCellBase* from,
                          ExitReason reason) noexcept {
-  auto* m = new SystemMessage{kind, from, from ? from->id() : 0, std::move(reason)};
+  auto* m = new SystemMessage{{}, kind, from, from ? from->id() : 0, std::move(reason)};
   if (from) from->retain();
   push_system(m);
 }
 
 void ActorCellBase::post_remote_down(ActorId id, std::uint64_t node, ExitReason reason) noexcept {
-  push_system(new SystemMessage{SystemMessage::Kind::kDown, nullptr, id, std::move(reason), node});
+  push_system(
+      new SystemMessage{{}, SystemMessage::Kind::kDown, nullptr, id, std::move(reason), node});
 }
 
 void ActorCellBase::push_system(SystemMessage* m) noexcept {

@@ -21,6 +21,7 @@
 #include <troupe/channels/detail/mpsc_queue.hpp>
 #include <troupe/runtime/clock.hpp>
 #include <troupe/runtime/context.hpp>
+#include <troupe/runtime/detail/block_pool.hpp>
 #include <troupe/runtime/detail/task_header.hpp>
 #include <troupe/runtime/task.hpp>
 
@@ -30,7 +31,8 @@ class ActorCellBase;
 
 /// A message from the runtime of actors to one actor, ahead of its
 /// mailbox: stop, restart, a child's failure or end, Down, Exit.
-struct SystemMessage {
+/// BlockPool memory (every actor's end posts one to its parent).
+struct SystemMessage : PooledObject {
   enum class Kind {
     kStop,          // stop at once with `reason`
     kRestart,       // from the supervisor: a fresh instance

@@ -8,15 +8,17 @@
 #include <troupe/actor/detail/handler_traits.hpp>
 #include <troupe/actor/detail/reply_slot.hpp>
 #include <troupe/channels/detail/mpsc_queue.hpp>
+#include <troupe/runtime/detail/block_pool.hpp>
 #include <troupe/runtime/task.hpp>
 
 namespace troupe::detail {
 
 /// One message in a mailbox: a heap node of the mailbox's MpscQueue that
 /// owns the message (and, for an ask, the reply's sender). One allocation
-/// per message. Owned by whoever holds it: the sender until the mailbox
-/// accepts it, then the mailbox, then the actor while it runs the handler.
-class EnvelopeBase : public MpscNode {
+/// per message, from the BlockPool (made by the sender's thread, freed by the
+/// actor's). Owned by whoever holds it: the sender until the mailbox accepts
+/// it, then the mailbox, then the actor while it runs the handler.
+class EnvelopeBase : public MpscNode, public PooledObject {
  public:
   EnvelopeBase() = default;
   EnvelopeBase(const EnvelopeBase&) = delete;

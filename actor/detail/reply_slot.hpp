@@ -10,14 +10,15 @@
 #include <troupe/actor/ask_result.hpp>
 #include <troupe/runtime/context.hpp>
 #include <troupe/runtime/detail/atomic_waker.hpp>
+#include <troupe/runtime/detail/block_pool.hpp>
 
 namespace troupe::detail {
 
 /// Where the reply to one ask goes: written once by the actor's side
 /// (ReplySender), read once by the asker (AskFuture). One allocation per
-/// ask, shared by the two, freed by whichever lets go last.
+/// ask (BlockPool memory), shared by the two, freed by whichever lets go last.
 template <class R>
-class ReplySlot {
+class ReplySlot : public PooledObject {
  public:
   static ReplySlot* make() { return new ReplySlot(); }
 

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstddef>
+#include <new>
+
+// Sanitizer builds bypass the pool (see BlockPool).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TROUPE_BLOCK_POOL 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TROUPE_BLOCK_POOL 0
+#endif
+#endif
+#ifndef TROUPE_BLOCK_POOL
+#define TROUPE_BLOCK_POOL 1
+#endif
+
+namespace troupe::detail {
+
+/// Memory for small objects that are made on one thread and freed on
+/// another at high rates: envelopes (a producer makes one per message, the
+/// actor's worker frees it) and system messages.
+///
+/// glibc's malloc serves such traffic badly: a block freed on a thread other
+/// than the one that allocated it goes back to the allocating thread's arena
+/// under that arena's lock, and the allocating thread's cache never gets it
+/// back, so nearly every allocation takes the slow path. The pool keeps, per
+/// thread and per size class (16-byte steps up to kMaxSize), two lists of
+/// free blocks (magazines of kBatch blocks); whole magazines move between
+/// threads through a global depot under one lock per class, so a block freed
+/// anywhere serves the next allocation anywhere, and the lock is taken once
+/// per kBatch blocks. New blocks are cut from 16 KiB slabs.
+///
+/// Memory is kept for reuse, never returned to the system: the pool's size is
+/// the peak number of blocks alive at once (like a free list; glibc may give
+/// some back after a burst). Larger sizes go to ::operator new.
+///
+/// Builds with AddressSanitizer or ThreadSanitizer use ::operator new for
+/// everything (TROUPE_BLOCK_POOL is 0), so that use-after-free and races on
+/// pooled objects stay visible to them.
+///
+/// Thread-safe; a block may be freed on any thread, with its size.
+class BlockPool {
+ public:
+  static constexpr std::size_t kMaxSize = 256;
+  /// Blocks are pooled (false in sanitizer builds).
+  static constexpr bool kEnabled = TROUPE_BLOCK_POOL != 0;
+  /// Blocks a thread keeps before it hands a magazine to the depot: it
+  /// holds at most 2 * kBatch free blocks of a class.
+  static constexpr std::size_t kBatch = 64;
+
+  static void* allocate(std::size_t size);
+  static void deallocate(void* p, std::size_t size) noexcept;
+};
+
+/// Base class that gives a class (and every class derived from it, when
+/// deleted through a virtual destructor) BlockPool memory. Over-aligned
+/// types bypass the pool.
+struct PooledObject {
+  static void* operator new(std::size_t n) { return BlockPool::allocate(n); }
+  static void operator delete(void* p, std::size_t n) noexcept { BlockPool::deallocate(p, n); }
+  static void* operator new(std::size_t n, std::align_val_t a) { return ::operator new(n, a); }
+  static void operator delete(void* p, std::size_t n, std::align_val_t a) noexcept {
+    ::operator delete(p, n, a);
+  }
+};
+
+}  // namespace troupe::detail
