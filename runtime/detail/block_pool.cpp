@@ -1,3 +1,4 @@
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <mutex>
@@ -44,20 +45,28 @@ struct Magazine {
 };
 
 // Full (or, from exiting threads, partial) magazines of one class.
+// `available` lets a thread see an empty depot without taking the lock: a
+// thread that only allocates (a producer whose messages are freed
+// elsewhere) finds it empty on every refill until a consumer hands blocks
+// back.
 struct alignas(64) Depot {
   std::mutex mutex;
   std::vector<Magazine> magazines;
+  std::atomic<std::size_t> available{0};
 
   void put(Magazine m) {
     if (m.count == 0) return;
     std::lock_guard lock(mutex);
     magazines.push_back(m);
+    available.store(magazines.size(), std::memory_order_relaxed);
   }
   Magazine take() {
+    if (available.load(std::memory_order_relaxed) == 0) return {};
     std::lock_guard lock(mutex);
     if (magazines.empty()) return {};
     Magazine m = magazines.back();
     magazines.pop_back();
+    available.store(magazines.size(), std::memory_order_relaxed);
     return m;
   }
 };
