@@ -68,10 +68,12 @@ class SystemCore {
  private:
   Scheduler& scheduler_;
   const SupervisorStrategy top_level_;
-  std::atomic<ActorId> ids_{0};
-  std::atomic<std::size_t> live_{0};
+  // Written by every spawn and every end, from all workers: each on its own
+  // cache line, away from the fields every spawn only reads.
+  alignas(64) std::atomic<ActorId> ids_{0};
+  alignas(64) std::atomic<std::size_t> live_{0};
 
-  mutable std::mutex mutex_;  // guards the members below
+  alignas(64) mutable std::mutex mutex_;  // guards the members below
   // Every top-level actor (retained), each cell knowing its slot, so that
   // adding and removing cost no allocation beyond the vector's growth.
   std::vector<ActorCellBase*> top_level_cells_;

@@ -150,10 +150,13 @@ class ChannelCore {
     }
   }
 
+  // Every send and receive writes state_ and reads the waiter counts, which
+  // change only when someone parks: separate cache lines, so the reads do
+  // not miss on every write of the state word (nor on the queue's indices).
   const Word capacity_;
-  ChannelState state_;
-  ChannelQueue<T> queue_;
-  WaiterList senders_waiting_;
+  alignas(64) ChannelState state_;
+  alignas(64) ChannelQueue<T> queue_;
+  alignas(64) WaiterList senders_waiting_;
   WaiterList receivers_waiting_;
   std::atomic<std::size_t> senders_{1};
   std::atomic<std::size_t> receivers_{1};
