@@ -226,8 +226,10 @@ bool ActorCellBase::set_name(const std::string& name) {
 // --- The message loop ------------------------------------------------------------
 
 bool ActorCellBase::poll() noexcept {
-  // Messages per run before giving the worker to other tasks.
-  constexpr int kBudget = 64;
+  // Messages per run before giving the worker to other tasks (Tokio's task
+  // budget is 128 too: long enough that a backlog is worked off while its
+  // nodes are still in the cache, short enough for fairness).
+  constexpr int kBudget = 128;
   int budget = kBudget;
   for (;;) {
     if (system_head_.load(std::memory_order_acquire) != nullptr) take_system();
