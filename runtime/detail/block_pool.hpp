@@ -3,12 +3,15 @@
 #include <cstddef>
 #include <new>
 
-// Sanitizer builds bypass the pool (see BlockPool).
+// Sanitizer builds bypass the pool (see BlockPool), unless the build sets
+// TROUPE_BLOCK_POOL itself (the pool's own test does, to check the pool).
+#ifndef TROUPE_BLOCK_POOL
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define TROUPE_BLOCK_POOL 0
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define TROUPE_BLOCK_POOL 0
+#endif
 #endif
 #endif
 #ifndef TROUPE_BLOCK_POOL
