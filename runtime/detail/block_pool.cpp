@@ -1,9 +1,7 @@
 #include <atomic>
 #include <cstdint>
-#include <cstdlib>
 #include <mutex>
 #include <utility>
-#include <vector>
 
 #include <troupe/runtime/detail/block_pool.hpp>
 
@@ -13,17 +11,27 @@ namespace troupe::detail {
 
 namespace {
 
+// Size classes: blocks of 32, 48, ..., kMaxSize bytes. 32 at least, so that
+// a free block can hold a magazine's links (FreeBlock).
 constexpr std::size_t kGranule = 16;
-constexpr std::size_t kClasses = BlockPool::kMaxSize / kGranule;
+constexpr std::size_t kSmallest = 32;
+constexpr std::size_t kClasses = (BlockPool::kMaxSize - kSmallest) / kGranule + 1;
 constexpr std::uint32_t kBatch = BlockPool::kBatch;  // blocks per magazine
 constexpr std::size_t kSlabBytes = 16 * 1024;
 
-std::size_t class_of(std::size_t size) noexcept { return (size + kGranule - 1) / kGranule - 1; }
-std::size_t block_size(std::size_t c) noexcept { return (c + 1) * kGranule; }
+std::size_t class_of(std::size_t size) noexcept {
+  return size <= kSmallest ? 0 : (size - kSmallest + kGranule - 1) / kGranule;
+}
+std::size_t block_size(std::size_t c) noexcept { return kSmallest + c * kGranule; }
 
+// A free block. The first block of a magazine in the depot also links the
+// depot's next magazine and records its own magazine's length.
 struct FreeBlock {
   FreeBlock* next;
+  FreeBlock* next_magazine;
+  std::uint32_t count;
 };
+static_assert(sizeof(FreeBlock) <= kSmallest);
 
 // A list of free blocks of one class.
 struct Magazine {
@@ -44,29 +52,32 @@ struct Magazine {
   }
 };
 
-// Full (or, from exiting threads, partial) magazines of one class.
+// Full (or, from exiting threads, partial) magazines of one class, a stack
+// linked through their first blocks (so handing one over never allocates).
 // `available` lets a thread see an empty depot without taking the lock: a
 // thread that only allocates (a producer whose messages are freed
 // elsewhere) finds it empty on every refill until a consumer hands blocks
 // back.
 struct alignas(64) Depot {
   std::mutex mutex;
-  std::vector<Magazine> magazines;
+  FreeBlock* top = nullptr;
   std::atomic<std::size_t> available{0};
 
-  void put(Magazine m) {
+  void put(Magazine m) noexcept {
     if (m.count == 0) return;
+    m.head->count = m.count;
     std::lock_guard lock(mutex);
-    magazines.push_back(m);
-    available.store(magazines.size(), std::memory_order_relaxed);
+    m.head->next_magazine = top;
+    top = m.head;
+    available.store(available.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
-  Magazine take() {
+  Magazine take() noexcept {
     if (available.load(std::memory_order_relaxed) == 0) return {};
     std::lock_guard lock(mutex);
-    if (magazines.empty()) return {};
-    Magazine m = magazines.back();
-    magazines.pop_back();
-    available.store(magazines.size(), std::memory_order_relaxed);
+    if (top == nullptr) return {};
+    Magazine m{top, top->count};
+    top = top->next_magazine;
+    available.store(available.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
     return m;
   }
 };

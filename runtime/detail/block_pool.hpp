@@ -28,7 +28,7 @@ namespace troupe::detail {
 /// than the one that allocated it goes back to the allocating thread's arena
 /// under that arena's lock, and the allocating thread's cache never gets it
 /// back, so nearly every allocation takes the slow path. The pool keeps, per
-/// thread and per size class (16-byte steps up to kMaxSize), two lists of
+/// thread and per size class (32 to kMaxSize bytes in 16-byte steps), two lists of
 /// free blocks (magazines of kBatch blocks); whole magazines move between
 /// threads through a global depot under one lock per class, so a block freed
 /// anywhere serves the next allocation anywhere, and the lock is taken once
