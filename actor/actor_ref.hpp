@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -81,7 +82,11 @@ class ActorRef {
 
   /// `co_await ask(m)`: what A's handler for `m` returns (through its Task
   /// if it is a coroutine), as an AskResult; an error if the actor is dead
-  /// or stops first, its mailbox is full, or the handler throws.
+  /// or stops first, the handler throws, or its bounded mailbox is full and
+  /// refuses (Overflow::kFail, kDrop). With Overflow::kBackpressure a full
+  /// mailbox makes the ask wait for room, as send() does: the message is
+  /// then sent when the future is first polled, and a timeout that passes
+  /// before there is room means it was never sent.
   template <class M>
   auto ask(M&& m) const {
     return ask_impl(std::forward<M>(m), std::nullopt);
@@ -121,7 +126,21 @@ class ActorRef {
   auto ask_checked(M&& m, std::optional<Duration> timeout) const {
     using R = detail::ReplyOf<A, Msg>;
     auto* slot = detail::ReplySlot<R>::make();
-    (void)offer(new detail::AskEnvelope<A, Msg>(Msg(std::forward<M>(m)), slot));
+    auto* e = new detail::AskEnvelope<A, Msg>(Msg(std::forward<M>(m)), slot);
+    if (cell_->overflow() != Overflow::kBackpressure) {
+      (void)offer(e);  // a full mailbox refuses it: a dead letter that fails the ask
+      return AskFuture<R>(slot, timeout);
+    }
+    switch (cell_->offer(e)) {
+      case detail::ActorCellBase::Offer::kAccepted:
+        break;
+      case detail::ActorCellBase::Offer::kFull:
+        // No room now: the future sends it when polled, waiting as send() does.
+        return AskFuture<R>(slot, timeout, std::make_unique<detail::MailboxAskSubmit>(*cell_, e));
+      case detail::ActorCellBase::Offer::kClosed:
+        cell_->dead_letter(e, DeadLetterReason::kStopped, AskError::kDeadActor);
+        break;
+    }
     return AskFuture<R>(slot, timeout);
   }
 

@@ -6,7 +6,7 @@ namespace troupe {
 
 /// What a bounded mailbox does with a message that finds it full.
 enum class Overflow : unsigned char {
-  kBackpressure,  // `co_await ref.send(m)` waits for room; tell() refuses (kFull)
+  kBackpressure,  // `co_await ref.send(m)` and ask() wait for room; tell() refuses (kFull)
   kFail,          // tell(), send() and ask() refuse it at once (kFull)
   kDrop,          // it is dropped (counted as a dead letter), as with kFail
 };

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include <troupe/actor/ask_future.hpp>
 #include <troupe/actor/detail/actor_cell.hpp>
 #include <troupe/actor/tell_status.hpp>
 #include <troupe/channels/detail/waiter_list.hpp>
@@ -81,6 +82,20 @@ class MailboxSend {
   TellStatus status_ = TellStatus::kQueued;
   bool enlisted_ = false;
   bool done_ = false;
+};
+
+/// The sending half of an ask to a full bounded mailbox with
+/// Overflow::kBackpressure: the AskFuture polls it until the message is in,
+/// as `co_await send(m)` would wait. If the mailbox refuses it (the actor
+/// stopped), the envelope's dead letter fails the ask. Owned by the
+/// AskFuture; polled by one task.
+class MailboxAskSubmit final : public AskSubmit {
+ public:
+  MailboxAskSubmit(ActorCellBase& cell, EnvelopeBase* e) noexcept : send_(cell, e) {}
+  bool poll(Context& cx) noexcept override { return send_.poll(cx); }
+
+ private:
+  MailboxSend send_;
 };
 
 }  // namespace troupe::detail

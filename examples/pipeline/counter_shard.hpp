@@ -24,12 +24,12 @@ struct ShardReport {
 };
 
 /// "Send me your top `k` words (every word if 0)", sent once every batch
-/// has been sent. The answer goes into `reply` rather than back as the
-/// reply of an ask: an ask is refused at once by a full mailbox, while this
-/// message is sent with `co_await ref.send(...)`, which waits for room like
-/// the batches before it. Dropping the message (the shard handled it, or it
-/// was refused) drops its Sender, so the collector's channel closes once
-/// every shard is done with it.
+/// has been sent (with `co_await ref.send(...)`, waiting for room like the
+/// batches before it). The answer goes into `reply`, one channel shared by
+/// every shard, rather than back as the reply of an ask, so the collector
+/// takes the answers in the order they come. Dropping the message (the
+/// shard handled it, or it was refused) drops its Sender, so the
+/// collector's channel closes once every shard is done with it.
 struct Collect {
   std::size_t k = 0;
   troupe::Sender<ShardReport> reply;

@@ -16,6 +16,7 @@
 #include <troupe/actor/actor.hpp>
 #include <troupe/actor/actor_system.hpp>
 #include <troupe/actor/mailbox.hpp>
+#include <troupe/channels/channel.hpp>
 #include <troupe/runtime/join_handle.hpp>
 #include <troupe/runtime/spawn.hpp>
 #include <troupe/runtime/task.hpp>
@@ -93,16 +94,89 @@ TEST(Mailbox, DropPolicyDropsAndCountsIt) {
   EXPECT_EQ(system.dead_letters(), 1u);
 }
 
-TEST(Mailbox, AnAskToAFullMailboxFailsAtOnce) {
+TEST(Mailbox, AnAskToAFullFailMailboxFailsAtOnce) {
   TestExecutor ex;
   ActorSystem system(ex);
-  auto sink = spawn_bounded<Sink>(system, 1, Overflow::kBackpressure);
+  auto sink = spawn_bounded<Sink>(system, 1, Overflow::kFail);
   ASSERT_EQ(sink.tell(Item{1}), TellStatus::kQueued);
   auto f = sink.ask(Total{});  // refused now: nothing to run for it
+  EXPECT_EQ(system.dead_letters(), 1u);
   auto r = ex.block_on([](decltype(f) f) -> Task<troupe::AskResult<std::vector<int>>> {
     co_return co_await f;
   }(std::move(f)));
   EXPECT_EQ(r.error(), AskError::kMailboxFull);
+}
+
+// With backpressure an ask waits for room, as send() does, and keeps its
+// place after what was queued before it.
+TEST(Mailbox, AnAskToAFullBackpressureMailboxWaitsForRoom) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  auto sink = spawn_bounded<Sink>(system, 1, Overflow::kBackpressure);
+  ASSERT_EQ(sink.tell(Item{1}), TellStatus::kQueued);
+  auto f = sink.ask(Total{});
+  EXPECT_EQ(system.dead_letters(), 0u);
+  auto r = ex.block_on([](decltype(f) f) -> Task<troupe::AskResult<std::vector<int>>> {
+    co_return co_await f;
+  }(std::move(f)));
+  ASSERT_TRUE(r.has_value()) << troupe::to_string(r.error());
+  EXPECT_EQ(r.value(), std::vector<int>{1});
+}
+
+TEST(Mailbox, AnAskWaitingForRoomFailsWhenTheActorStops) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  auto sink = spawn_bounded<Sink>(system, 1, Overflow::kBackpressure);
+  ASSERT_EQ(sink.tell(Item{1}), TellStatus::kQueued);
+  auto asker = ex.spawn([](ActorRef<Sink> s) -> Task<troupe::AskResult<std::vector<int>>> {
+    co_return co_await s.ask(Total{});
+  }(sink));
+  ASSERT_TRUE(ex.step());  // the asker parks on the full mailbox
+  EXPECT_FALSE(asker.is_finished());
+  sink.stop();  // Item{1} becomes a dead letter; the mailbox closes
+  ex.run_until_idle();
+  ASSERT_TRUE(asker.is_finished());
+  EXPECT_EQ(asker.wait().error(), AskError::kDeadActor);
+}
+
+// An actor busy in a coroutine handler, its mailbox full: the ask's timeout
+// passes before there is room, so the ask is never sent.
+struct Gated : troupe::Actor<Gated> {
+  explicit Gated(troupe::Receiver<int> gate) : gate(std::move(gate)) {}
+  troupe::Receiver<int> gate;
+  std::vector<int> seen;
+  Task<void> handle(Item m) {
+    seen.push_back(m.value);
+    (void)co_await gate.recv();
+  }
+  std::vector<int> handle(Total) { return seen; }
+};
+
+TEST(Mailbox, AnAskWhoseTimeoutPassesBeforeThereIsRoomIsNeverSent) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  auto [open, gate] = troupe::channel::unbounded<int>();
+  auto gated = system.spawn_with<Gated>(
+      SpawnOptions{MailboxOptions::bounded(1, Overflow::kBackpressure)}, std::move(gate));
+  ASSERT_EQ(gated.tell(Item{1}), TellStatus::kQueued);
+  ex.run_until_idle();  // Item{1} is in its handler, waiting at the gate
+  ASSERT_EQ(gated.tell(Item{2}), TellStatus::kQueued);  // the mailbox is full again
+  auto asker = ex.spawn([](ActorRef<Gated> g) -> Task<troupe::AskResult<std::vector<int>>> {
+    co_return co_await g.ask(Total{}, 10ms);
+  }(gated));
+  ex.advance_and_run(20ms);
+  ASSERT_TRUE(asker.is_finished());
+  EXPECT_EQ(asker.wait().error(), AskError::kTimeout);
+  ASSERT_TRUE(open.try_send(0));
+  ASSERT_TRUE(open.try_send(0));
+  ex.run_until_idle();
+  // Both items were handled; the ask's Total never reached it.
+  auto r = ex.block_on([](ActorRef<Gated> g) -> Task<troupe::AskResult<std::vector<int>>> {
+    co_return co_await g.ask(Total{});
+  }(gated));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r.value(), (std::vector<int>{1, 2}));
+  EXPECT_EQ(system.dead_letters(), 0u);
 }
 
 TEST(Mailbox, BackpressureSendWaitsForRoomAndKeepsTheOrder) {
