@@ -373,6 +373,37 @@ TEST(Mailbox, SixtyFourProducersIntoOneActorKeepPerSenderOrderUnderMigration) {
   EXPECT_EQ(reorders, 0u);
 }
 
+struct Echo {
+  std::uint64_t value;
+};
+struct Echoer : troupe::Actor<Echoer> {
+  std::uint64_t handle(const Echo& m) { return m.value; }
+};
+
+// 16 asker tasks on two workers, one bounded mailbox of 2: nearly every ask
+// finds it full and waits for room; each gets its own reply, none fails.
+TEST(Mailbox, ManyAskersWaitingForRoomEachGetTheirOwnReply) {
+  constexpr int kAskers = 16;
+  const std::uint64_t per_asker = kOptimized ? 20'000 : 1'000;
+  ActorSystem system({.workers = 2});
+  auto echo =
+      system.spawn_with<Echoer>(SpawnOptions{MailboxOptions::bounded(2, Overflow::kBackpressure)});
+  std::vector<troupe::JoinHandle<std::uint64_t>> askers;
+  for (int a = 0; a < kAskers; ++a) {
+    askers.push_back(system.runtime().spawn(
+        [](ActorRef<Echoer> e, std::uint64_t base, std::uint64_t n) -> Task<std::uint64_t> {
+          std::uint64_t right = 0;
+          for (std::uint64_t i = 0; i < n; ++i) {
+            auto r = co_await e.ask(Echo{base + i});
+            right += r.has_value() && r.value() == base + i;
+          }
+          co_return right;
+        }(echo, static_cast<std::uint64_t>(a) << 32, per_asker)));
+  }
+  for (auto& h : askers) EXPECT_EQ(h.wait(), per_asker);
+  EXPECT_EQ(system.dead_letters(), 0u);
+}
+
 struct Blocked {
   troupe::test::Forever* forever;
   std::atomic<int>* blocked;
