@@ -184,7 +184,7 @@ void BlockPool::deallocate(void* p, std::size_t size) noexcept {
 #else  // sanitizer builds: plain new and delete
 
 void* BlockPool::allocate(std::size_t size) { return ::operator new(size); }
-void BlockPool::deallocate(void* p, std::size_t size) noexcept { ::operator delete(p, size); }
+void BlockPool::deallocate(void* p, std::size_t) noexcept { ::operator delete(p); }
 
 #endif
 

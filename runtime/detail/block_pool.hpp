@@ -63,8 +63,8 @@ struct PooledObject {
   static void* operator new(std::size_t n) { return BlockPool::allocate(n); }
   static void operator delete(void* p, std::size_t n) noexcept { BlockPool::deallocate(p, n); }
   static void* operator new(std::size_t n, std::align_val_t a) { return ::operator new(n, a); }
-  static void operator delete(void* p, std::size_t n, std::align_val_t a) noexcept {
-    ::operator delete(p, n, a);
+  static void operator delete(void* p, std::size_t, std::align_val_t a) noexcept {
+    ::operator delete(p, a);
   }
 };
 
