@@ -24,12 +24,13 @@ namespace troupe::detail {
 /// another at high rates: envelopes (a producer makes one per message, the
 /// actor's worker frees it) and system messages.
 ///
-/// glibc's malloc serves such traffic badly: a block freed on a thread other
+/// glibc's malloc serves such traffic badly: beyond the few blocks per size
+/// that the freeing thread's cache keeps, a block freed on a thread other
 /// than the one that allocated it goes back to the allocating thread's arena
 /// under that arena's lock, and the allocating thread's cache never gets it
 /// back, so nearly every allocation takes the slow path. The pool keeps, per
-/// thread and per size class (32 to kMaxSize bytes in 16-byte steps), two lists of
-/// free blocks (magazines of kBatch blocks); whole magazines move between
+/// thread and per size class (32 to kMaxSize bytes in 16-byte steps), two
+/// lists of free blocks (magazines of kBatch blocks); whole magazines move between
 /// threads through a global depot under one lock per class, so a block freed
 /// anywhere serves the next allocation anywhere, and the lock is taken once
 /// per kBatch blocks. New blocks are cut from 16 KiB slabs.
