@@ -33,8 +33,9 @@ class AskSubmit {
 /// The message was sent when ask() returned, unless the way to the actor
 /// was full (a bounded mailbox with Overflow::kBackpressure, or the outbox
 /// to a remote node): then the future sends it when polled, waiting for
-/// room; if the timeout passes first, it is never sent. Dropping the future forgets the reply (the
-/// handler still runs). Owns its share of the reply slot.
+/// room; if the timeout passes first, it is never sent. Dropping the
+/// future forgets the reply (the handler still runs). Owns its share of the
+/// reply slot.
 /// Move-only before it is polled; polled by one task.
 template <class R>
 class [[nodiscard]] AskFuture {

@@ -134,9 +134,6 @@ class MpscQueue {
     }
     MpscNode* n = local_;
     local_ = n->next;
-    // The next node is likely cold (a long list outgrows the cache between
-    // the reversal and here): start loading it while the caller handles n.
-    if (local_ != nullptr) __builtin_prefetch(local_);
     item_taken();
     outcome = ChannelOutcome::kDone;
     return n;
