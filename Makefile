@@ -3,6 +3,8 @@
 #               the chat server on 127.0.0.1:6667 (make demo PORT=7000 for another port)
 #   make test   install what is missing, build (debug), run every test
 #   make build  release build of everything into build/release/
+#   make tsan   ThreadSanitizer build (g++) of the library and its tests, and the tests
+#   make asan   AddressSanitizer+UBSan build (clang 14) of everything, and the tests
 JOBS ?= $(shell nproc)
 
 .PHONY: deps build test demo tsan asan clean format
@@ -29,12 +31,14 @@ demo: deps
 	cmake --build --preset release -j $(JOBS) --target troupe-chat
 	./build/release/examples/chat/troupe-chat --host 127.0.0.1 --port $(PORT)
 
-tsan: deps
+tsan:
+	@cmake/install-deps.sh openssl
 	cmake --preset tsan
 	cmake --build --preset tsan -j $(JOBS)
-	ctest --preset tsan -L concurrency
+	ctest --preset tsan
 
-asan: deps
+asan:
+	@cmake/install-deps.sh ii openssl clang-14 clang libclang-rt-14-dev
 	cmake --preset asan
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan

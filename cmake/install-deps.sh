@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages the build needs, only if any is missing.
-# Usage: cmake/install-deps.sh [extra-package ...]
+# Installs the Debian 12 packages a build needs, only if any is missing.
+# Usage: cmake/install-deps.sh [--ci] [extra-package ...]
+#   (no option)  what `make build`, `make demo` and `make test` need
+#   --ci         also what .ci/run uses: clang 14 with its sanitizer and
+#                fuzzer runtimes, clang-format, etcd, ii, openssl
 set -euo pipefail
-packages=(cmake ninja-build g++ make pkg-config
+packages=(cmake ninja-build g++ make pkg-config ccache
           libgtest-dev libgmock-dev libbenchmark-dev
           libconcurrentqueue-dev libprotobuf-dev protobuf-compiler
           libgrpc++-dev protobuf-compiler-grpc libssl-dev)
+if [ "${1:-}" = "--ci" ]; then
+  shift
+  packages+=(clang-14 clang clang-format libclang-rt-14-dev
+             etcd-server etcd-client ii openssl git)
+fi
 packages+=("$@")
 missing=()
 for p in "${packages[@]}"; do

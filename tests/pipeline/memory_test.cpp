@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../support/sibling_binary.hpp"
 #include "pipeline/corpus.hpp"
 
 extern char** environ;
@@ -37,19 +38,20 @@ long peak_rss_kib(std::uint64_t bytes, const std::vector<std::string>& options) 
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[0], STDIN_FILENO);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  std::vector<std::string> args = {WORDFREQ_BINARY};
+  const std::string program = troupe::test::sibling_binary(WORDFREQ_BINARY);
+  std::vector<std::string> args = {program};
   args.insert(args.end(), options.begin(), options.end());
   args.push_back("-");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
-  const int spawned = ::posix_spawn(&pid, WORDFREQ_BINARY, &actions, nullptr, argv.data(), environ);
+  const int spawned = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   ::close(pipe_fds[0]);
   if (spawned != 0) {
     ::close(pipe_fds[1]);
-    ADD_FAILURE() << "cannot start " << WORDFREQ_BINARY;
+    ADD_FAILURE() << "cannot start " << program;
     return -1;
   }
 

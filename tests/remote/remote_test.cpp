@@ -29,6 +29,7 @@
 #include <troupe/runtime/sleep.hpp>
 #include <troupe/runtime/spawn.hpp>
 
+#include "../support/sibling_binary.hpp"
 #include "test_actors.hpp"
 
 extern char** environ;
@@ -64,12 +65,13 @@ class ChildNode {
     posix_spawn_file_actions_adddup2(&fa, err, 2);
     posix_spawn_file_actions_addclose(&fa, in[1]);
     posix_spawn_file_actions_addclose(&fa, out[0]);
-    args.insert(args.begin(), TROUPE_TEST_NODE);
+    const std::string program = troupe::test::sibling_binary(TROUPE_TEST_NODE);
+    args.insert(args.begin(), program);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    if (::posix_spawn(&pid_, TROUPE_TEST_NODE, &fa, nullptr, argv.data(), environ) != 0)
-      throw std::runtime_error("cannot start " TROUPE_TEST_NODE);
+    if (::posix_spawn(&pid_, program.c_str(), &fa, nullptr, argv.data(), environ) != 0)
+      throw std::runtime_error("cannot start " + program);
     posix_spawn_file_actions_destroy(&fa);
     ::close(in[0]);
     ::close(out[1]);
