@@ -232,6 +232,15 @@ void PrintTo(const OrderCase& c, std::ostream* os) {
 
 class MpscDelivery : public ::testing::TestWithParam<OrderCase> {};
 
+// The id of the calling thread, opaque to the optimizer: pthread_self() is
+// declared const, and clang 14 (at -O1 and above) keeps a coroutine's first
+// call to it across suspension points, so a task that moved between threads
+// would seem never to have moved.
+[[gnu::noinline]] std::thread::id current_thread_id() {
+  asm volatile("" ::: "memory");
+  return std::this_thread::get_id();
+}
+
 // Each producer task sends (id, seq) pairs and yields between sends, so the
 // runtime moves it between its two workers; the consumer checks that every
 // producer's items arrive exactly once and in order.
@@ -266,12 +275,12 @@ TEST_P(MpscDelivery, EveryItemArrivesOnceAndInSendOrderPerSenderDespiteMigration
     for (int p = 0; p < producers; ++p) {
       senders.push_back(rt.spawn([](MpscSender<Item> tx, std::uint32_t id, std::uint64_t n,
                                     std::atomic<std::uint64_t>& migrations) -> Task<void> {
-        auto last = std::this_thread::get_id();
+        auto last = current_thread_id();
         for (std::uint64_t i = 0; i < n; ++i) {
           EXPECT_TRUE((co_await tx.send(Item{id, i})).is_sent());
           if (i % 8 == 7) co_await troupe::yield_now();
-          if (std::this_thread::get_id() != last) {
-            last = std::this_thread::get_id();
+          if (current_thread_id() != last) {
+            last = current_thread_id();
             migrations.fetch_add(1, std::memory_order_relaxed);
           }
         }

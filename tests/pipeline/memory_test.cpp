@@ -23,8 +23,12 @@ extern char** environ;
 
 namespace {
 
+// ASan keeps freed memory in quarantine. g++ says it is on with a macro,
+// clang 14 only through __has_feature.
 #if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;  // ASan keeps freed memory in quarantine
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+constexpr bool kSanitized = __has_feature(address_sanitizer);
 #else
 constexpr bool kSanitized = false;
 #endif
