@@ -93,8 +93,8 @@ TEST(Select, TaskArmsRunInsideTheAwaitingTaskWithoutASpawn) {
 }
 
 TEST(Select, LosingTaskArmsAreDestroyedBeforeTheNextStatement) {
-  TestExecutor ex;
   LifeCounter life;
+  TestExecutor ex;
   auto holds = [](LifeCounter& c) -> Task<int> {
     Tracked t(c);
     co_await troupe::sleep_for(1h);
@@ -132,8 +132,8 @@ TEST(Select, AnExceptionOfTheWinningArmPropagates) {
 }
 
 TEST(Select, CancellingTheAwaitingTaskDestroysEveryArm) {
-  TestExecutor ex;
   LifeCounter life;
+  TestExecutor ex;
   auto holds = [](LifeCounter& c) -> Task<void> {
     Tracked t(c);
     co_await troupe::sleep_for(1h);

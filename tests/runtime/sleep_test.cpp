@@ -130,8 +130,8 @@ Task<void> sleep_holding(Tracked probe, Duration d) {
 }
 
 TEST(Sleep, CancellingASleepingTaskDisarmsItsTimer) {
-  TestExecutor ex;
   LifeCounter c;
+  TestExecutor ex;
   auto h = ex.spawn(sleep_holding(Tracked(c), 1h));
   auto other = ex.spawn(sleep_holding(Tracked(c), 2h));
   ex.run_until_idle();
@@ -177,8 +177,8 @@ Task<Instant> arm_move_then_await(TestExecutor& ex, LifeCounter& c) {
 }
 
 TEST(Sleep, MovingAnArmedSleepMovesItsTimer) {
-  TestExecutor ex;
   LifeCounter c;
+  TestExecutor ex;
   auto h = ex.spawn(arm_move_then_await(ex, c));
   ex.run_until_idle();
   EXPECT_EQ(ex.pending_timers(), 1u);

@@ -208,8 +208,8 @@ Task<void> park_on(Gate& gate, Tracked probe) {
 }
 
 TEST(TestExecutor, BlockOnThrowsLogicErrorOnDeadlockAndCancelsTheTask) {
-  TestExecutor ex;
   LifeCounter c;
+  TestExecutor ex;
   Gate never;
   EXPECT_THROW(ex.block_on(park_on(never, Tracked(c))), std::logic_error);
   EXPECT_EQ(c.live(), 0) << "the deadlocked task's frame was destroyed";

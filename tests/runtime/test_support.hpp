@@ -147,7 +147,9 @@ class PollOnce {
 };
 
 /// Counts constructions and destructions of Tracked values and of the frames
-/// that hold them; `live()` is what is still alive.
+/// that hold them; `live()` is what is still alive. Declare it before the
+/// executor: an executor's destructor destroys the tasks still held, and
+/// with them their Tracked values, which count here.
 struct LifeCounter {
   std::atomic<int> created{0};
   std::atomic<int> destroyed{0};

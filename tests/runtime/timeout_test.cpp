@@ -73,8 +73,8 @@ Task<int> live_probes_after_timeout(LifeCounter& c, Duration limit, Duration wor
 }
 
 TEST(Timeout, TimesOutAndCancelsTheInnerTaskBeforeReturning) {
-  TestExecutor ex;
   LifeCounter c;
+  TestExecutor ex;
   auto h = ex.spawn(live_probes_after_timeout(c, 10s, 1h));
   ex.run_until_idle();
   ASSERT_EQ(c.live(), 1) << "the inner task is running";
@@ -174,8 +174,8 @@ TEST(Timeout, AnAlreadyPassedDeadlineStillLetsATaskThatIsReadyAtOnceFinish) {
 }
 
 TEST(Timeout, AnAlreadyPassedDeadlineTimesOutATaskThatWouldWaitWithoutTimePassing) {
-  TestExecutor ex;
   LifeCounter c;
+  TestExecutor ex;
   auto r = ex.block_on(troupe::timeout(0s, guarded_sleep(Tracked(c), 1s)));
   EXPECT_TRUE(r.timed_out());
   EXPECT_EQ(c.live(), 0);
@@ -237,8 +237,8 @@ TEST(Timeout, ATaskStillWaitingAtTheDeadlineIsDestroyedAndNeverResumes) {
 }
 
 TEST(Timeout, CancellingTheTimeoutCancelsTheInnerTask) {
-  TestExecutor ex;
   LifeCounter c;
+  TestExecutor ex;
   auto h = ex.spawn(troupe::timeout(1h, guarded_sleep(Tracked(c), 2h)));
   ex.run_until_idle();
   ASSERT_EQ(c.live(), 1);
