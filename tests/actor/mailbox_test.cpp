@@ -40,12 +40,7 @@ using troupe::SpawnOptions;
 using troupe::Task;
 using troupe::TellStatus;
 using troupe::TestExecutor;
-
-#ifdef NDEBUG
-constexpr bool kOptimized = true;
-#else
-constexpr bool kOptimized = false;
-#endif
+using troupe::test::kOptimized;
 
 struct Item {
   int value;

@@ -19,6 +19,7 @@ using namespace std::chrono_literals;
 using troupe::ActorSystem;
 using troupe::Instant;
 using troupe::TestExecutor;
+using troupe::test::kT0;
 
 struct Tick {
   int n;
@@ -30,8 +31,6 @@ struct Clocked : troupe::Actor<Clocked> {
   TestExecutor* ex;
   std::vector<Instant>* at;
 };
-
-constexpr Instant kT0 = TestExecutor::kStart;
 
 TEST(Timers, SendAfterTellsOnceAfterTheDelay) {
   TestExecutor ex;

@@ -23,6 +23,8 @@
 #include <troupe/runtime/task.hpp>
 #include <troupe/runtime/yield.hpp>
 
+#include "../runtime/test_support.hpp"
+
 namespace {
 
 using troupe::JoinHandle;
@@ -31,14 +33,8 @@ using troupe::Runtime;
 using troupe::Sender;
 using troupe::Task;
 using troupe::TaskCancelled;
+using troupe::test::kOptimized;
 namespace channel = troupe::channel;
-
-// Debug and sanitizer builds are 10-50x slower: fewer items, same shape.
-#ifdef NDEBUG
-constexpr bool kOptimized = true;
-#else
-constexpr bool kOptimized = false;
-#endif
 
 struct Tally {
   std::uint64_t count = 0;

@@ -37,16 +37,11 @@ using troupe::Runtime;
 using troupe::SendStatus;
 using troupe::Task;
 using troupe::detail::spawn_on;
+using troupe::test::kOptimized;
 using troupe::test::LifeCounter;
 using troupe::test::ManualScheduler;
 using troupe::test::Tracked;
 namespace mpsc = troupe::channel::mpsc;
-
-#ifdef NDEBUG
-constexpr bool kOptimized = true;
-#else
-constexpr bool kOptimized = false;
-#endif
 
 static_assert(troupe::AsyncStream<MpscReceiver<int>>);
 static_assert(!std::is_copy_constructible_v<MpscReceiver<int>>);  // one consumer

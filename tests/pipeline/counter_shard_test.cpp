@@ -82,13 +82,13 @@ TEST(CounterShard, ARefusedCollectClosesTheReplyChannel) {
 }
 
 // Files in a temporary directory, removed at the end.
-class Inputs {
+class InputFiles {
  public:
-  Inputs() {
+  InputFiles() {
     char name[] = "/tmp/wordfreq-pipeline-XXXXXX";
     dir_ = ::mkdtemp(name);
   }
-  ~Inputs() {
+  ~InputFiles() {
     for (const auto& f : files_) ::unlink(f.c_str());
     ::rmdir(dir_.c_str());
   }
@@ -115,7 +115,7 @@ std::string corpus(std::uint64_t bytes, std::uint64_t seed, wordfreq::CorpusStyl
 }
 
 TEST(Pipeline, CountsLikeTheReferenceWhateverItsShape) {
-  Inputs inputs;
+  InputFiles inputs;
   const std::string a = corpus(300'000, 1, wordfreq::CorpusStyle::kMixed);
   const std::string b = corpus(200'000, 2, wordfreq::CorpusStyle::kText);
   const std::vector<std::string> files = {inputs.add(a), inputs.add(b)};
@@ -155,7 +155,7 @@ TEST(Pipeline, CountsLikeTheReferenceWhateverItsShape) {
 }
 
 TEST(Pipeline, TopKAndAMissingInput) {
-  Inputs inputs;
+  InputFiles inputs;
   const std::string text = "b a c b a b\nd";
   const std::vector<std::string> files = {inputs.add(text), "/nonexistent/wordfreq",
                                           inputs.add("a")};
@@ -173,7 +173,7 @@ TEST(Pipeline, TopKAndAMissingInput) {
 }
 
 TEST(Pipeline, NoInputGivesNoWords) {
-  Inputs inputs;
+  InputFiles inputs;
   troupe::ActorSystem system;
   wordfreq::PipelineStats stats;
   const wordfreq::PipelineResult result =

@@ -29,6 +29,7 @@ using troupe::test::Forever;
 using troupe::test::Gate;
 using troupe::test::LifeCounter;
 using troupe::test::Notify;
+using troupe::test::set_flag;
 using troupe::test::Tracked;
 using troupe::test::WakeSelfOnce;
 
@@ -158,11 +159,6 @@ Task<void> ping_until_stopped(Notify& mine, Notify& theirs, std::atomic<bool>& s
     co_await mine;
   }
   theirs.notify();  // the partner may be parked: let it see `stop` too
-}
-
-Task<void> set_flag(std::atomic<bool>& flag) {
-  flag.store(true);
-  co_return;
 }
 
 // Two tasks that keep waking each other always have a task in the LIFO slot

@@ -12,6 +12,8 @@
 #include <troupe/runtime/task.hpp>
 #include <troupe/runtime/test_executor.hpp>
 
+#include "test_support.hpp"
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -21,8 +23,7 @@ using troupe::Interval;
 using troupe::MissedTickBehavior;
 using troupe::Task;
 using troupe::TestExecutor;
-
-constexpr Instant kT0 = TestExecutor::kStart;
+using troupe::test::kT0;
 
 // What a tick returned and when the task observed it.
 struct Seen {

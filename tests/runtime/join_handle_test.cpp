@@ -27,6 +27,7 @@ using troupe::TaskCancelled;
 using troupe::test::Gate;
 using troupe::test::LifeCounter;
 using troupe::test::ManualScheduler;
+using troupe::test::mark_and_return;
 using troupe::test::Tracked;
 
 static_assert(!std::is_copy_constructible_v<JoinHandle<int>>);
@@ -241,11 +242,6 @@ TEST(JoinHandle, MoveAssignmentDetachesTheTaskItReplaces) {
   EXPECT_EQ(first.wait(), 3);
 }
 
-Task<int> mark_and_return(std::atomic<bool>& ran, Tracked probe) {
-  ran.store(true);
-  co_return probe.value();
-}
-
 TEST(JoinHandle, CancelBeforeStartNeverRunsTheBodyAndDestroysTheFrame) {
   ManualScheduler s;
   LifeCounter c;
@@ -260,7 +256,7 @@ TEST(JoinHandle, CancelBeforeStartNeverRunsTheBodyAndDestroysTheFrame) {
   EXPECT_THROW(h.wait(), TaskCancelled);
 }
 
-Task<int> park_holding(Gate& g, Tracked probe) {
+Task<int> park_and_return(Gate& g, Tracked probe) {
   co_await g;
   co_return probe.value();
 }
@@ -269,7 +265,7 @@ TEST(JoinHandle, CancelWhileSuspendedDestroysTheFrameAndWaitThrowsTaskCancelled)
   Runtime rt({.workers = 2});
   LifeCounter c;
   Gate g;
-  auto h = rt.spawn(park_holding(g, Tracked(c, 1)));
+  auto h = rt.spawn(park_and_return(g, Tracked(c, 1)));
   g.wait_until_parked();
   ASSERT_EQ(c.live(), 1);
   h.cancel();
@@ -290,7 +286,7 @@ TEST(JoinHandle, AwaitingACancelledTaskThrowsTaskCancelled) {
   ManualScheduler s;
   Gate g;
   LifeCounter c;
-  auto inner = troupe::detail::spawn_on(s, park_holding(g, Tracked(c, 1)));
+  auto inner = troupe::detail::spawn_on(s, park_and_return(g, Tracked(c, 1)));
   s.run_until_idle();
   inner.cancel();
   auto outer = troupe::detail::spawn_on(s, await_cancelled(std::move(inner)));

@@ -20,6 +20,7 @@ using troupe::Task;
 using troupe::TaskCancelled;
 using troupe::test::Gate;
 using troupe::test::LifeCounter;
+using troupe::test::mark_and_return;
 using troupe::test::Tracked;
 
 Task<int> leaf(int x) { co_return x + 1; }
@@ -80,11 +81,6 @@ TEST(Runtime, WorkerCountIsTheRequestedOneOrOnePerHardwareThread) {
   Runtime dflt;
   const unsigned hw = std::thread::hardware_concurrency();
   EXPECT_EQ(dflt.worker_count(), hw == 0 ? 1u : hw);
-}
-
-Task<int> mark_and_return(std::atomic<bool>& ran, Tracked probe) {
-  ran.store(true);
-  co_return probe.value();
 }
 
 TEST(Runtime, SpawnAfterShutdownGivesATaskThatIsAlreadyCancelled) {

@@ -28,11 +28,7 @@ using troupe::test::Forever;
 using troupe::test::Gate;
 using troupe::test::LifeCounter;
 using troupe::test::Tracked;
-
-Task<int> value_after(troupe::Duration d, int v) {
-  co_await troupe::sleep_for(d);
-  co_return v;
-}
+using troupe::test::value_after;
 
 TEST(Select, TheFirstArmToBeReadyWinsAndItsValueIsInTheVariant) {
   TestExecutor ex;

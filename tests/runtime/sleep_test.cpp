@@ -26,10 +26,9 @@ using troupe::Duration;
 using troupe::Instant;
 using troupe::Task;
 using troupe::TestExecutor;
+using troupe::test::kT0;
 using troupe::test::LifeCounter;
 using troupe::test::Tracked;
-
-constexpr Instant kT0 = TestExecutor::kStart;
 
 Task<void> sleep_for_task(Duration d) { co_await troupe::sleep_for(d); }
 

@@ -24,27 +24,9 @@ using troupe::TcpListener;
 using troupe::TcpStream;
 using troupe::test::Gate;
 using troupe::test::LifeCounter;
+using troupe::test::SignalWhenPending;
 using troupe::test::Tracked;
-
-// Opens `gate` whenever the wrapped future polls pending: the event "the
-// task is parked on it", without sleeping.
-template <class F>
-class SignalWhenPending {
- public:
-  SignalWhenPending(F& inner, Gate& gate) : inner_(inner), gate_(gate) {}
-  bool poll(troupe::Context& cx) noexcept {
-    if (inner_.poll(cx)) return true;
-    gate_.set();
-    return false;
-  }
-  decltype(auto) await_resume() { return inner_.await_resume(); }
-
- private:
-  F& inner_;
-  Gate& gate_;
-};
-
-Task<void> wait_for(Gate& gate) { co_await gate; }
+using troupe::test::wait_for;
 
 Task<IoResult<TcpListener::Accepted>> accept_once(TcpListener& l) { co_return co_await l.accept(); }
 

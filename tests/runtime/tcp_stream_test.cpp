@@ -34,7 +34,9 @@ using troupe::TcpListener;
 using troupe::TcpStream;
 using troupe::test::Gate;
 using troupe::test::LifeCounter;
+using troupe::test::SignalWhenPending;
 using troupe::test::Tracked;
+using troupe::test::wait_for;
 
 using Bytes = std::vector<std::byte>;
 
@@ -68,26 +70,6 @@ std::uint64_t fnv1a(std::span<const std::byte> b, std::uint64_t h = 0xcbf29ce484
   for (std::byte c : b) h = (h ^ static_cast<std::uint64_t>(c)) * 0x100000001b3ull;
   return h;
 }
-
-// Wraps a pending Future and opens `gate` each time it polls pending: the
-// event "the task is now parked on that future", without sleeping.
-template <class F>
-class SignalWhenPending {
- public:
-  SignalWhenPending(F& inner, Gate& gate) : inner_(inner), gate_(gate) {}
-  bool poll(troupe::Context& cx) noexcept {
-    if (inner_.poll(cx)) return true;
-    gate_.set();
-    return false;
-  }
-  decltype(auto) await_resume() { return inner_.await_resume(); }
-
- private:
-  F& inner_;
-  Gate& gate_;
-};
-
-Task<void> wait_for(Gate& gate) { co_await gate; }
 
 Task<void> wait_for_all(std::vector<Gate>& gates) {
   for (Gate& g : gates) co_await g;

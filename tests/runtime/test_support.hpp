@@ -1,8 +1,9 @@
 #pragma once
 
 // Helpers shared by the runtime test suites: futures that tests control from
-// other threads, lifetime probes, and a scheduler that runs tasks only when
-// the test says so. Header only; everything is in troupe::test.
+// other threads, lifetime probes, a scheduler that runs tasks only when the
+// test says so, and small tasks and constants several suites use. Header
+// only; everything is in troupe::test.
 
 #include <atomic>
 #include <cstddef>
@@ -16,14 +17,29 @@
 #include <utility>
 #include <vector>
 
+#include <troupe/runtime/clock.hpp>
 #include <troupe/runtime/context.hpp>
 #include <troupe/runtime/detail/scheduler.hpp>
 #include <troupe/runtime/detail/task_header.hpp>
 #include <troupe/runtime/detail/timer_queue.hpp>
 #include <troupe/runtime/future.hpp>
+#include <troupe/runtime/sleep.hpp>
+#include <troupe/runtime/task.hpp>
+#include <troupe/runtime/test_executor.hpp>
 #include <troupe/runtime/waker.hpp>
 
 namespace troupe::test {
+
+/// Where a TestExecutor's virtual clock starts: time zero for timed tests.
+inline constexpr Instant kT0 = TestExecutor::kStart;
+
+/// Whether this is an optimized build. Debug and sanitizer builds are 10-50x
+/// slower: stress tests run fewer items there, same shape.
+#ifdef NDEBUG
+inline constexpr bool kOptimized = true;
+#else
+inline constexpr bool kOptimized = false;
+#endif
 
 /// A one-shot event a task can co_await; set() from any thread wakes it.
 /// Keeps the last registered waker only, like a real leaf future. Must be
@@ -146,6 +162,24 @@ class PollOnce {
   bool ready_ = false;
 };
 
+/// Wraps a Future and opens `gate` each time it polls pending: the event
+/// "the task is now parked on that future", without sleeping.
+template <class F>
+class SignalWhenPending {
+ public:
+  SignalWhenPending(F& inner, Gate& gate) : inner_(inner), gate_(gate) {}
+  bool poll(Context& cx) noexcept {
+    if (inner_.poll(cx)) return true;
+    gate_.set();
+    return false;
+  }
+  decltype(auto) await_resume() { return inner_.await_resume(); }
+
+ private:
+  F& inner_;
+  Gate& gate_;
+};
+
 /// Counts constructions and destructions of Tracked values and of the frames
 /// that hold them; `live()` is what is still alive. Declare it before the
 /// executor: an executor's destructor destroys the tasks still held, and
@@ -173,6 +207,28 @@ class Tracked {
   LifeCounter* c_;
   int value_;
 };
+
+/// Sets `ran`, then returns the probe's value: whether the body ran at all,
+/// and (through the probe) when its frame is destroyed.
+inline Task<int> mark_and_return(std::atomic<bool>& ran, Tracked probe) {
+  ran.store(true);
+  co_return probe.value();
+}
+
+/// Sets `flag` and finishes.
+inline Task<void> set_flag(std::atomic<bool>& flag) {
+  flag.store(true);
+  co_return;
+}
+
+/// Returns `v` after sleeping `d`.
+inline Task<int> value_after(Duration d, int v) {
+  co_await sleep_for(d);
+  co_return v;
+}
+
+/// Finishes once `gate` is set.
+inline Task<void> wait_for(Gate& gate) { co_await gate; }
 
 /// A WakeTarget that only counts: for testing Waker itself.
 class CountingTarget final : public detail::WakeTarget {

@@ -24,15 +24,10 @@ using troupe::Task;
 using troupe::TestExecutor;
 using troupe::TimeoutResult;
 using troupe::test::Gate;
+using troupe::test::kT0;
 using troupe::test::LifeCounter;
 using troupe::test::Tracked;
-
-constexpr Instant kT0 = TestExecutor::kStart;
-
-Task<int> value_after(Duration d, int v) {
-  co_await troupe::sleep_for(d);
-  co_return v;
-}
+using troupe::test::value_after;
 
 TEST(Timeout, ReturnsTheValueWhenTheTaskFinishesBeforeTheDeadline) {
   TestExecutor ex;

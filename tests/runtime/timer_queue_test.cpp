@@ -26,7 +26,8 @@ using troupe::Waker;
 using troupe::detail::TimerQueue;
 using troupe::test::CountingTarget;
 
-constexpr Instant kT0 = Instant(1h);
+// An arbitrary instant, the origin of the deadlines below.
+constexpr Instant kOrigin = Instant(1h);
 
 // A wake target that appends its id to a shared log when woken.
 class RecordingTarget final : public troupe::detail::WakeTarget {
@@ -66,10 +67,10 @@ TEST(TimerQueue, FiresEntriesInDeadlineOrder) {
   for (int i = 0; i < kN; ++i) {
     const int slot = (i * 29) % kN;
     id_of_slot[slot] = i;
-    t.add(q, kT0 + std::chrono::seconds(slot));
+    t.add(q, kOrigin + std::chrono::seconds(slot));
   }
   EXPECT_EQ(q.size(), static_cast<std::size_t>(kN));
-  EXPECT_EQ(q.fire_due(kT0 + 1h), std::nullopt);
+  EXPECT_EQ(q.fire_due(kOrigin + 1h), std::nullopt);
   EXPECT_EQ(t.log, id_of_slot);
   EXPECT_EQ(q.size(), 0u);
 }
@@ -77,20 +78,20 @@ TEST(TimerQueue, FiresEntriesInDeadlineOrder) {
 TEST(TimerQueue, FireDueFiresOnlyDueEntriesAndReturnsTheNextDeadline) {
   Timers t;  // outlives the queue that points into it
   TimerQueue q;
-  t.add(q, kT0 + 3s);
-  t.add(q, kT0 + 1s);
-  t.add(q, kT0 + 2s);
-  EXPECT_EQ(q.fire_due(kT0), kT0 + 1s) << "nothing due yet";
+  t.add(q, kOrigin + 3s);
+  t.add(q, kOrigin + 1s);
+  t.add(q, kOrigin + 2s);
+  EXPECT_EQ(q.fire_due(kOrigin), kOrigin + 1s) << "nothing due yet";
   EXPECT_TRUE(t.log.empty());
-  EXPECT_EQ(q.fire_due(kT0 + 2s), kT0 + 3s) << "a deadline equal to now is due";
+  EXPECT_EQ(q.fire_due(kOrigin + 2s), kOrigin + 3s) << "a deadline equal to now is due";
   EXPECT_EQ(t.log, (std::vector<int>{1, 2}));
-  EXPECT_EQ(q.next_deadline(), kT0 + 3s);
+  EXPECT_EQ(q.next_deadline(), kOrigin + 3s);
   EXPECT_EQ(q.size(), 1u);
 }
 
 TEST(TimerQueue, FireDueOnAnEmptyQueueReturnsNoDeadline) {
   TimerQueue q;
-  EXPECT_EQ(q.fire_due(kT0), std::nullopt);
+  EXPECT_EQ(q.fire_due(kOrigin), std::nullopt);
   EXPECT_EQ(q.next_deadline(), std::nullopt);
 }
 
@@ -98,7 +99,7 @@ TEST(TimerQueue, DisarmFromTheMiddleOfTheHeapKeepsTheRestInOrder) {
   Timers t;  // outlives the queue that points into it
   TimerQueue q;
   constexpr int kN = 31;
-  for (int i = 0; i < kN; ++i) t.add(q, kT0 + std::chrono::seconds((i * 7) % kN));
+  for (int i = 0; i < kN; ++i) t.add(q, kOrigin + std::chrono::seconds((i * 7) % kN));
   // Remove entries sitting at inner positions of the heap (not the root, not
   // the last leaf), so both sift directions are exercised.
   std::vector<int> removed;
@@ -114,7 +115,7 @@ TEST(TimerQueue, DisarmFromTheMiddleOfTheHeapKeepsTheRestInOrder) {
   ASSERT_EQ(removed.size(), 4u);
   EXPECT_EQ(q.size(), static_cast<std::size_t>(kN - 4));
   for (int id : removed) EXPECT_EQ(t.entries[id].index, TimerQueue::kNone);
-  q.fire_due(kT0 + 1h);
+  q.fire_due(kOrigin + 1h);
   std::vector<int> want;
   for (int slot = 0; slot < kN; ++slot) {
     for (int i = 0; i < kN; ++i) {
@@ -129,10 +130,10 @@ TEST(TimerQueue, DisarmFromTheMiddleOfTheHeapKeepsTheRestInOrder) {
 TEST(TimerQueue, DisarmOfTheRootMakesTheNextEarliestTheRoot) {
   Timers t;  // outlives the queue that points into it
   TimerQueue q;
-  auto& first = t.add(q, kT0 + 1s);
-  t.add(q, kT0 + 2s);
+  auto& first = t.add(q, kOrigin + 1s);
+  t.add(q, kOrigin + 2s);
   q.disarm(first);
-  EXPECT_EQ(q.next_deadline(), kT0 + 2s);
+  EXPECT_EQ(q.next_deadline(), kOrigin + 2s);
   q.disarm(first);  // twice is harmless
   EXPECT_EQ(q.size(), 1u);
 }
@@ -141,9 +142,9 @@ TEST(TimerQueue, ArmReportsAnEntryThatAlreadyFired) {
   TimerQueue q;
   CountingTarget target;
   TimerQueue::Entry e;
-  e.deadline = kT0 + 1s;
+  e.deadline = kOrigin + 1s;
   EXPECT_FALSE(q.arm(e, Waker::retain(&target)));
-  q.fire_due(kT0 + 1s);
+  q.fire_due(kOrigin + 1s);
   EXPECT_EQ(target.wakes.load(), 1);
   EXPECT_TRUE(e.fired);
   EXPECT_TRUE(q.arm(e, Waker::retain(&target))) << "fired: no second registration";
@@ -155,12 +156,12 @@ TEST(TimerQueue, ReArmingReplacesTheWakerWithoutAddingAnEntry) {
   CountingTarget old_target;
   CountingTarget new_target;
   TimerQueue::Entry e;
-  e.deadline = kT0 + 1s;
+  e.deadline = kOrigin + 1s;
   ASSERT_FALSE(q.arm(e, Waker::retain(&old_target)));
   ASSERT_FALSE(q.arm(e, Waker::retain(&new_target)));
   EXPECT_EQ(q.size(), 1u);
   EXPECT_EQ(old_target.refs.load(), 0) << "the replaced waker was released";
-  q.fire_due(kT0 + 1s);
+  q.fire_due(kOrigin + 1s);
   EXPECT_EQ(old_target.wakes.load(), 0);
   EXPECT_EQ(new_target.wakes.load(), 1);
   EXPECT_EQ(new_target.refs.load(), 0) << "firing releases the waker";
@@ -170,7 +171,7 @@ TEST(TimerQueue, DisarmReleasesTheWakerWithoutWaking) {
   TimerQueue q;
   CountingTarget target;
   TimerQueue::Entry e;
-  e.deadline = kT0 + 1s;
+  e.deadline = kOrigin + 1s;
   ASSERT_FALSE(q.arm(e, Waker::retain(&target)));
   EXPECT_EQ(target.refs.load(), 1);
   q.disarm(e);
@@ -183,11 +184,11 @@ TEST(TimerQueue, OnEarlierIsCalledOnlyWhenTheEarliestDeadlineMovesEarlier) {
   int calls = 0;
   Timers t;
   TimerQueue q([&] { ++calls; });
-  t.add(q, kT0 + 5s);
+  t.add(q, kOrigin + 5s);
   EXPECT_EQ(calls, 1) << "the first entry is the earliest";
-  t.add(q, kT0 + 7s);
+  t.add(q, kOrigin + 7s);
   EXPECT_EQ(calls, 1) << "a later deadline changes nothing for the driver";
-  t.add(q, kT0 + 2s);
+  t.add(q, kOrigin + 2s);
   EXPECT_EQ(calls, 2);
 }
 
@@ -202,12 +203,12 @@ TEST(TimerQueue, ConcurrentArmDisarmAndFireLoseNoEntryAndFireNoneTwice) {
   std::atomic<std::size_t> disarmed{0};
 
   std::thread firer([&] {
-    while (!done.load()) q.fire_due(kT0 + std::chrono::milliseconds(clock_ms.fetch_add(1)));
+    while (!done.load()) q.fire_due(kOrigin + std::chrono::milliseconds(clock_ms.fetch_add(1)));
   });
   troupe::test::run_concurrently(kThreads, [&](std::size_t th) {
     for (std::size_t i = 0; i < kPerThread; ++i) {
       const std::size_t k = th * kPerThread + i;
-      entries[k].deadline = kT0 + std::chrono::milliseconds(clock_ms.load() + (k % 50));
+      entries[k].deadline = kOrigin + std::chrono::milliseconds(clock_ms.load() + (k % 50));
       q.arm(entries[k], Waker::retain(&targets[k]));
       if (k % 3 == 0) {
         q.disarm(entries[k]);

@@ -17,6 +17,7 @@ namespace {
 using troupe::Task;
 using troupe::TestExecutor;
 using troupe::test::Gate;
+using troupe::test::set_flag;
 
 Task<void> log_and_yield(std::string& log, char c, int rounds) {
   for (int i = 0; i < rounds; ++i) {
@@ -79,11 +80,6 @@ Task<int> spin_until(std::atomic<bool>& flag) {
     ++yields;
   }
   co_return yields;
-}
-
-Task<void> set_flag(std::atomic<bool>& flag) {
-  flag.store(true);
-  co_return;
 }
 
 TEST(Yield, OnASingleWorkerAYieldingLoopLetsAnotherTaskRun) {

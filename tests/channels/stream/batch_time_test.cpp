@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
-#include <numeric>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -37,32 +36,24 @@ namespace {
 using namespace std::chrono_literals;
 using troupe::AsyncStream;
 using troupe::Duration;
-using troupe::Instant;
 using troupe::Runtime;
 using troupe::Task;
 using troupe::TestExecutor;
+using troupe::test::Boom;
 using troupe::test::drain;
 using troupe::test::drained;
 using troupe::test::Feed;
 using troupe::test::FeedFailure;
+using troupe::test::kT0;
 using troupe::test::LifeCounter;
 using troupe::test::poll_once;
 using troupe::test::ProbeTask;
+using troupe::test::range;
 using troupe::test::Tracked;
+using troupe::test::value_after;
 namespace stream = troupe::stream;
 
-constexpr Instant kT0 = TestExecutor::kStart;
 using Batches = std::vector<std::vector<int>>;
-
-std::vector<int> range(int from, int to) {
-  std::vector<int> v(static_cast<std::size_t>(to - from));
-  std::iota(v.begin(), v.end(), from);
-  return v;
-}
-
-struct Boom : std::runtime_error {
-  Boom() : std::runtime_error("boom") {}
-};
 
 // Records every item a stream hands out, with the virtual time it came at
 // (relative to kT0), until the stream ends.
@@ -180,11 +171,6 @@ TEST(StreamReadyChunks, AnActorGetsEachBurstAsOneBatch) {
 
 // ---- buffered
 
-Task<int> value_after(Duration d, int v) {
-  co_await troupe::sleep_for(d);
-  co_return v;
-}
-
 TEST(StreamBuffered, RunsTheTasksConcurrentlyAndKeepsTheInputOrder) {
   TestExecutor ex;
   auto s = stream::iter(std::vector<int>{30, 10, 20}) | stream::buffered(3, [](int secs) {
@@ -246,8 +232,10 @@ Task<int> fail_for_two(int v) {
   co_return v;
 }
 
+// What a consumer sees, item by item: the value, or "!" for a Boom in its
+// place. Nothing marks the end.
 template <AsyncStream S>
-Task<std::vector<std::string>> observe(S s) {
+Task<std::vector<std::string>> observe_items(S s) {
   std::vector<std::string> seen;
   for (;;) {
     try {
@@ -264,7 +252,8 @@ Task<std::vector<std::string>> observe(S s) {
 TEST(StreamBuffered, AFailedTaskReachesTheConsumerInItsItemsPlace) {
   TestExecutor ex;
   auto s = stream::iter(range(1, 5)) | stream::buffered(2, fail_for_two);
-  EXPECT_EQ(ex.block_on(observe(std::move(s))), (std::vector<std::string>{"1", "!", "3", "4"}));
+  EXPECT_EQ(ex.block_on(observe_items(std::move(s))),
+            (std::vector<std::string>{"1", "!", "3", "4"}));
 }
 
 TEST(StreamBuffered, AnExceptionFromTheFunctionReachesTheConsumerAndTheStreamGoesOn) {
@@ -273,7 +262,7 @@ TEST(StreamBuffered, AnExceptionFromTheFunctionReachesTheConsumerAndTheStreamGoe
              if (v == 1) throw Boom();
              return value_after(1s, v);
            });
-  EXPECT_EQ(ex.block_on(observe(std::move(s))), (std::vector<std::string>{"!", "2", "3"}));
+  EXPECT_EQ(ex.block_on(observe_items(std::move(s))), (std::vector<std::string>{"!", "2", "3"}));
 }
 
 Task<int> guarded_forever(Tracked guard) {
@@ -286,7 +275,7 @@ TEST(StreamBuffered, DroppingTheStreamCancelsTheTasksInFlight) {
   LifeCounter c;
   auto s = stream::iter(range(0, 5)) |
            stream::buffered(3, [&c](int v) { return guarded_forever(Tracked(c, v)); });
-  auto consumer = ex.spawn(observe(std::move(s)));
+  auto consumer = ex.spawn(observe_items(std::move(s)));
   ex.run_until_idle();
   ASSERT_EQ(c.live(), 3) << "three tasks in flight, each holding a guard";
   ASSERT_EQ(ex.live_tasks(), 4u);

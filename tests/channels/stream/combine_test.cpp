@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <map>
-#include <numeric>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,18 +41,13 @@ using troupe::test::drain;
 using troupe::test::drained;
 using troupe::test::Feed;
 using troupe::test::FeedFailure;
+using troupe::test::ints;
 using troupe::test::poll_once;
 using troupe::test::ProbeTask;
+using troupe::test::range;
 using troupe::test::Untouchable;
 namespace channel = troupe::channel;
 namespace stream = troupe::stream;
-
-std::vector<int> ints(std::initializer_list<int> v) { return v; }
-std::vector<int> range(int from, int to) {
-  std::vector<int> v(static_cast<std::size_t>(to - from));
-  std::iota(v.begin(), v.end(), from);
-  return v;
-}
 
 // Sends `values` one by one (waiting for room), then drops its Sender.
 Task<void> produce(Sender<int> tx, std::vector<int> values) {

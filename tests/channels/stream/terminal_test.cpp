@@ -4,9 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
-#include <numeric>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,25 +36,16 @@ using troupe::Runtime;
 using troupe::Sender;
 using troupe::Task;
 using troupe::TestExecutor;
+using troupe::test::Boom;
 using troupe::test::Counter;
 using troupe::test::Feed;
 using troupe::test::FeedFailure;
+using troupe::test::kT0;
 using troupe::test::LifeCounter;
+using troupe::test::range;
 using troupe::test::Tracked;
 namespace channel = troupe::channel;
 namespace stream = troupe::stream;
-
-constexpr Instant kT0 = TestExecutor::kStart;
-
-std::vector<int> range(int from, int to) {
-  std::vector<int> v(static_cast<std::size_t>(to - from));
-  std::iota(v.begin(), v.end(), from);
-  return v;
-}
-
-struct Boom : std::runtime_error {
-  Boom() : std::runtime_error("boom") {}
-};
 
 // ---- for_each
 

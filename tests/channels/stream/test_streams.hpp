@@ -2,12 +2,15 @@
 
 // Streams that tests control, shared by the stream suites: a Feed whose
 // items, end and failures the test decides (and whose waker it can see), and
-// an endless counter. Header only; everything is in troupe::test.
+// an endless counter; also the small values and errors the suites feed
+// them. Header only; everything is in troupe::test.
 
 #include <cstddef>
 #include <deque>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
+#include <numeric>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -21,6 +24,21 @@
 #include "../../runtime/test_support.hpp"
 
 namespace troupe::test {
+
+/// The failure a test's own function throws (as opposed to a FeedFailure).
+struct Boom : std::runtime_error {
+  Boom() : std::runtime_error("boom") {}
+};
+
+/// from, from + 1, ..., to - 1.
+inline std::vector<int> range(int from, int to) {
+  std::vector<int> v(static_cast<std::size_t>(to - from));
+  std::iota(v.begin(), v.end(), from);
+  return v;
+}
+
+/// The vector of the given ints, where a braced list alone would not do.
+inline std::vector<int> ints(std::initializer_list<int> v) { return v; }
 
 /// Thrown by a Feed told to fail.
 class FeedFailure : public std::runtime_error {

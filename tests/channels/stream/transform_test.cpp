@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <new>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,20 +48,16 @@ using troupe::AsyncStream;
 using troupe::StreamPoll;
 using troupe::Task;
 using troupe::TestExecutor;
+using troupe::test::Boom;
 using troupe::test::Counter;
 using troupe::test::drain;
 using troupe::test::drained;
 using troupe::test::Feed;
+using troupe::test::ints;
 using troupe::test::poll_once;
 using troupe::test::ProbeTask;
 using troupe::test::Untouchable;
 namespace stream = troupe::stream;
-
-std::vector<int> ints(std::initializer_list<int> v) { return v; }
-
-struct Boom : std::runtime_error {
-  Boom() : std::runtime_error("boom") {}
-};
 
 // What a consumer sees, item by item: the value, "!" for an exception of
 // type Boom or FeedFailure, then "end".
