@@ -84,7 +84,10 @@ Task<bool> Connection::outcome(MpscReceiver<bool>& done) {
 
 Task<Connection::Outcome> Connection::run() {
   auto self = shared_from_this();  // the reactor lets go at OnDone; the tasks need it until here
-  handshake_deadline_ = Clock::now() + node_->options().handshake_timeout;
+  // On the clock of the scheduler whose timer waits for it (virtual on a
+  // TestExecutor), not the system's.
+  handshake_deadline_ =
+      node_->system().core().scheduler().now() + node_->options().handshake_timeout;
   const bool up =
       role_ == Role::kDialer ? co_await handshake_as_dialer() : co_await handshake_as_acceptor();
   in_handshake_ = false;
@@ -184,18 +187,6 @@ Task<bool> Connection::handshake_as_acceptor() {
     co_return false;
   }
   const v1::Hello their = in_.hello();
-  peer_ = node_->peer(their.node());
-  switch (peer_->admit(*this, their.incarnation())) {
-    case Peer::Admit::kGranted:
-      break;
-    case Peer::Admit::kDuplicate:
-      refusal_ = grpc::Status(grpc::StatusCode::ALREADY_EXISTS, "already connected");
-      co_return false;
-    case Peer::Admit::kRetry:
-      refusal_ = grpc::Status(grpc::StatusCode::UNAVAILABLE, "busy with that peer; retry");
-      co_return false;
-  }
-  peer_incarnation_ = their.incarnation();
   const std::string nonce = make_nonce();
   out_.Clear();
   auto* hello = out_.mutable_hello();
@@ -216,6 +207,20 @@ Task<bool> Connection::handshake_as_acceptor() {
     co_return false;
   }
   in_.Clear();
+  // Only now that it proved the secret: a name from an unproven hello
+  // must not get an entry in the node's table of peers (kept for good).
+  peer_ = node_->peer(their.node());
+  switch (peer_->admit(*this, their.incarnation())) {
+    case Peer::Admit::kGranted:
+      break;
+    case Peer::Admit::kDuplicate:
+      refusal_ = grpc::Status(grpc::StatusCode::ALREADY_EXISTS, "already connected");
+      co_return false;
+    case Peer::Admit::kRetry:
+      refusal_ = grpc::Status(grpc::StatusCode::UNAVAILABLE, "busy with that peer; retry");
+      co_return false;
+  }
+  peer_incarnation_ = their.incarnation();
   if (!peer_->attach(*this, peer_incarnation_)) {
     refusal_ = grpc::Status(grpc::StatusCode::ALREADY_EXISTS, "already connected");
     co_return false;

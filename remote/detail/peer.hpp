@@ -75,7 +75,7 @@ class Peer : public std::enable_shared_from_this<Peer> {
   enum class Admit { kGranted, kDuplicate, kRetry };
   /// A dial to this peer starts; false if another connection holds it.
   bool begin_dial(Connection& c);
-  /// An incoming connection from this peer said hello (see node_core.cpp
+  /// An incoming connection from this peer proved the secret (see peer.cpp
   /// for how simultaneous dials are settled).
   Admit admit(Connection& c, std::uint64_t incarnation);
   /// The holder finished its handshake with `incarnation`: the peer is up.

@@ -1,0 +1,52 @@
+// The frames the peer played by the remote-frame target opens a stream
+// with, shared by its seeds and its start-up check that a peer knowing
+// the secret still gets past the handshake (else every seed would stop
+// there, silently).
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <utility>
+
+#include <troupe/remote/detail/handshake.hpp>
+#include <troupe/v1/cluster.pb.h>
+
+#include "grpc_framing.hpp"
+#include "remote_fixture.hpp"
+
+namespace troupe::fuzz {
+
+inline constexpr std::uint64_t kPeerIncarnation = 0x0123456789abcdef;
+
+/// The peer's first frame; its proof counts when the node dials.
+inline v1::Frame hello(std::string node = std::string(kPeerName),
+                       std::uint32_t protocol = remote::detail::kProtocolVersion,
+                       std::string proof = std::string(kValidProof)) {
+  v1::Frame f;
+  auto* h = f.mutable_hello();
+  h->set_protocol(protocol);
+  h->set_node(std::move(node));
+  h->set_incarnation(kPeerIncarnation);
+  h->set_nonce(std::string(32, 'n'));
+  h->set_proof(std::move(proof));
+  return f;
+}
+
+/// The peer's second frame: its proof when the node accepts, its welcome
+/// when the node dials (one input serves both runs).
+inline v1::Frame proof(std::string value = std::string(kValidProof), bool welcome = true) {
+  v1::Frame f;
+  f.set_proof(std::move(value));
+  f.set_welcome(welcome);
+  return f;
+}
+
+/// `frames` as the bytes of a gRPC stream.
+inline std::string stream(std::initializer_list<v1::Frame> frames) {
+  std::string wire;
+  for (const auto& f : frames) put_message(wire, f.SerializeAsString());
+  return wire;
+}
+
+}  // namespace troupe::fuzz
