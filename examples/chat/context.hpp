@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <troupe/runtime/clock.hpp>
@@ -34,6 +35,27 @@ struct ServerOptions {
   troupe::Duration close_grace = std::chrono::seconds(2);
   /// How long a session waits on the registry or a room before giving up.
   troupe::Duration ask_timeout = std::chrono::seconds(5);
+  /// Time a connection has to complete registration (NICK, USER and, if it
+  /// started one, CAP END) before it is dropped; 0: no limit. 60 s is ample
+  /// for a human client on a slow link, and a connection that never
+  /// registers should not hold a descriptor longer than that.
+  troupe::Duration register_timeout = std::chrono::seconds(60);
+  /// Silence from a registered client after which the server sends it a
+  /// PING; 0: never. Any line the client sends counts as a sign of life.
+  troupe::Duration ping_interval = std::chrono::seconds(120);
+  /// Silence after that PING after which the client is dropped ("Ping
+  /// timeout"); 0: never. 120 s + 60 s are the usual values of IRC servers:
+  /// long enough for a client behind a slow or briefly lost link.
+  troupe::Duration ping_timeout = std::chrono::seconds(60);
+  /// Connections one source address may have open at once; 0: no limit.
+  /// Loopback counts like any other address. 10, like the usual per-host
+  /// class limits of ircd-hybrid and twice ngircd's MaxConnectionsIP = 5:
+  /// a household or an office behind one NAT address, or a user with a
+  /// bouncer and a client or two, stays well within it, while one host
+  /// cannot take all the server's descriptors. A load generator
+  /// (troupe-chat-loadgen) needs it raised or off:
+  /// --max-connections-per-address 0.
+  std::size_t max_connections_per_address = 10;
   std::vector<std::string> motd = {"Welcome to Troupe chat: every connection and every",
                                    "channel here is an actor. Be nice."};
 };
@@ -66,6 +88,31 @@ class SessionCounter {
   std::size_t live_ = 0;
 };
 
+/// Counts the open connections per source address, for the per-address
+/// limit: the acceptor enters, the session leaves. Thread-safe.
+class AddressCounter {
+ public:
+  /// Counts one more connection from `host` unless it has `limit` open
+  /// already (0: no limit). True if counted.
+  bool try_enter(const std::string& host, std::size_t limit) {
+    std::lock_guard lock(mutex_);
+    std::size_t& open = open_[host];
+    if (limit != 0 && open >= limit) return false;
+    ++open;
+    return true;
+  }
+  void leave(const std::string& host) {
+    std::lock_guard lock(mutex_);
+    auto it = open_.find(host);
+    if (it == open_.end()) return;
+    if (--it->second == 0) open_.erase(it);  // no entry per address ever seen
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::size_t> open_;
+};
+
 /// What every actor of one server shares: the options, the directory, the
 /// live-session count. Made by ChatServer and shared (shared_ptr) by its
 /// actors; the fields are set before any actor reads them and not changed
@@ -81,6 +128,7 @@ struct ServerContext {
   Directory directory;
   std::string created;  // for the 003 reply
   SessionCounter sessions;
+  AddressCounter addresses;
 };
 
 }  // namespace chat

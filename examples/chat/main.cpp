@@ -2,7 +2,8 @@
 // Real clients can use it: irssi -c 127.0.0.1 -p 6667
 //
 //   troupe-chat [--host 127.0.0.1] [--port 6667] [--name troupe.chat]
-//               [--max-backlog 1024]
+//               [--max-backlog 1024] [--register-timeout 60] [--ping-interval 120]
+//               [--ping-timeout 60] [--max-connections-per-address 10]
 //
 // Split over two processes (or machines): the registry and the rooms on
 // one node, the client connections on another, talking over gRPC:
@@ -11,6 +12,8 @@
 //   troupe-chat --rooms 127.0.0.1:7000 [--secret S] [--host ...] [--port ...]
 //
 // Ctrl-C (SIGINT) or SIGTERM stops it: clients get an ERROR line first.
+#include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -25,19 +28,44 @@
 
 #include <troupe/actor/actor_system.hpp>
 #include <troupe/remote/node.hpp>
+#include <troupe/runtime/clock.hpp>
 
 #include "chat/server.hpp"
 
 namespace {
 
-void usage(const char* argv0) {
-  std::fprintf(stderr,
+// To stdout for --help, to stderr for a mistake.
+void usage(const char* argv0, std::FILE* out = stderr) {
+  std::fprintf(out,
                "usage: %s [--host ADDRESS] [--port PORT] [--name SERVER-NAME] "
                "[--max-backlog LINES]\n"
+               "          [--register-timeout SECONDS] [--ping-interval SECONDS]\n"
+               "          [--ping-timeout SECONDS] [--max-connections-per-address N]\n"
                "       %s --rooms-node HOST:PORT [--secret S]   (the rooms of a split server)\n"
                "       %s --rooms HOST:PORT [--secret S] [--host ADDRESS] [--port PORT] ...\n"
-               "                                (its connections)\n",
+               "                                (its connections)\n"
+               "\n"
+               "  --max-backlog LINES       lines queued for a client before it is dropped "
+               "(1024)\n"
+               "  --register-timeout S      time to complete NICK and USER (60; 0: no limit)\n"
+               "  --ping-interval S         silence before the server sends a PING (120; 0: "
+               "never)\n"
+               "  --ping-timeout S          silence after that PING before the client is "
+               "dropped (60; 0: never)\n"
+               "  --max-connections-per-address N\n"
+               "                            open connections per source address, loopback "
+               "included (10; 0: no limit)\n",
                argv0, argv0, argv0);
+}
+
+// Seconds, fractions allowed, as a Duration; empty if not a number >= 0.
+std::optional<troupe::Duration> parse_seconds(const char* text) {
+  char* end = nullptr;
+  const double seconds = std::strtod(text, &end);
+  if (end == text || *end != '\0' || !std::isfinite(seconds) || seconds < 0 || seconds > 1e9) {
+    return std::nullopt;
+  }
+  return std::chrono::duration_cast<troupe::Duration>(std::chrono::duration<double>(seconds));
 }
 
 // Each client is a socket: allow as many as the hard limit does.
@@ -106,6 +134,29 @@ int main(int argc, char** argv) {
         return 2;
       }
       options.max_backlog = static_cast<std::size_t>(lines);
+    } else if ((arg == "--register-timeout" || arg == "--ping-interval" ||
+                arg == "--ping-timeout") &&
+               has_value) {
+      const auto d = parse_seconds(argv[++i]);
+      if (!d) {
+        usage(argv[0]);
+        return 2;
+      }
+      (arg == "--register-timeout" ? options.register_timeout
+       : arg == "--ping-interval"  ? options.ping_interval
+                                   : options.ping_timeout) = *d;
+    } else if (arg == "--max-connections-per-address" && has_value) {
+      char* end = nullptr;
+      const char* text = argv[++i];
+      const long n = std::strtol(text, &end, 10);
+      if (end == text || *end != '\0' || n < 0) {
+        usage(argv[0]);
+        return 2;
+      }
+      options.max_connections_per_address = static_cast<std::size_t>(n);
+    } else if (arg == "--help" || arg == "-h") {
+      usage(argv[0], stdout);
+      return 0;
     } else {
       usage(argv[0]);
       return 2;

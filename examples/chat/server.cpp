@@ -13,6 +13,7 @@
 #include <troupe/runtime/sleep.hpp>
 #include <troupe/runtime/tcp_listener.hpp>
 
+#include "chat/irc_message.hpp"
 #include "chat/registry.hpp"
 #include "chat/session.hpp"
 #include "chat/session_hub.hpp"
@@ -40,15 +41,25 @@ std::string host_of(const troupe::SocketAddress& peer) {
   return host;
 }
 
+// Over the per-address limit: one ERROR line and the socket is closed, no
+// session, no actor. A fresh socket's send buffer is empty, so the line
+// goes without waiting; if it somehow cannot, the close alone says it.
+void refuse(troupe::TcpStream stream, const std::string& host) {
+  const std::string error = irc::format(
+      "", "ERROR", {}, "Closing Link: " + host + " (Too many connections from your address)");
+  const std::string wire = error + "\r\n";
+  (void)::send(stream.native_handle(), wire.data(), wire.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+// `accepted` has been counted in ctx->addresses; the session takes it over.
 troupe::Task<void> start_session(troupe::ActorSystem& system, std::shared_ptr<ServerContext> ctx,
-                                 troupe::TcpListener::Accepted accepted) {
+                                 troupe::TcpListener::Accepted accepted, std::string host) {
   auto stream = std::make_shared<troupe::TcpStream>(std::move(accepted.stream));
   // Lines should leave at once; the writer already batches what is queued.
   (void)stream->set_nodelay(true);
   if (const int size = ctx->options.socket_send_buffer; size > 0) {
     (void)::setsockopt(stream->native_handle(), SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
   }
-  const std::string host = host_of(accepted.peer);
   auto session = std::make_shared<Session>(ctx, std::move(stream), host);
   SessionAddress address = system.spawn_loop<v1::SessionEvent>(
       [session](troupe::Mailbox<v1::SessionEvent>& mailbox) { return session->run(mailbox); });
@@ -83,7 +94,12 @@ troupe::Task<void> accept_loop(troupe::ActorSystem& system, std::shared_ptr<Serv
       co_await troupe::sleep_for(100ms);
       continue;
     }
-    co_await start_session(system, ctx, std::move(*accepted));
+    std::string host = host_of(accepted->peer);
+    if (!ctx->addresses.try_enter(host, ctx->options.max_connections_per_address)) {
+      refuse(std::move(accepted->stream), host);
+      continue;
+    }
+    co_await start_session(system, ctx, std::move(*accepted), std::move(host));
   }
 }
 

@@ -75,31 +75,49 @@ troupe::Task<void> Session::run(troupe::Mailbox<v1::SessionEvent>& mailbox) {
   if (!registry_) co_return;  // the server is stopping
   outbox_.emplace(stream_, ctx_->options.max_backlog);
   auto lines = read_lines(stream_, irc::kMaxLineLength);
+  // One timer for all the timeouts. It is moved only to an earlier
+  // deadline; a later one (a busy client pushes its PING further at every
+  // line) is taken up when the timer fires, so a chatty client costs no
+  // timer operation per line and an idle one wakes once per deadline.
+  troupe::Sleep timer(next_deadline());
   // select() favours its first arm; taking turns keeps a busy mailbox from
   // starving the client's input, and a chatty client from starving its
-  // deliveries.
+  // deliveries. The timer comes last: it only matters when both are quiet.
   bool lines_first = false;
   while (!closing_) {
+    if (const troupe::Instant due = next_deadline(); due < timer.deadline().value_or(due)) {
+      timer.reset(due);
+    }
     std::optional<std::optional<InputLine>> line;
     std::optional<std::optional<v1::SessionEvent>> event;
+    bool timed_out = false;
     if (lines_first) {
-      auto r = co_await troupe::select(lines.next(), mailbox.next());
+      auto r = co_await troupe::select(lines.next(), mailbox.next(), timer);
       if (r.index() == 0) {
         line = std::move(std::get<0>(r));
-      } else {
+      } else if (r.index() == 1) {
         event = std::move(std::get<1>(r));
+      } else {
+        timed_out = true;
       }
     } else {
-      auto r = co_await troupe::select(mailbox.next(), lines.next());
+      auto r = co_await troupe::select(mailbox.next(), lines.next(), timer);
       if (r.index() == 0) {
         event = std::move(std::get<0>(r));
-      } else {
+      } else if (r.index() == 1) {
         line = std::move(std::get<1>(r));
+      } else {
+        timed_out = true;
       }
     }
     lines_first = !lines_first;
-    if (line) {
+    if (timed_out) {
+      on_timer(timer);
+    } else if (line) {
       if (!*line) break;  // the client closed, or the connection failed
+      // Any line is a sign of life, a PONG or not.
+      last_input_ = troupe::Clock::now();
+      ping_pending_ = false;
       co_await on_line(**line);
     } else {
       if (!*event) break;  // stopped gracefully
@@ -139,7 +157,8 @@ troupe::Task<void> Session::dispatch(const irc::Message& m) {
   } else if (c == "PING") {
     cmd_ping(m);
   } else if (c == "PONG") {
-    // Nothing to do: this server sends no PINGs of its own.
+    // Nothing more to do: the loop has already counted the line as the
+    // answer to a PING of ours (any line would do).
   } else if (c == "QUIT") {
     cmd_quit(m);
   } else if (!registered_commands().contains(c)) {
@@ -523,6 +542,38 @@ troupe::Task<void> Session::flush() {
   }
 }
 
+troupe::Instant Session::next_deadline() const noexcept {
+  const auto after = [](troupe::Instant from, troupe::Duration d) {
+    if (d <= troupe::Duration::zero()) return troupe::Instant::max();  // that limit is off
+    return troupe::Instant::max() - from < d ? troupe::Instant::max() : from + d;
+  };
+  const ServerOptions& o = ctx_->options;
+  if (!registered_) return after(connected_at_, o.register_timeout);
+  if (ping_pending_) return after(ping_sent_at_, o.ping_timeout);
+  return after(last_input_, o.ping_interval);
+}
+
+void Session::on_timer(troupe::Sleep& timer) {
+  const troupe::Instant now = troupe::Clock::now();
+  if (const troupe::Instant due = next_deadline(); now < due) {
+    timer.reset(due);  // the client spoke since the timer was set: later
+    return;
+  }
+  if (!registered_) {
+    quit_reason_ = "Registration timed out";
+    closing_ = true;
+  } else if (ping_pending_) {
+    // Leaves as a lost connection does: the others see the QUIT.
+    quit_reason_ = "Ping timeout";
+    closing_ = true;
+  } else {
+    send(irc::format("", "PING", {}, server()));
+    ping_pending_ = true;
+    ping_sent_at_ = now;
+    timer.reset(next_deadline());
+  }
+}
+
 troupe::Task<void> Session::finish() {
   // Leave every room without a PART, collecting who was there...
   std::set<std::uint64_t> peers;
@@ -546,6 +597,9 @@ troupe::Task<void> Session::finish() {
       if (SessionLink a = ctx_->directory.session(peer)) a.tell(v1::SessionEvent(event));
     }
   }
+  // The address may connect again as soon as this one is seen to close
+  // (the ERROR line, then EOF), not only once the session is gone.
+  release_address();
   const std::string error =
       irc::format("", "ERROR", {}, "Closing Link: " + host_ + " (" + quit_reason_ + ")");
   if (!slow_) send(error);
@@ -556,7 +610,14 @@ troupe::Task<void> Session::finish() {
   }
 }
 
+void Session::release_address() noexcept {
+  if (!address_counted_) return;
+  address_counted_ = false;
+  ctx_->addresses.leave(host_);
+}
+
 void Session::drop_refs() noexcept {
+  release_address();
   outbox_.reset();  // its writer task (and the waker it may hold) goes too
   rooms_.clear();
   joining_.clear();

@@ -11,6 +11,8 @@
 
 #include <troupe/actor/actor_ref.hpp>
 #include <troupe/actor/mailbox.hpp>
+#include <troupe/runtime/clock.hpp>
+#include <troupe/runtime/sleep.hpp>
 #include <troupe/runtime/task.hpp>
 #include <troupe/runtime/tcp_stream.hpp>
 
@@ -40,13 +42,20 @@ class Room;
 /// leaves its rooms, frees its nick and tells everyone who shared a channel
 /// with it, once.
 ///
+/// It also keeps idle connections from holding their sockets forever: one
+/// timer, armed for the next deadline (registration, then the server's
+/// PING, then its answer), closes them the way a lost connection is.
+///
 /// Made by the acceptor and owned by its loop; used by that one task only.
+/// The acceptor has counted the connection in ctx->addresses; the session
+/// takes that count back when it closes.
 class Session {
  public:
   Session(std::shared_ptr<ServerContext> ctx, std::shared_ptr<troupe::TcpStream> stream,
           std::string host);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
+  ~Session() { release_address(); }
 
   /// The actor's loop. The acceptor's Attached event must be the first
   /// message in the mailbox.
@@ -96,9 +105,15 @@ class Session {
   }
   troupe::Task<void> flush();
 
+  // Timeouts: when the timer must fire next (Instant::max(): never), and
+  // what to do when it does.
+  troupe::Instant next_deadline() const noexcept;
+  void on_timer(troupe::Sleep& timer);
+
   // Leaving.
   troupe::Task<void> finish();
   void drop_refs() noexcept;
+  void release_address() noexcept;
 
   // Output.
   void send(std::string_view line);
@@ -127,6 +142,12 @@ class Session {
   std::unordered_map<std::string, JoinedRoom> rooms_;  // by folded channel name
   std::unordered_map<std::string, std::vector<irc::Message>> joining_;
   std::vector<std::function<troupe::Task<troupe::TellStatus>()>> outgoing_;
+
+  troupe::Instant connected_at_ = troupe::Clock::now();
+  troupe::Instant last_input_ = connected_at_;  // the last line from the client
+  troupe::Instant ping_sent_at_{};
+  bool ping_pending_ = false;  // a PING went out and no line came since
+  bool address_counted_ = true;
 
   bool closing_ = false;
   bool slow_ = false;

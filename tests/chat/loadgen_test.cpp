@@ -35,6 +35,8 @@ chat::loadgen::Report against_chat_server(chat::loadgen::Options o) {
   troupe::ActorSystem system({.workers = 2});
   chat::ServerOptions options;
   options.port = 0;
+  // Every load-generator client comes from 127.0.0.1.
+  options.max_connections_per_address = 0;
   chat::ChatServer server(system, options);
   auto address = server.start();
   EXPECT_TRUE(address) << address.error().message();

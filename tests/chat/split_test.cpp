@@ -28,6 +28,7 @@ TEST(SplitServer, ConnectionsAndRoomsOnTwoNodesDeliverEverythingOnceAndInOrder) 
   troupe::remote::Node connections_node(connections_system, {.outbox_capacity = 4});
   chat::ServerOptions options;
   options.port = 0;
+  options.max_connections_per_address = 0;  // 24 clients from 127.0.0.1
   chat::ChatServer connections(connections_system, options);
   ASSERT_TRUE(connections.use_rooms_at(connections_node, rooms_node.address(), 10s));
   auto address = connections.start();

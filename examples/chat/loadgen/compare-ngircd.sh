@@ -60,7 +60,8 @@ CONF
 ulimit -n "$(ulimit -Hn)"
 "$ngircd" -n -f "$work/ngircd.conf" > "$work/ngircd.log" 2>&1 &
 pids+=($!)
-"$chat" --host 127.0.0.1 --port "$troupe_port" > "$work/troupe-chat.log" 2>&1 &
+# 1,000 connections from loopback: no per-address limit (nor has ngircd here).
+"$chat" --host 127.0.0.1 --port "$troupe_port" --max-connections-per-address 0 > "$work/troupe-chat.log" 2>&1 &
 pids+=($!)
 
 wait_port() {
