@@ -1,5 +1,7 @@
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -29,15 +31,21 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-// Keepalive pings find a peer that vanished without closing its socket
-// (a crash, a cable) within seconds rather than at TCP's leisure.
+int millis(Duration d) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  return static_cast<int>(std::clamp<std::int64_t>(ms, 1, std::numeric_limits<int>::max()));
+}
+
+// Keepalive pings find a peer that stopped answering without closing its
+// socket (frozen, a crash, a cable): an unanswered ping closes the
+// transport, which fails the stream and takes the node-down path.
 void tune(grpc::ChannelArguments& args, const NodeOptions& o) {
   args.SetMaxReceiveMessageSize(static_cast<int>(o.max_frame_bytes));
   args.SetMaxSendMessageSize(static_cast<int>(o.max_frame_bytes));
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 5000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, millis(o.keepalive_interval));
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, millis(o.keepalive_timeout));
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);  // an idle stream is pinged too
   // Our own backoff redials; gRPC's reconnect must not sit on a dead peer.
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
@@ -146,10 +154,19 @@ Node::Node(ActorSystem& system, NodeOptions options)
     builder.RegisterService(service_.get());
     builder.SetMaxReceiveMessageSize(static_cast<int>(o.max_frame_bytes));
     builder.SetMaxSendMessageSize(static_cast<int>(o.max_frame_bytes));
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, detail::millis(o.keepalive_interval));
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, detail::millis(o.keepalive_timeout));
     builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-    builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 1000);
-    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 5000);
-    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+    builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+    // Dialers ping at their own interval, which may be shorter than ours;
+    // only pings closer than 100 ms count as abuse (a flood of them, as an
+    // HTTP/2 ping flood would send, is answered with GOAWAY).
+    builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 100);
+    // A connection that never gets as far as a stream (no HTTP/2 preface,
+    // an unfinished TLS handshake) has the same deadline as one whose
+    // stream never finishes our handshake, not gRPC's default of 120 s.
+    builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+                               detail::millis(o.handshake_timeout));
     server_ = builder.BuildAndStart();
     if (!server_ || port == 0) throw std::runtime_error("troupe: cannot listen on " + o.listen);
     address_ = o.listen.substr(0, o.listen.rfind(':')) + ":" + std::to_string(port);

@@ -56,8 +56,19 @@ struct NodeOptions {
   /// Redial backoff: doubles from min to max, with jitter.
   Duration reconnect_min = std::chrono::milliseconds(50);
   Duration reconnect_max = std::chrono::seconds(5);
-  /// A connection that has not finished its handshake by then is dropped.
+  /// A stream whose handshake is not done by then, silent or stalled
+  /// halfway, is dropped: without the secret, nobody holds a stream open.
   Duration handshake_timeout = std::chrono::seconds(5);
+  /// HTTP/2 keepalive on every connection, both ways: a ping after this
+  /// long. Finds a peer that stopped answering (a frozen process, a
+  /// half-open TCP connection) which would otherwise look alive for as
+  /// long as TCP keeps quiet.
+  Duration keepalive_interval = std::chrono::seconds(10);
+  /// A ping not answered within this is a lost connection (the node-down
+  /// path: Down to monitors, pending asks fail, a dialer redials). Detection
+  /// takes at most interval + timeout: 20 s by default, long enough for a
+  /// busy or paused (GC, debugger) peer, short next to TCP's minutes.
+  Duration keepalive_timeout = std::chrono::seconds(10);
   /// Where the node reports connections, losses and refusals, one line
   /// each (called on runtime threads). Default: stderr.
   std::function<void(const std::string&)> log{};

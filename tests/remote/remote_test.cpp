@@ -1,9 +1,11 @@
 // Remote actors across processes: the test process is one node, and it
 // starts others (troupe-remote-test-node) on loopback. Tell, ask, order
 // per sender over the wire, timeouts, a node killed mid-stream, a node
-// restarted with a new incarnation, and a node with the wrong secret.
+// frozen mid-stream, a node restarted with a new incarnation, a node with
+// the wrong secret, and streams that stall in the handshake.
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -13,21 +15,29 @@
 #include <string>
 #include <vector>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <troupe/actor/actor.hpp>
 #include <troupe/actor/actor_system.hpp>
 #include <troupe/channels/mpsc.hpp>
+#include <troupe/remote/detail/handshake.hpp>
 #include <troupe/remote/node.hpp>
 #include <troupe/runtime/join_handle.hpp>
 #include <troupe/runtime/select.hpp>
 #include <troupe/runtime/sleep.hpp>
 #include <troupe/runtime/spawn.hpp>
+#include <troupe/v1/cluster.grpc.pb.h>
 
 #include "../support/sibling_binary.hpp"
 #include "test_actors.hpp"
@@ -99,6 +109,8 @@ class ChildNode {
     ::kill(pid_, SIGKILL);
     reap();
   }
+  /// SIGSTOP: its sockets stay open, but nothing answers on them.
+  void freeze() { ::kill(pid_, SIGSTOP); }
   /// Closes its stdin: it shuts down cleanly.
   void stop() {
     ::close(stdin_);
@@ -295,6 +307,54 @@ TEST(Remote, AKilledNodeFiresMonitorsAndFailsAsksFastWhileOthersGoOn) {
   EXPECT_EQ(local.run(ping(other, 10)), 11) << "the other node is unaffected";
 }
 
+// A frozen process (SIGSTOP) keeps its TCP connections open and silent:
+// only the keepalive pings find it gone.
+TEST(Remote, AFrozenNodeIsFoundByKeepaliveAndTakesTheNodeDownPath) {
+  ChildNode frozen({});
+  NodeOptions options;
+  options.keepalive_interval = 500ms;
+  options.keepalive_timeout = 500ms;
+  Local local(options);
+  auto echo = local.lookup<Echo>(frozen.address(), "echo");
+  auto order = local.lookup<OrderCheck>(frozen.address(), "order");
+  auto [down_tx, down_rx] = troupe::channel::mpsc::unbounded<troupe::Down>();
+  auto watcher = local.system.spawn<Watcher>(std::move(down_tx));
+  echo.monitor(watcher);
+  struct Outcome {
+    troupe::AskResult<remote_test::Pong> ask;
+    std::chrono::steady_clock::time_point frozen_at;
+  };
+  auto outcome =
+      local.run([](RemoteRef<Echo> e, RemoteRef<OrderCheck> o, ChildNode* child) -> Task<Outcome> {
+        remote_test::Slow slow;
+        slow.set_millis(60'000);
+        auto in_flight = e.ask(slow, 30s);
+        // Sent after the Slow on the same stream (to another actor: the Echo
+        // is busy): its reply says the Slow and the monitor request arrived.
+        if (!co_await o.ask(remote_test::Report{}, 10s)) throw std::runtime_error("no reply");
+        child->freeze();
+        const auto frozen_at = std::chrono::steady_clock::now();
+        // Not inside the braces: g++ 12 destroys a co_await's result twice there.
+        auto failed = co_await std::move(in_flight);
+        co_return Outcome{std::move(failed), frozen_at};
+      }(echo, order, &frozen));
+  ASSERT_FALSE(outcome.ask);
+  EXPECT_EQ(outcome.ask.error(), AskError::kUnreachable);
+  // Detection takes up to interval + timeout (1 s); well before the ask's 30 s.
+  EXPECT_LT(std::chrono::steady_clock::now() - outcome.frozen_at, 5s);
+
+  auto down = local.run(next_down(down_rx));
+  ASSERT_TRUE(down.has_value());
+  EXPECT_EQ(down->actor, echo.id());
+  EXPECT_EQ(down->reason.kind(), troupe::ExitReason::Kind::kNodeDown);
+  EXPECT_LT(std::chrono::steady_clock::now() - outcome.frozen_at, 5s);
+
+  const auto dead_before = local.system.dead_letters();
+  EXPECT_EQ(echo.tell(remote_test::Ping{}), TellStatus::kUnreachable);
+  EXPECT_EQ(local.system.dead_letters(), dead_before + 1);
+  frozen.kill();  // SIGKILL ends a stopped process too
+}
+
 TEST(Remote, ARestartedNodeIsANewIncarnationAndOldRefsFailCleanly) {
   auto first = std::make_unique<ChildNode>(std::vector<std::string>{});
   const std::string address = first->address();
@@ -484,6 +544,73 @@ TEST(Remote, ShuttingANodeDownWhileItIsBusyEndsEverySendAndAsk) {
   EXPECT_GE(counts.received(), 20'000u);
   EXPECT_LE(counts.received(), queued);
   EXPECT_EQ(counts.reorders(), 0u);
+}
+
+// Opens a node's stream as a bare gRPC client, sends a Hello or nothing,
+// then stalls: returns how the node ended the call, and when.
+struct Stalled {
+  grpc::Status status;
+  std::chrono::steady_clock::duration after;
+};
+
+Stalled stall_in_handshake(const std::string& address, bool send_hello) {
+  auto stub = troupe::v1::Cluster::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 20s);  // bounds the test, not the node
+  const auto start = std::chrono::steady_clock::now();
+  auto stream = stub->Connect(&context);
+  troupe::v1::Frame frame;
+  if (send_hello) {
+    auto* hello = frame.mutable_hello();
+    hello->set_protocol(troupe::remote::detail::kProtocolVersion);
+    hello->set_node("staller");
+    hello->set_nonce(std::string(32, 'n'));
+    EXPECT_TRUE(stream->Write(frame));
+    EXPECT_TRUE(stream->Read(&frame));
+    EXPECT_TRUE(frame.has_hello()) << "the node answers with its own hello";
+  }
+  while (stream->Read(&frame)) {
+  }
+  grpc::Status status = stream->Finish();
+  return {std::move(status), std::chrono::steady_clock::now() - start};
+}
+
+// How long a node keeps a TCP connection that never says anything, not even
+// HTTP/2's preface (at most about 10 s: past that the test fails anyway).
+std::chrono::steady_clock::duration silent_tcp_connection_lasts(const std::string& address) {
+  const auto colon = address.rfind(':');
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<std::uint16_t>(std::stoi(address.substr(colon + 1))));
+  EXPECT_EQ(::inet_pton(AF_INET, address.substr(0, colon).c_str(), &sa.sin_addr), 1);
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  char buf[256];
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 10'000) <= 0) break;
+    if (::read(fd, buf, sizeof buf) <= 0) break;  // the node closed it
+  }
+  ::close(fd);
+  return std::chrono::steady_clock::now() - start;
+}
+
+TEST(Remote, AStreamThatStallsInTheHandshakeIsDroppedAtTheDeadline) {
+  ChildNode child({"--handshake-timeout-ms", "300"});
+  for (const bool send_hello : {false, true}) {
+    const Stalled s = stall_in_handshake(child.address(), send_hello);
+    EXPECT_FALSE(s.status.ok()) << "hello: " << send_hello;
+    EXPECT_NE(s.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+        << "ended by the node, not by the client's own deadline";
+    EXPECT_LT(s.after, 5s) << "hello: " << send_hello;
+  }
+  EXPECT_LT(silent_tcp_connection_lasts(child.address()), 5s)
+      << "a connection that never opens a stream has the same deadline";
+  Local local;
+  auto echo = local.lookup<Echo>(child.address(), "echo");
+  EXPECT_EQ(local.run(ping(echo, 1)), 2) << "the node still serves real peers";
 }
 
 }  // namespace

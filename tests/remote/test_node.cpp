@@ -3,8 +3,9 @@
 // and runs until its stdin closes (or it is killed).
 //
 //   troupe-remote-test-node [--listen HOST:PORT] [--secret S] [--seed ADDR]...
-//                           [--tls DIR]
+//                           [--tls DIR] [--handshake-timeout-ms N]
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -30,6 +31,8 @@ int main(int argc, char** argv) {
     } else if (flag == "--tls") {  // a folder with ca.pem, node.pem, node.key
       options.tls = troupe::remote::TlsOptions{value + "/node.pem", value + "/node.key",
                                                value + "/ca.pem", ""};
+    } else if (flag == "--handshake-timeout-ms") {
+      options.handshake_timeout = std::chrono::milliseconds(std::stoll(value));
     } else {
       std::fprintf(stderr, "unknown option %s\n", flag.c_str());
       return 2;
