@@ -1,8 +1,9 @@
 // libFuzzer target: the bytes an IRC client sends to troupe-chat, through
 // the server's line splitting (LineSplitter) and parser (chat::irc::parse),
 // then the helpers a session applies to what was parsed, and the replies
-// it builds from it. The session itself reads a TcpStream, so its command
-// handling is not reached from here (see README.md).
+// it builds from it; then the same bytes as one client connection to a
+// real chat server (chat_server_fixture.hpp), whose session must answer in
+// well-formed lines, close after the client's EOF, and be counted gone.
 
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include "chat/irc_message.hpp"
 #include "chat/line_reader.hpp"
 #include "chat/numerics.hpp"
+#include "chat_server_fixture.hpp"
 #include "fuzz_check.hpp"
 
 namespace {
@@ -160,6 +162,20 @@ void check_line(const chat::InputLine& line) {
   check_reply(chat::numerics::unknown_command(kServer, "*", parsed.token));
 }
 
+// What the server wrote to one client: CR LF terminated lines of at most
+// 512 bytes, CR LF included, with no NUL and no other CR or LF.
+void check_server_output(std::string_view out) {
+  while (!out.empty()) {
+    const std::size_t end = out.find("\r\n");
+    FUZZ_CHECK(end != std::string_view::npos, "every line the server sends ends in CR LF");
+    const std::string_view line = out.substr(0, end);
+    FUZZ_CHECK(line.size() + 2 <= 512,
+               "a line the server sends is at most 512 bytes with its CR LF");
+    FUZZ_CHECK(!has_line_breaks(line), "a line the server sends holds no NUL, CR or LF");
+    out.remove_prefix(end + 2);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -172,5 +188,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                "lines do not depend on how the bytes arrive");
   }
   for (const chat::InputLine& line : lines) check_line(line);
+
+  auto& server = troupe::fuzz::ChatServerFixture::instance();
+  check_server_output(server.converse(bytes));
+  FUZZ_CHECK(server.sessions_drain(), "the session is counted gone within 5 s of its end");
   return 0;
 }
