@@ -26,16 +26,6 @@ using chat::test::TestClient;
 using troupe::SocketAddress;
 using troupe::Task;
 
-// gtest's ASSERT_* return from the function: in a coroutine, co_return.
-#define CO_ASSERT(cond, ...)                \
-  do {                                      \
-    if (!(cond)) {                          \
-      ADD_FAILURE() << "failed: " #cond " " \
-                    << "" __VA_ARGS__;      \
-      co_return;                            \
-    }                                       \
-  } while (0)
-
 chat::ServerOptions test_options() {
   chat::ServerOptions o;
   o.port = 0;

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include <troupe/runtime/select.hpp>
 #include <troupe/runtime/sleep.hpp>
 #include <troupe/runtime/socket_address.hpp>
@@ -20,6 +22,17 @@
 #include <troupe/runtime/tcp_stream.hpp>
 
 #include "chat/line_reader.hpp"
+
+// gtest's ASSERT_* return from the function: in a coroutine, co_return.
+// Shared by the chat tests that drive clients from coroutines.
+#define CO_ASSERT(cond, ...)                \
+  do {                                      \
+    if (!(cond)) {                          \
+      ADD_FAILURE() << "failed: " #cond " " \
+                    << "" __VA_ARGS__;      \
+      co_return;                            \
+    }                                       \
+  } while (0)
 
 namespace chat::test {
 

@@ -31,16 +31,6 @@ using chat::test::TestClient;
 using troupe::SocketAddress;
 using troupe::Task;
 
-// gtest's ASSERT_* return from the function: in a coroutine, co_return.
-#define TIMEOUTS_CO_ASSERT(cond, ...)       \
-  do {                                      \
-    if (!(cond)) {                          \
-      ADD_FAILURE() << "failed: " #cond " " \
-                    << "" __VA_ARGS__;      \
-      co_return;                            \
-    }                                       \
-  } while (0)
-
 // Runs `scenario(address)` against a fresh server with `options`.
 void run_with(chat::ServerOptions options, Task<void> (*scenario)(SocketAddress)) {
   options.port = 0;
@@ -63,14 +53,14 @@ Task<void> unregistered_connection_is_closed(SocketAddress addr) {
   // Registers first, so that its own deadline has passed by the time the
   // silent one's has.
   auto quick = co_await TestClient::connect(addr);
-  TIMEOUTS_CO_ASSERT(quick);
-  TIMEOUTS_CO_ASSERT(co_await quick->register_as("quick"), << quick->dump());
+  CO_ASSERT(quick);
+  CO_ASSERT(co_await quick->register_as("quick"), << quick->dump());
 
   const troupe::Instant start = troupe::Clock::now();
   auto silent = co_await TestClient::connect(addr);
-  TIMEOUTS_CO_ASSERT(silent);
+  CO_ASSERT(silent);
   auto error = co_await silent->expect("ERROR :Closing Link: 127.0.0.1 (Registration timed out)");
-  TIMEOUTS_CO_ASSERT(error, << silent->dump());
+  CO_ASSERT(error, << silent->dump());
   EXPECT_GE(since(start), kRegisterTimeout);
   EXPECT_LT(since(start), 8s);
   EXPECT_TRUE(co_await silent->closed()) << silent->dump();
@@ -90,8 +80,8 @@ TEST(ChatIdleTimeouts, AnUnregisteredConnectionIsClosedAndARegisteredOneIsNot) {
 Task<void> half_registered_connection_is_closed(SocketAddress addr) {
   // A NICK alone is not a registration.
   auto c = co_await TestClient::connect(addr);
-  TIMEOUTS_CO_ASSERT(c);
-  TIMEOUTS_CO_ASSERT(co_await c->send("NICK halfway"));
+  CO_ASSERT(c);
+  CO_ASSERT(co_await c->send("NICK halfway"));
   EXPECT_TRUE(co_await c->expect("ERROR :Closing Link: 127.0.0.1 (Registration timed out)"))
       << c->dump();
   EXPECT_TRUE(co_await c->closed()) << c->dump();
@@ -146,11 +136,11 @@ Task<Answered> answer_pings(TestClient c, std::string needle, int pongs) {
 Task<void> silent_client_is_pinged_and_dropped(SocketAddress addr) {
   auto alice = co_await TestClient::connect(addr);
   auto bob = co_await TestClient::connect(addr);
-  TIMEOUTS_CO_ASSERT(alice && bob);
-  TIMEOUTS_CO_ASSERT(co_await alice->register_as("alice"), << alice->dump());
-  TIMEOUTS_CO_ASSERT(co_await bob->register_as("bob"), << bob->dump());
-  TIMEOUTS_CO_ASSERT(co_await alice->join("#idle"), << alice->dump());
-  TIMEOUTS_CO_ASSERT(co_await bob->join("#idle"), << bob->dump());
+  CO_ASSERT(alice && bob);
+  CO_ASSERT(co_await alice->register_as("alice"), << alice->dump());
+  CO_ASSERT(co_await bob->register_as("bob"), << bob->dump());
+  CO_ASSERT(co_await alice->join("#idle"), << alice->dump());
+  CO_ASSERT(co_await bob->join("#idle"), << bob->dump());
 
   // Alice answers her PINGs meanwhile, in a task of her own: she must
   // outlive several intervals and see bob go.
@@ -159,7 +149,7 @@ Task<void> silent_client_is_pinged_and_dropped(SocketAddress addr) {
 
   // Bob says nothing more.
   auto ping = co_await bob->expect("PING :troupe.chat");
-  TIMEOUTS_CO_ASSERT(ping, << bob->dump());
+  CO_ASSERT(ping, << bob->dump());
   const troupe::Instant pinged = troupe::Clock::now();
   EXPECT_EQ(*ping, "PING :troupe.chat");
   EXPECT_TRUE(co_await bob->expect("ERROR :Closing Link: 127.0.0.1 (Ping timeout)")) << bob->dump();
@@ -191,7 +181,7 @@ Task<void> surplus_connection_is_refused(SocketAddress addr) {
   auto c2 = co_await TestClient::connect(addr);
   auto c3 = co_await TestClient::connect(addr);
   auto refused = co_await TestClient::connect(addr);
-  TIMEOUTS_CO_ASSERT(c1 && c2 && c3 && refused);
+  CO_ASSERT(c1 && c2 && c3 && refused);
   EXPECT_TRUE(co_await refused->expect(
       "ERROR :Closing Link: 127.0.0.1 (Too many connections from your address)"))
       << refused->dump();
@@ -199,19 +189,19 @@ Task<void> surplus_connection_is_refused(SocketAddress addr) {
   EXPECT_EQ(refused->log.size(), 1u) << refused->dump();  // nothing but the ERROR
 
   // The ones within the limit work.
-  TIMEOUTS_CO_ASSERT(co_await c2->register_as("two"), << c2->dump());
-  TIMEOUTS_CO_ASSERT(co_await c3->register_as("three"), << c3->dump());
+  CO_ASSERT(co_await c2->register_as("two"), << c2->dump());
+  CO_ASSERT(co_await c3->register_as("three"), << c3->dump());
 
   // One closes: seen closed, its place is free.
-  TIMEOUTS_CO_ASSERT(co_await c1->send("QUIT :making room"));
-  TIMEOUTS_CO_ASSERT(co_await c1->expect("ERROR :Closing Link: 127.0.0.1"), << c1->dump());
+  CO_ASSERT(co_await c1->send("QUIT :making room"));
+  CO_ASSERT(co_await c1->expect("ERROR :Closing Link: 127.0.0.1"), << c1->dump());
   auto c4 = co_await TestClient::connect(addr);
-  TIMEOUTS_CO_ASSERT(c4);
+  CO_ASSERT(c4);
   EXPECT_TRUE(co_await c4->register_as("four")) << c4->dump();
 
   // And the limit still holds.
   auto again = co_await TestClient::connect(addr);
-  TIMEOUTS_CO_ASSERT(again);
+  CO_ASSERT(again);
   EXPECT_TRUE(co_await again->expect("(Too many connections from your address)")) << again->dump();
   EXPECT_TRUE(co_await again->closed()) << again->dump();
 }
