@@ -61,28 +61,30 @@ class AnyRef {
   bool accepts(const std::string& type_name) const { return table_->contains(type_name); }
 
   /// Decodes `e` by its type name and tells the actor the message.
-  DynamicTellResult tell(const v1::Envelope& e) const {
+  /// `origin`: the node `e` came from (the remote module passes the peer
+  /// it authenticated); it overwrites a message's `origin` field.
+  DynamicTellResult tell(const v1::Envelope& e, const v1::Origin* origin = nullptr) const {
     auto it = table_->find(e.type_name());
     if (it == table_->end()) {
       detail::undecodable(*ref_, e);
       return {DecodeError::kUnknownType, TellStatus::kQueued};
     }
-    auto r = it->second.tell(*ref_, e, limits_);
+    auto r = it->second.tell(*ref_, e, limits_, origin);
     return {r.error, r.status};
   }
 
   /// Decodes `e` and asks: the reply comes as a REPLY envelope holding the
   /// handler's protobuf result (empty for a void handler), or as an
   /// AskError (kBadMessage for bytes that could not be decoded).
-  AskFuture<v1::Envelope> ask(const v1::Envelope& e,
-                              std::optional<Duration> timeout = std::nullopt) const {
+  AskFuture<v1::Envelope> ask(const v1::Envelope& e, std::optional<Duration> timeout = std::nullopt,
+                              const v1::Origin* origin = nullptr) const {
     auto it = table_->find(e.type_name());
     if (it == table_->end()) {
       detail::undecodable(*ref_, e);
       return detail::failed_ask(timeout, DecodeError::kUnknownType,
                                 "no handler for \"" + e.type_name() + "\"");
     }
-    return it->second.ask(*ref_, e, limits_, timeout);
+    return it->second.ask(*ref_, e, limits_, timeout, origin);
   }
 
  private:

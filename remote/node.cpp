@@ -12,6 +12,7 @@
 #include <grpcpp/server_builder.h>
 
 #include <troupe/remote/detail/connection.hpp>
+#include <troupe/remote/detail/handshake.hpp>
 #include <troupe/remote/detail/reactors.hpp>
 #include <troupe/remote/node.hpp>
 #include <troupe/runtime/join_handle.hpp>
@@ -143,8 +144,23 @@ class Dialer {
 
 }  // namespace detail
 
+namespace {
+// Secure by default: a weak secret is an explicit choice.
+NodeOptions checked(NodeOptions o) {
+  if (!o.insecure && o.cluster_secret.size() < detail::kMinSecretBytes) {
+    throw std::invalid_argument(
+        "troupe: the cluster secret must be at least " + std::to_string(detail::kMinSecretBytes) +
+        " bytes (make one with `openssl rand -hex 32`); NodeOptions::insecure allows a weaker one, "
+        "for tests on one machine");
+  }
+  if (!o.name.empty() && o.name.size() > detail::kMaxNodeName)
+    throw std::invalid_argument("troupe: a node name is at most 255 bytes");
+  return o;
+}
+}  // namespace
+
 Node::Node(ActorSystem& system, NodeOptions options)
-    : core_(std::make_shared<detail::NodeCore>(system, std::move(options))) {
+    : core_(std::make_shared<detail::NodeCore>(system, checked(std::move(options)))) {
   const NodeOptions& o = core_->options();
   if (!o.listen.empty()) {
     service_ = std::make_unique<detail::ClusterService>(core_);

@@ -102,6 +102,9 @@ class Node {
   Task<bool> wait_for(std::string node, Duration timeout);
   /// The names of the nodes connected now.
   std::vector<std::string> peers() const { return core_->connected_peers(); }
+  /// How many nodes this one keeps state for: connected, being dialed, or
+  /// held by a ref. Bounded by the real peers, never by what strangers say.
+  std::size_t known_peers() const { return core_->all_peers().size(); }
 
   /// Closes every stream (pending asks fail, queued envelopes become dead
   /// letters), stops dialing and listening. Idempotent.

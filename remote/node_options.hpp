@@ -14,7 +14,9 @@ namespace troupe::remote {
 
 /// TLS for a node's connections, both ways: PEM files of this node's
 /// certificate chain and private key, and of the CA that peers'
-/// certificates must chain to.
+/// certificates must chain to. A peer's certificate must also name the
+/// node it claims to be: one of its subject alternative names is the
+/// node name of its Hello, or that name's host when it is "host:port".
 struct TlsOptions {
   std::string cert_file{};
   std::string key_file{};
@@ -39,11 +41,17 @@ struct NodeOptions {
   /// plug in here: anything that calls Node::connect with the addresses it
   /// learns.
   std::vector<std::string> seeds{};
-  /// Shared by every node of the cluster: a node that does not prove it
-  /// knows it (HMAC-SHA256 challenge, both ways) is refused. Never sent.
+  /// Shared by every node of the cluster, at least 32 bytes (make one
+  /// with `openssl rand -hex 32`): a node that does not prove it knows it
+  /// is refused, and it keys the MAC that seals every frame. Never sent.
   std::string cluster_secret{};
-  /// TLS for the gRPC streams; without it they are plaintext.
+  /// TLS for the gRPC streams; without it they are plaintext (sealed, so
+  /// not alterable, but readable by anyone on the path).
   std::optional<TlsOptions> tls{};
+  /// Lets the node start with a cluster secret shorter than 32 bytes
+  /// (empty included), which proves nothing: for tests and experiments on
+  /// one machine, never for a network others can reach.
+  bool insecure = false;
 
   /// The largest frame (a batch of envelopes) either side accepts.
   std::size_t max_frame_bytes = std::size_t{4} << 20;
@@ -59,6 +67,17 @@ struct NodeOptions {
   /// A stream whose handshake is not done by then, silent or stalled
   /// halfway, is dropped: without the secret, nobody holds a stream open.
   Duration handshake_timeout = std::chrono::seconds(5);
+  /// Streams whose handshake is not done yet, at most, from everywhere and
+  /// from one IP address: past either, new ones are refused at once, so
+  /// strangers cannot hold the node's memory in unproven streams.
+  std::size_t max_handshakes = 64;
+  std::size_t max_handshakes_per_address = 8;
+  /// Requests of one peer the node serves at once (asks to its actors and
+  /// to the node): past it, the node stops reading from that peer until
+  /// some are answered, which pushes back on the peer's senders.
+  std::size_t max_served_per_peer = 1024;
+  /// The deadline of a remote ask that came without one.
+  Duration served_ask_timeout = std::chrono::seconds(60);
   /// HTTP/2 keepalive on every connection, both ways: a ping after this
   /// long. Finds a peer that stopped answering (a frozen process, a
   /// half-open TCP connection) which would otherwise look alive for as

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <concepts>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -32,10 +33,27 @@ struct DynamicTell {
 /// One accepted message type of an actor class: how to decode it from an
 /// envelope and hand it to the actor.
 struct DispatchEntry {
-  DynamicTell (*tell)(ActorCellBase&, const v1::Envelope&, const DecodeLimits&);
+  DynamicTell (*tell)(ActorCellBase&, const v1::Envelope&, const DecodeLimits&, const v1::Origin*);
   AskFuture<v1::Envelope> (*ask)(ActorCellBase&, const v1::Envelope&, const DecodeLimits&,
-                                 std::optional<Duration>);
+                                 std::optional<Duration>, const v1::Origin*);
 };
+
+/// A message type with a field `troupe.v1.Origin origin`.
+template <class M>
+concept HasOrigin = requires(M& m) {
+  { m.mutable_origin() } -> std::same_as<v1::Origin*>;
+};
+
+/// Decodes M from `e`; a known origin overwrites the message's own claim.
+template <class M>
+DecodeResult<M> decode_from(const v1::Envelope& e, const DecodeLimits& limits,
+                            const v1::Origin* origin) {
+  auto m = decode<M>(e, limits);
+  if constexpr (HasOrigin<M>) {
+    if (m && origin) *m->mutable_origin() = *origin;
+  }
+  return m;
+}
 
 /// Type name -> entry, for one actor class. Immutable once built;
 /// thread-safe to read.
@@ -62,8 +80,9 @@ DispatchEntry entry_for() {
   static_assert(troupe::detail::Handles<A, M>,
                 "a type in the actor's `messages` list has no handler: add `handle(const M&)`");
   DispatchEntry d;
-  d.tell = [](ActorCellBase& cell, const v1::Envelope& e, const DecodeLimits& limits) {
-    auto m = decode<M>(e, limits);
+  d.tell = [](ActorCellBase& cell, const v1::Envelope& e, const DecodeLimits& limits,
+              const v1::Origin* origin) {
+    auto m = decode_from<M>(e, limits, origin);
     if (!m) {
       undecodable(cell, e);
       return DynamicTell{m.error(), TellStatus::kQueued};
@@ -72,8 +91,8 @@ DispatchEntry entry_for() {
                        cell.tell(new troupe::detail::TellEnvelope<A, M>(std::move(m).value()))};
   };
   d.ask = [](ActorCellBase& cell, const v1::Envelope& e, const DecodeLimits& limits,
-             std::optional<Duration> timeout) {
-    auto m = decode<M>(e, limits);
+             std::optional<Duration> timeout, const v1::Origin* origin) {
+    auto m = decode_from<M>(e, limits, origin);
     if (!m) {
       undecodable(cell, e);
       return failed_ask(timeout, m.error(), m.detail());

@@ -12,11 +12,6 @@
 
 namespace troupe::remote::detail {
 
-namespace {
-constexpr const char* kDialer = "dialer";
-constexpr const char* kAcceptor = "acceptor";
-}  // namespace
-
 Connection::Connection(std::shared_ptr<NodeCore> node, Role role, std::string dialed)
     : node_(std::move(node)), role_(role), dialed_(std::move(dialed)) {
   auto [rtx, rrx] = channel::mpsc::unbounded<bool>();
@@ -31,6 +26,9 @@ Connection::Connection(std::shared_ptr<NodeCore> node, Role role, std::string di
   auto [stx, srx] = channel::mpsc::unbounded<bool>();
   stop_tx_ = std::move(stx);
   stop_rx_ = std::move(srx);
+  auto [ltx, lrx] = channel::mpsc::unbounded<bool>();
+  lost_tx_ = std::move(ltx);
+  lost_rx_ = std::move(lrx);
 }
 
 Connection::~Connection() = default;
@@ -42,6 +40,7 @@ void Connection::on_done(const grpc::Status& status) {
 
 void Connection::cancel(const std::string& why) {
   std::lock_guard lock(mutex_);
+  lost_tx_.close();
   if (finished_) return;
   if (cancel_reason_.empty()) cancel_reason_ = why;
   stream_->cancel();
@@ -88,20 +87,14 @@ Task<Connection::Outcome> Connection::run() {
   // TestExecutor), not the system's.
   handshake_deadline_ =
       node_->system().core().scheduler().now() + node_->options().handshake_timeout;
-  const bool up =
-      role_ == Role::kDialer ? co_await handshake_as_dialer() : co_await handshake_as_acceptor();
+  const bool up = role_ == Role::kDialer ? co_await handshake_as_dialer() : co_await accept();
   in_handshake_ = false;
   Outcome outcome;
   outcome.was_up = up;
   if (up) {
-    node_->log("connected to " + peer_->name() + " (" + stream_->peer_address() + ")");
+    node_->log("connected to " + printable(peer_->name()) + " (" + stream_->peer_address() + ")");
     auto writer = spawn(write_loop());
-    while (true) {
-      const bool got = co_await read();
-      if (!got) break;
-      for (auto& e : *in_.mutable_envelopes()) node_->dispatch(peer_, e);
-      in_.Clear();
-    }
+    co_await read_loop();
     cancel("the connection was lost");  // fails the write in flight, if any
     stop_tx_.close();
     co_await writer;
@@ -110,49 +103,111 @@ Task<Connection::Outcome> Connection::run() {
       std::lock_guard lock(mutex_);
       why = cancel_reason_;
     }
-    node_->log("disconnected from " + peer_->name() + ": " + why);
+    node_->log("disconnected from " + printable(peer_->name()) + ": " + why);
     peer_->release(*this, "the connection to " + peer_->name() + " was lost (" + why + ")");
   } else if (peer_) {
     peer_->release(*this, "handshake failed");  // gives up its claim, if it held one
   }
+  if (peer_) node_->forget_if_unused(std::move(peer_));
   finish(role_ == Role::kAcceptor ? refusal_ : grpc::Status::OK);
   auto status = co_await done_rx_.next();
   if (status) outcome.status = std::move(*status);
   co_return outcome;
 }
 
+Task<void> Connection::read_loop() {
+  while (co_await read()) {
+    if (in_.has_hello() || !in_.proof().empty() || in_.welcome() ||
+        !open_->open(in_.batch(), in_.mac())) {
+      // Altered, injected, replayed or out of order: the counts no longer
+      // agree, and nothing more from this stream can be trusted.
+      node_->log("dropped the connection to " + printable(peer_->name()) +
+                 ": a frame failed its integrity check");
+      cancel("a frame failed its integrity check");
+      co_return;
+    }
+    if (!batch_in_.ParseFromString(in_.batch())) {
+      node_->log("dropped the connection to " + printable(peer_->name()) +
+                 ": an undecodable frame");
+      cancel("an undecodable frame");
+      co_return;
+    }
+    in_.Clear();
+    for (auto& e : *batch_in_.mutable_envelopes()) node_->dispatch(peer_, e);
+    batch_in_.Clear();
+    // A peer whose requests pile up unanswered is read no further until
+    // some are answered: HTTP/2 flow control then holds its senders.
+    if (!co_await peer_->room_to_serve(lost_rx_)) co_return;
+  }
+}
+
+void Connection::log_refusal(const std::string& who, const std::string& why) {
+  node_->log("refused " + who + " (" + stream_->peer_address() + "): " + why);
+}
+
+std::string Connection::identity_mismatch(const std::string& node) const {
+  if (!node_->options().tls) return {};
+  const std::vector<std::string> names = stream_->peer_identities();
+  // "host:port" names match a certificate for the host; the port is not
+  // part of an identity a certificate can carry.
+  std::string host = node;
+  if (auto colon = host.rfind(':'); colon != std::string::npos) host.resize(colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  std::string listed;
+  for (const auto& n : names) {
+    if (n == node || n == host) return {};
+    listed += (listed.empty() ? "" : ", ") + printable(n);
+  }
+  return "its certificate names " + (listed.empty() ? std::string("no one") : listed) + ", not " +
+         printable(node);
+}
+
+// The dialer speaks first and proves first, but only in answer to the
+// acceptor's hello: its proof covers both hellos, so it cannot be relayed
+// into another handshake, and an acceptor with another secret sees a
+// wrong proof and says so on its side too. The acceptor's proof comes
+// with its welcome, once it has checked ours.
 Task<bool> Connection::handshake_as_dialer() {
   peer_ = node_->peer(dialed_);  // claimed by the dial loop (begin_dial)
   const auto& options = node_->options();
-  const std::string nonce = make_nonce();
   out_.Clear();
-  auto* hello = out_.mutable_hello();
-  hello->set_protocol(kProtocolVersion);
-  hello->set_node(node_->name());
-  hello->set_incarnation(node_->incarnation());
-  hello->set_nonce(nonce);
+  v1::Hello& ours = *out_.mutable_hello();
+  ours.set_protocol(kProtocolVersion);
+  ours.set_node(node_->name());
+  ours.set_incarnation(node_->incarnation());
+  ours.set_nonce(make_nonce());
+  const v1::Hello mine = ours;
   if (!co_await write(out_)) co_return false;
   if (!co_await read()) co_return false;  // a refusal: the status says why
-  if (!in_.has_hello() || in_.hello().protocol() != kProtocolVersion) {
-    node_->log("refused " + dialed_ + ": it does not speak protocol " +
-               std::to_string(kProtocolVersion));
-    cancel("protocol mismatch");
+  if (!in_.has_hello()) {
+    log_refusal(dialed_, "it sent no hello");
+    cancel("no hello");
     co_return false;
   }
   const v1::Hello their = in_.hello();
-  // Our proof goes first, so that an acceptor with another secret sees a
-  // wrong proof and says so on its side too.
+  if (auto why = malformed(their)) {
+    log_refusal(dialed_, *why);
+    cancel(*why);
+    co_return false;
+  }
+  if (auto why = identity_mismatch(their.node()); !why.empty()) {
+    log_refusal(dialed_, why);
+    cancel("certificate does not match the node name");
+    co_return false;
+  }
+  const HandshakeKeys keys =
+      derive_keys(options.cluster_secret, Transcript{.dialer = mine, .acceptor = their});
   out_.Clear();
-  out_.set_proof(make_proof(options.cluster_secret, kDialer, their.nonce(), node_->name(),
-                            node_->incarnation()));
+  out_.set_proof(keys.dialer_proof);
   if (!co_await write(out_)) co_return false;
-  const std::string expected =
-      make_proof(options.cluster_secret, kAcceptor, nonce, their.node(), their.incarnation());
-  if (!proofs_match(expected, their.proof())) {
-    node_->log("refused node " + their.node() + " at " + dialed_ + ": wrong cluster secret");
+  if (!co_await read()) co_return false;
+  if (!in_.welcome() || !proofs_match(keys.acceptor_proof, in_.proof())) {
+    log_refusal("node " + printable(their.node()) + " at " + dialed_, "wrong cluster secret");
     cancel("wrong cluster secret");
     co_return false;
   }
+  in_.Clear();
   if (their.node() != peer_->name()) {
     // Dialed by address, named otherwise: the claim moves to its name.
     peer_->release(*this, "renamed");
@@ -163,12 +218,8 @@ Task<bool> Connection::handshake_as_dialer() {
     }
   }
   peer_incarnation_ = their.incarnation();
-  if (!co_await read()) co_return false;
-  if (!in_.welcome()) {
-    cancel("not welcomed");
-    co_return false;
-  }
-  in_.Clear();
+  seal_.emplace(keys.dialer_to_acceptor);
+  open_.emplace(keys.acceptor_to_dialer);
   if (!peer_->attach(*this, peer_incarnation_)) {
     cancel("already connected");  // an incoming stream from the same peer won
     co_return false;
@@ -176,39 +227,64 @@ Task<bool> Connection::handshake_as_dialer() {
   co_return true;
 }
 
+// Counted against the node's limits on unproven streams for as long as the
+// handshake lasts.
+Task<bool> Connection::accept() {
+  const std::string address = stream_->peer_address();
+  if (!node_->begin_handshake(address)) {
+    refusal_ = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                            "too many connections in handshake; retry later");
+    co_return false;
+  }
+  const bool up = co_await handshake_as_acceptor();
+  node_->end_handshake(address);
+  co_return up;
+}
+
+// Nothing derived from the secret, no entry in the node's tables and no
+// log line longer than a name's first bytes, until the dialer has proved
+// it knows the secret.
 Task<bool> Connection::handshake_as_acceptor() {
   const auto& options = node_->options();
   if (!co_await read()) co_return false;
-  if (!in_.has_hello() || in_.hello().protocol() != kProtocolVersion) {
-    refusal_ = grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                            "expected a hello of protocol " + std::to_string(kProtocolVersion));
-    node_->log("refused a connection from " + stream_->peer_address() +
-               ": no hello of our protocol");
+  if (!in_.has_hello()) {
+    refusal_ = grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "expected a hello");
+    log_refusal("a connection", "no hello");
     co_return false;
   }
   const v1::Hello their = in_.hello();
-  const std::string nonce = make_nonce();
+  if (auto why = malformed(their)) {
+    refusal_ = grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                            "refused: " + *why + " (this node speaks protocol " +
+                                std::to_string(kProtocolVersion) + ")");
+    log_refusal("a connection", *why);
+    co_return false;
+  }
   out_.Clear();
-  auto* hello = out_.mutable_hello();
-  hello->set_protocol(kProtocolVersion);
-  hello->set_node(node_->name());
-  hello->set_incarnation(node_->incarnation());
-  hello->set_nonce(nonce);
-  hello->set_proof(make_proof(options.cluster_secret, kAcceptor, their.nonce(), node_->name(),
-                              node_->incarnation()));
+  v1::Hello& ours = *out_.mutable_hello();
+  ours.set_protocol(kProtocolVersion);
+  ours.set_node(node_->name());
+  ours.set_incarnation(node_->incarnation());
+  ours.set_nonce(make_nonce());
+  const v1::Hello mine = ours;
   if (!co_await write(out_)) co_return false;
   if (!co_await read()) co_return false;
-  const std::string expected =
-      make_proof(options.cluster_secret, kDialer, nonce, their.node(), their.incarnation());
-  if (!proofs_match(expected, in_.proof())) {
-    node_->log("refused node " + their.node() + " from " + stream_->peer_address() +
-               ": wrong cluster secret");
+  const HandshakeKeys keys =
+      derive_keys(options.cluster_secret, Transcript{.dialer = their, .acceptor = mine});
+  if (in_.has_hello() || !proofs_match(keys.dialer_proof, in_.proof())) {
+    log_refusal("node " + printable(their.node()), "wrong cluster secret");
     refusal_ = grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "wrong cluster secret");
     co_return false;
   }
   in_.Clear();
+  if (auto why = identity_mismatch(their.node()); !why.empty()) {
+    log_refusal("node " + printable(their.node()), why);
+    refusal_ = grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                            "the certificate does not name " + printable(their.node()));
+    co_return false;
+  }
   // Only now that it proved the secret: a name from an unproven hello
-  // must not get an entry in the node's table of peers (kept for good).
+  // must not get an entry in the node's table of peers.
   peer_ = node_->peer(their.node());
   switch (peer_->admit(*this, their.incarnation())) {
     case Peer::Admit::kGranted:
@@ -221,12 +297,15 @@ Task<bool> Connection::handshake_as_acceptor() {
       co_return false;
   }
   peer_incarnation_ = their.incarnation();
+  seal_.emplace(keys.acceptor_to_dialer);
+  open_.emplace(keys.dialer_to_acceptor);
   if (!peer_->attach(*this, peer_incarnation_)) {
     refusal_ = grpc::Status(grpc::StatusCode::ALREADY_EXISTS, "already connected");
     co_return false;
   }
   out_.Clear();
   out_.set_welcome(true);
+  out_.set_proof(keys.acceptor_proof);
   co_return co_await write(out_);
 }
 
@@ -240,7 +319,7 @@ Task<void> Connection::write_loop() {
     if (next.index() == 1) break;
     std::optional<v1::Envelope> first = std::move(std::get<0>(next));
     if (!first) break;
-    out_.Clear();
+    batch_out_.Clear();
     std::size_t bytes = 0;
     auto add = [&](v1::Envelope& e) {
       if (e.target().node() != 0 && e.target().node() != peer_incarnation_) {
@@ -253,17 +332,21 @@ Task<void> Connection::write_loop() {
         return;
       }
       bytes += size;
-      *out_.add_envelopes() = std::move(e);
+      *batch_out_.add_envelopes() = std::move(e);
     };
     add(*first);
-    while (static_cast<std::size_t>(out_.envelopes_size()) < options.max_batch && bytes < budget) {
+    while (static_cast<std::size_t>(batch_out_.envelopes_size()) < options.max_batch &&
+           bytes < budget) {
       auto more = outbox.try_recv();
       if (!more) break;
       add(more.value());
     }
-    if (out_.envelopes_size() == 0) continue;
+    if (batch_out_.envelopes_size() == 0) continue;
+    out_.Clear();
+    batch_out_.SerializeToString(out_.mutable_batch());
+    out_.set_mac(seal_->seal(out_.batch()));
     if (!co_await write(out_)) {
-      for (const auto& e : out_.envelopes()) peer_->refuse(e, TellStatus::kUnreachable);
+      for (const auto& e : batch_out_.envelopes()) peer_->refuse(e, TellStatus::kUnreachable);
       cancel("a write failed");
       break;
     }

@@ -5,10 +5,12 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <grpcpp/support/status.h>
 
 #include <troupe/channels/mpsc.hpp>
+#include <troupe/remote/detail/frame_seal.hpp>
 #include <troupe/runtime/clock.hpp>
 #include <troupe/runtime/task.hpp>
 #include <troupe/v1/cluster.pb.h>
@@ -19,8 +21,9 @@ class NodeCore;
 class Peer;
 
 /// One gRPC stream between this node and a peer, and the tasks that drive
-/// it: the handshake, then a reader that hands each frame's envelopes to
-/// the node, and a writer that batches the peer's outbox into frames.
+/// it: the handshake (remote/detail/handshake.hpp), then a reader that
+/// checks each frame's seal and hands its envelopes to the node, and a
+/// writer that batches the peer's outbox into sealed frames.
 ///
 /// gRPC's callbacks (on its own threads) only push their outcome into the
 /// channels below, which wakes the waiting task; they never resume a
@@ -45,6 +48,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     /// finishes with `status`); gRPC calls OnDone after this.
     virtual void finish(const grpc::Status& status) = 0;
     virtual std::string peer_address() const = 0;
+    /// The subject alternative names of the peer's TLS certificate (none
+    /// on a plaintext stream).
+    virtual std::vector<std::string> peer_identities() const = 0;
   };
 
   /// How a connection ended (what the dialer's backoff depends on).
@@ -63,6 +69,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_read_done(bool ok) { (void)reads_tx_.try_send(ok); }
   void on_write_done(bool ok) { (void)writes_tx_.try_send(ok); }
   void on_done(const grpc::Status& status);
+  void on_cancelled() { lost_tx_.close(); }
 
   /// The connection's whole life; ends once gRPC is done with the stream.
   Task<Outcome> run();
@@ -75,6 +82,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Task<bool> outcome(MpscReceiver<bool>& done);
   Task<bool> handshake_as_dialer();
   Task<bool> handshake_as_acceptor();
+  Task<bool> accept();
+  /// Empty if the peer's certificate (if TLS) names `node`, else why not.
+  std::string identity_mismatch(const std::string& node) const;
+  void log_refusal(const std::string& who, const std::string& why);
+  Task<void> read_loop();
   Task<void> write_loop();
   void finish(const grpc::Status& status);
 
@@ -85,6 +97,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint64_t peer_incarnation_ = 0;
   Instant handshake_deadline_{};
   bool in_handshake_ = true;
+  std::optional<FrameSeal> seal_;  // our frames
+  std::optional<FrameSeal> open_;  // theirs
 
   Stream* stream_ = nullptr;
   std::mutex mutex_;  // guards the three below: cancel races the tasks
@@ -94,6 +108,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   v1::Frame in_;
   v1::Frame out_;
+  v1::Batch batch_in_;
+  v1::Batch batch_out_;
   MpscSender<bool> reads_tx_;
   MpscReceiver<bool> reads_rx_;
   MpscSender<bool> writes_tx_;
@@ -102,6 +118,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   MpscReceiver<grpc::Status> done_rx_;
   MpscSender<bool> stop_tx_;  // closed to stop the writer
   MpscReceiver<bool> stop_rx_;
+  MpscSender<bool> lost_tx_;  // closed by cancel: stops a reader waiting to serve
+  MpscReceiver<bool> lost_rx_;
 };
 
 }  // namespace troupe::remote::detail

@@ -39,13 +39,12 @@ v1::Envelope reply_to(const v1::Envelope& ask, v1::Envelope reply) {
   return reply;
 }
 
-Task<void> answer(std::shared_ptr<Peer> peer, v1::Envelope reply) {
-  co_await peer->post(std::move(reply));
+Task<void> post_answer(Peer::Service service, v1::Envelope reply) {
+  co_await service.peer().post(std::move(reply));
 }
 
 // Waits for a published actor's reply to a remote ask and sends it back.
-Task<void> relay_reply(std::shared_ptr<Peer> peer, v1::Envelope ask,
-                       AskFuture<v1::Envelope> future) {
+Task<void> relay_reply(Peer::Service service, v1::Envelope ask, AskFuture<v1::Envelope> future) {
   AskResult<v1::Envelope> r = co_await std::move(future);
   v1::Envelope reply;
   if (r) {
@@ -63,7 +62,17 @@ Task<void> relay_reply(std::shared_ptr<Peer> peer, v1::Envelope ask,
     }
     reply = failure(r.error(), detail);
   }
-  co_await peer->post(reply_to(ask, std::move(reply)));
+  co_await service.peer().post(reply_to(ask, std::move(reply)));
+}
+
+// The host of "host:port", "[v6]:port" or a bare address: what a
+// handshake limit per source counts ("ipv4:10.0.0.7:5133" as gRPC says).
+std::string host_of(std::string address) {
+  if (auto scheme = address.find(':');
+      scheme != std::string::npos && (address.starts_with("ipv4:") || address.starts_with("ipv6:")))
+    address.erase(0, scheme + 1);
+  if (auto colon = address.rfind(':'); colon != std::string::npos) address.resize(colon);
+  return address;
 }
 
 }  // namespace
@@ -98,6 +107,36 @@ std::vector<std::shared_ptr<Peer>> NodeCore::all_peers() const {
   return all;
 }
 
+void NodeCore::forget_if_unused(std::shared_ptr<Peer> peer) {
+  const std::string name = peer->name();
+  std::lock_guard lock(peers_mutex_);
+  peer.reset();
+  // Under the lock nobody can take a new hold from the table: a count of
+  // one is the table's alone.
+  auto it = peers_.find(name);
+  if (it != peers_.end() && it->second.use_count() == 1) peers_.erase(it);
+}
+
+bool NodeCore::begin_handshake(const std::string& address) {
+  const std::string host = host_of(address);
+  std::lock_guard lock(handshakes_mutex_);
+  auto& from_host = handshakes_by_address_[host];
+  if (handshakes_ >= options_.max_handshakes || from_host >= options_.max_handshakes_per_address) {
+    if (from_host == 0) handshakes_by_address_.erase(host);
+    return false;
+  }
+  ++handshakes_;
+  ++from_host;
+  return true;
+}
+
+void NodeCore::end_handshake(const std::string& address) {
+  const std::string host = host_of(address);
+  std::lock_guard lock(handshakes_mutex_);
+  --handshakes_;
+  if (--handshakes_by_address_[host] == 0) handshakes_by_address_.erase(host);
+}
+
 std::vector<std::string> NodeCore::connected_peers() const {
   std::vector<std::string> names;
   for (const auto& p : all_peers())
@@ -130,12 +169,25 @@ proto::AnyRef NodeCore::find_export(ActorId id) const {
   return it == exports_.end() ? proto::AnyRef() : it->second.ref;
 }
 
-bool NodeCore::watch(ActorId id, std::weak_ptr<Peer> peer) {
+bool NodeCore::watch(ActorId id, const std::shared_ptr<Peer>& peer) {
   std::unique_lock lock(exports_mutex_);
   auto it = exports_.find(id);
   if (it == exports_.end()) return false;
-  it->second.watchers.push_back(std::move(peer));
+  auto& watchers = it->second.watchers;
+  const bool known = std::any_of(watchers.begin(), watchers.end(),
+                                 [&](const auto& w) { return w.lock() == peer; });
+  if (!known) watchers.push_back(peer);
   return true;
+}
+
+void NodeCore::unwatch(const Peer& peer) {
+  std::unique_lock lock(exports_mutex_);
+  for (auto& [id, e] : exports_) {
+    std::erase_if(e.watchers, [&](const auto& w) {
+      auto p = w.lock();
+      return !p || p.get() == &peer;
+    });
+  }
 }
 
 void NodeCore::start_agent() { agent_ = system_.spawn<NodeAgent>(weak_from_this()); }
@@ -158,6 +210,10 @@ void NodeCore::log(const std::string& line) const {
 
 void NodeCore::run_detached(Task<void> task) {
   troupe::detail::spawn_on(system_.core().scheduler(), std::move(task)).detach();
+}
+
+void NodeCore::answer(const std::shared_ptr<Peer>& from, v1::Envelope reply) {
+  run_detached(post_answer(from->serve(), std::move(reply)));
 }
 
 // --- Traffic ---------------------------------------------------------------------------
@@ -195,9 +251,8 @@ void NodeCore::dispatch(const std::shared_ptr<Peer>& from, v1::Envelope& e) {
     system_.core().dead_letter(
         DeadLetter{e.target().actor(), e.type_name(), DeadLetterReason::kStopped});
     if (ask) {
-      run_detached(
-          answer(from, reply_to(e, failure(AskError::kDeadActor,
-                                           "sent to an earlier incarnation of " + name_))));
+      answer(from, reply_to(e, failure(AskError::kDeadActor,
+                                       "sent to an earlier incarnation of " + name_)));
     }
     return;
   }
@@ -209,40 +264,42 @@ void NodeCore::dispatch(const std::shared_ptr<Peer>& from, v1::Envelope& e) {
         DeadLetter{e.target().actor(), e.type_name(), DeadLetterReason::kStopped});
     return;
   }
-  (void)target.tell(e);  // a refusal is a dead letter there
+  const v1::Origin origin = from->origin();
+  (void)target.tell(e, &origin);  // a refusal is a dead letter there
 }
 
 void NodeCore::serve_ask(const std::shared_ptr<Peer>& from, v1::Envelope& e) {
-  std::optional<Duration> timeout;
+  // Every ask served has a deadline: one that came without gets the
+  // node's, so that no peer can make it wait (and hold memory) for good.
+  Duration timeout = options_.served_ask_timeout;
   if (e.deadline_unix_nanos() != 0) {
     const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
     if (e.deadline_unix_nanos() <= now) {
-      run_detached(
-          answer(from, reply_to(e, failure(AskError::kTimeout, "the deadline passed in transit"))));
+      answer(from, reply_to(e, failure(AskError::kTimeout, "the deadline passed in transit")));
       return;
     }
-    timeout = std::chrono::nanoseconds(e.deadline_unix_nanos() - now);
+    timeout = std::min<Duration>(timeout, std::chrono::nanoseconds(e.deadline_unix_nanos() - now));
   }
   proto::AnyRef target = find_export(e.target().actor());
   if (!target) {
     system_.core().dead_letter(
         DeadLetter{e.target().actor(), e.type_name(), DeadLetterReason::kStopped});
-    run_detached(
-        answer(from, reply_to(e, failure(AskError::kDeadActor, "no such actor on " + name_))));
+    answer(from, reply_to(e, failure(AskError::kDeadActor, "no such actor on " + name_)));
     return;
   }
   target.set_limits(options_.decode);
-  auto future = target.ask(e, timeout);
-  run_detached(relay_reply(from, std::move(e), std::move(future)));
+  const v1::Origin origin = from->origin();
+  auto future = target.ask(e, timeout, &origin);
+  run_detached(relay_reply(from->serve(), std::move(e), std::move(future)));
 }
 
 void NodeCore::control(const std::shared_ptr<Peer>& from, v1::Envelope& e) {
   if (e.type_name() == proto::type_name<v1::Lookup>() && e.kind() == v1::Envelope::ASK) {
     auto lookup = proto::decode<v1::Lookup>(e, options_.decode);
     if (!lookup) {
-      run_detached(answer(from, reply_to(e, failure(AskError::kBadMessage, lookup.detail()))));
+      answer(from, reply_to(e, failure(AskError::kBadMessage, lookup.detail())));
       return;
     }
     v1::LookupReply reply;
@@ -265,14 +322,14 @@ void NodeCore::control(const std::shared_ptr<Peer>& from, v1::Envelope& e) {
         }
       }
     }
-    run_detached(answer(from, reply_to(e, proto::encode(reply, v1::Envelope::REPLY))));
+    answer(from, reply_to(e, proto::encode(reply, v1::Envelope::REPLY)));
     return;
   }
   if (e.type_name() == proto::type_name<v1::Monitor>()) {
     auto m = proto::decode<v1::Monitor>(e, options_.decode);
     if (m && !watch(m->actor(), from)) {
       // Not published (any more): gone, as far as the peer can tell.
-      run_detached(answer(from, proto::encode(down_message(m->actor(), ExitReason::stopped()))));
+      answer(from, proto::encode(down_message(m->actor(), ExitReason::stopped())));
     }
     return;
   }
@@ -283,8 +340,8 @@ void NodeCore::control(const std::shared_ptr<Peer>& from, v1::Envelope& e) {
   }
   system_.core().dead_letter(DeadLetter{0, e.type_name(), DeadLetterReason::kUndecodable});
   if (e.kind() == v1::Envelope::ASK) {
-    run_detached(answer(from, reply_to(e, failure(AskError::kBadMessage,
-                                                  "no node request \"" + e.type_name() + "\""))));
+    answer(from, reply_to(e, failure(AskError::kBadMessage,
+                                     "no node request \"" + e.type_name() + "\"")));
   }
 }
 
@@ -303,7 +360,7 @@ void NodeAgent::handle(const Down& d) {
   if (!node) return;
   const v1::Envelope down = proto::encode(node->down_message(d.actor, d.reason));
   for (auto& weak : node->remove_export(d.actor)) {
-    if (auto peer = weak.lock()) node->run_detached(answer(std::move(peer), down));
+    if (auto peer = weak.lock()) node->answer(peer, down);
   }
 }
 

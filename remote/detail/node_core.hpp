@@ -50,16 +50,28 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
   std::shared_ptr<Peer> find_peer(const std::string& name) const;
   std::vector<std::string> connected_peers() const;
   std::vector<std::shared_ptr<Peer>> all_peers() const;
+  /// Drops `peer` (the caller's hold) and its entry in the table if
+  /// nothing else holds it: no ref to its actors, no dial, no connection.
+  void forget_if_unused(std::shared_ptr<Peer> peer);
+
+  // --- Handshakes ---------------------------------------------------------------
+  /// A stream from `address` starts its handshake; false (refuse it) if
+  /// NodeOptions::max_handshakes or max_handshakes_per_address are reached.
+  bool begin_handshake(const std::string& address);
+  void end_handshake(const std::string& address);
 
   // --- Published actors ----------------------------------------------------------
   void add_export(ActorId id, proto::AnyRef ref);
   /// Unpublishes a stopped actor; returns the peers that monitor it.
   std::vector<std::weak_ptr<Peer>> remove_export(ActorId id);
   proto::AnyRef find_export(ActorId id) const;
-  /// `peer` monitors published actor `id`; false if it is not published
-  /// (any more). Under the exports lock, so that a monitor that arrives
-  /// before a stop is never missed.
-  bool watch(ActorId id, std::weak_ptr<Peer> peer);
+  /// `peer` monitors published actor `id` (once, however often it asks);
+  /// false if it is not published (any more). Under the exports lock, so
+  /// that a monitor that arrives before a stop is never missed.
+  bool watch(ActorId id, const std::shared_ptr<Peer>& peer);
+  /// Drops every monitor of `peer` (its connection was lost: it has been
+  /// told its monitors are down).
+  void unwatch(const Peer& peer);
   /// Starts the agent that watches published actors (once, by the Node).
   void start_agent();
   void stop_agent();
@@ -79,6 +91,9 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
   void log(const std::string& line) const;
   /// Runs `task` on the node's runtime, on its own.
   void run_detached(Task<void> task);
+  /// Queues an answer to one of `to`'s requests (a reply, a Down), in a
+  /// task of its own that counts as a request in service until then.
+  void answer(const std::shared_ptr<Peer>& to, v1::Envelope reply);
   /// Counts `e` as a dead letter refused with `why`.
   void dead_letter(const v1::Envelope& e, TellStatus why) noexcept;
 
@@ -112,6 +127,10 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
   };
   std::unordered_map<ActorId, Export> exports_;
   ActorRef<NodeAgent> agent_;
+
+  std::mutex handshakes_mutex_;
+  std::size_t handshakes_ = 0;
+  std::unordered_map<std::string, std::size_t> handshakes_by_address_;
 
   mutable std::mutex streams_mutex_;
   std::condition_variable streams_zero_;

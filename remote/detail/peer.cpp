@@ -3,6 +3,7 @@
 
 #include <troupe/remote/detail/peer.hpp>
 #include <troupe/remote/detail/wire.hpp>
+#include <troupe/runtime/select.hpp>
 #include <troupe/v1/cluster.pb.h>
 
 namespace troupe::remote::detail {
@@ -18,6 +19,9 @@ Peer::Peer(NodeCore& node, std::string name) : node_(node), name_(std::move(name
   auto [tx, rx] = make_outbox(node.options().outbox_capacity);
   outbox_tx_ = std::move(tx);
   outbox_rx_ = std::move(rx);
+  auto [rtx, rrx] = channel::mpsc::unbounded<bool>();
+  room_tx_ = std::move(rtx);
+  room_rx_ = std::move(rrx);
 }
 
 // The node may be gone by now (a RemoteRef can outlive it): nothing here
@@ -36,6 +40,13 @@ std::uint64_t Peer::incarnation() const {
 bool Peer::is_up() const {
   std::shared_lock lock(mutex_);
   return state_ == State::kUp;
+}
+
+v1::Origin Peer::origin() const {
+  v1::Origin o;
+  o.set_node(name_);
+  o.set_incarnation(incarnation());
+  return o;
 }
 
 std::optional<TellStatus> Peer::refusal(std::uint64_t incarnation) const {
@@ -79,15 +90,51 @@ Task<TellStatus> Peer::send(v1::Envelope e, std::uint64_t incarnation) {
 }
 
 Task<bool> Peer::post(v1::Envelope e) {
-  std::uint64_t incarnation;
   {
     std::shared_lock lock(mutex_);
     if (state_ != State::kUp) co_return false;
-    incarnation = incarnation_;
+    e.mutable_target()->set_node(incarnation_);
+    auto sent = outbox_tx_.try_send(std::move(e));
+    if (sent) co_return true;
+    e = std::move(sent).value();
   }
-  e.mutable_target()->set_node(incarnation);
-  const TellStatus status = co_await send(std::move(e), incarnation);
-  co_return status == TellStatus::kQueued;
+  // Full: wait for room, but not past this connection: a peer that stops
+  // reading must not keep our answers (and their tasks) for good. Its
+  // later connection would drop them as stale anyway.
+  auto gone = when(Wait::kFree);
+  auto queue = [](MpscSender<v1::Envelope>& outbox, v1::Envelope e) -> Task<bool> {
+    co_return static_cast<bool>(co_await outbox.send(std::move(e)));
+  };
+  auto r = co_await select(queue(outbox_tx_, std::move(e)), gone.next());
+  co_return r.index() == 0 && std::get<0>(r);
+}
+
+Peer::Service::Service(std::shared_ptr<Peer> peer) noexcept : peer_(std::move(peer)) {
+  peer_->serving_.fetch_add(1);
+}
+
+Peer::Service::~Service() {
+  if (!peer_) return;  // moved from
+  if (peer_->serving_.fetch_sub(1) <= peer_->node_.options().max_served_per_peer &&
+      peer_->reader_waits_.exchange(false)) {
+    (void)peer_->room_tx_.try_send(true);
+  }
+}
+
+Task<bool> Peer::room_to_serve(MpscReceiver<bool>& lost) {
+  const std::size_t cap = node_.options().max_served_per_peer;
+  while (serving_.load() >= cap) {
+    reader_waits_.store(true);
+    if (serving_.load() < cap) {  // one ended between our two reads
+      reader_waits_.store(false);
+      break;
+    }
+    auto r = co_await select(room_rx_.next(), lost.next());
+    if (r.index() == 1) co_return false;
+  }
+  while (room_rx_.try_recv()) {
+  }  // a wake we did not wait for
+  co_return true;
 }
 
 void Peer::register_ask(std::uint64_t id, std::unique_ptr<PendingAsk> ask) {
@@ -269,6 +316,7 @@ void Peer::release(Connection& c, const std::string& why) {
     asks.swap(asks_);
     watchers.swap(watchers_);
   }
+  node_.unwatch(*this);
   for (auto& [id, ask] : asks) ask->fail(AskError::kUnreachable, why);
   const ExitReason reason = ExitReason::node_down(std::make_exception_ptr(std::runtime_error(why)));
   for (auto& [actor, cells] : watchers) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -47,6 +48,8 @@ class Peer : public std::enable_shared_from_this<Peer> {
   /// The incarnation of the current (or last) connection; 0 before any.
   std::uint64_t incarnation() const;
   bool is_up() const;
+  /// The peer as its messages' Origin says: its name and incarnation.
+  v1::Origin origin() const;
 
   // --- Senders (any thread) ---------------------------------------------------
   /// Queues `e` for the incarnation a ref was bound to. Refused (a dead
@@ -64,8 +67,30 @@ class Peer : public std::enable_shared_from_this<Peer> {
 
   // --- The node's own traffic ------------------------------------------------
   /// Queues a node-level envelope (replies, control) for the current
-  /// connection, waiting for room; false if the peer is not up.
+  /// connection, waiting for room; false if the peer is not up, or its
+  /// connection is lost while it waits.
   Task<bool> post(v1::Envelope e);
+
+  /// Held while this node works on one of the peer's requests (an ask to a
+  /// published actor or to the node) until its answer is queued: counts
+  /// it against NodeOptions::max_served_per_peer. Keeps the peer alive.
+  class Service {
+   public:
+    explicit Service(std::shared_ptr<Peer> peer) noexcept;
+    Service(Service&& o) noexcept = default;
+    Service& operator=(Service&&) = delete;
+    ~Service();
+    Peer& peer() const noexcept { return *peer_; }
+
+   private:
+    std::shared_ptr<Peer> peer_;
+  };
+  Service serve() { return Service(shared_from_this()); }
+  /// Returns once fewer requests than the cap are in service (true), or
+  /// when `lost` yields or closes first (false). For the reader, between
+  /// frames: a peer that sends requests faster than they are answered
+  /// stops being read.
+  Task<bool> room_to_serve(MpscReceiver<bool>& lost);
   /// A REPLY or FAILURE envelope for one of our asks.
   void complete(const v1::Envelope& e);
   /// A Down from the other node for an actor we monitor there.
@@ -122,6 +147,13 @@ class Peer : public std::enable_shared_from_this<Peer> {
   MpscReceiver<v1::Envelope> outbox_rx_;
   std::vector<std::pair<Wait, MpscSender<bool>>> waiters_;
   bool closed_ = false;
+
+  // Requests in service, and the reader waiting for one to end (Dekker:
+  // each side writes its flag, then reads the other's; seq_cst).
+  std::atomic<std::size_t> serving_{0};
+  std::atomic<bool> reader_waits_{false};
+  MpscSender<bool> room_tx_;
+  MpscReceiver<bool> room_rx_;
 
   std::mutex tables_mutex_;  // guards the two tables
   std::unordered_map<std::uint64_t, std::unique_ptr<PendingAsk>> asks_;

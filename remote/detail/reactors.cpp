@@ -1,9 +1,21 @@
 #include <utility>
 
+#include <grpc/grpc_security_constants.h>
+
 #include <troupe/remote/detail/node_core.hpp>
 #include <troupe/remote/detail/reactors.hpp>
 
 namespace troupe::remote::detail {
+
+namespace {
+std::vector<std::string> subject_names(const std::shared_ptr<const grpc::AuthContext>& auth) {
+  std::vector<std::string> names;
+  if (!auth) return names;
+  for (const auto& name : auth->FindPropertyValues(GRPC_X509_SAN_PROPERTY_NAME))
+    names.emplace_back(name.data(), name.size());
+  return names;
+}
+}  // namespace
 
 ClientReactor::ClientReactor(std::shared_ptr<Connection> connection)
     : connection_(std::move(connection)) {
@@ -17,6 +29,10 @@ void ClientReactor::start(v1::Cluster::Stub& stub) {
   address_ = context_.peer();
 }
 
+std::vector<std::string> ClientReactor::peer_identities() const {
+  return subject_names(context_.auth_context());
+}
+
 void ClientReactor::OnDone(const grpc::Status& status) {
   auto connection = std::move(connection_);
   delete this;
@@ -27,6 +43,10 @@ ServerReactor::ServerReactor(grpc::CallbackServerContext* context,
                              std::shared_ptr<Connection> connection)
     : context_(context), connection_(std::move(connection)), address_(context->peer()) {
   connection_->bind(*this);
+}
+
+std::vector<std::string> ServerReactor::peer_identities() const {
+  return subject_names(context_->auth_context());
 }
 
 void ServerReactor::OnDone() {

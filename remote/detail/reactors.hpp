@@ -1,6 +1,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <troupe/remote/detail/connection.hpp>
 #include <troupe/v1/cluster.grpc.pb.h>
@@ -24,6 +26,7 @@ class ClientReactor final : public grpc::ClientBidiReactor<v1::Frame, v1::Frame>
   void cancel() override { context_.TryCancel(); }
   void finish(const grpc::Status&) override { RemoveHold(); }
   std::string peer_address() const override { return address_; }
+  std::vector<std::string> peer_identities() const override;
 
   void OnReadDone(bool ok) override { connection_->on_read_done(ok); }
   void OnWriteDone(bool ok) override { connection_->on_write_done(ok); }
@@ -46,9 +49,13 @@ class ServerReactor final : public grpc::ServerBidiReactor<v1::Frame, v1::Frame>
   void cancel() override { context_->TryCancel(); }
   void finish(const grpc::Status& status) override { Finish(status); }
   std::string peer_address() const override { return address_; }
+  std::vector<std::string> peer_identities() const override;
 
   void OnReadDone(bool ok) override { connection_->on_read_done(ok); }
   void OnWriteDone(bool ok) override { connection_->on_write_done(ok); }
+  /// The client went (or the transport broke) while no operation of ours
+  /// may be in flight to tell us so.
+  void OnCancel() override { connection_->on_cancelled(); }
   void OnDone() override;
 
  private:

@@ -9,14 +9,15 @@
 
 namespace troupe::fuzz {
 
-inline constexpr std::string_view kClusterSecret = "fuzz-cluster-secret";
+inline constexpr std::string_view kClusterSecret = "fuzz-cluster-secret-0123456789abcdef";
 /// The node under test, and its peer as the node dials it.
 inline constexpr std::string_view kNodeName = "127.0.0.1:7001";
 inline constexpr std::string_view kPeerName = "127.0.0.1:7002";
 
 /// A proof in the input equal to this is replaced by the valid one, which
 /// depends on the node's random nonce: the peer played by the input knows
-/// the secret when it says so, and only then.
+/// the secret when it says so, and only then. A frame MAC equal to it is
+/// replaced by the valid seal of that frame's batch.
 inline constexpr std::string_view kValidProof = "fuzz:valid-proof";
 
 /// The actor the node publishes (the first it spawns after its agent), and

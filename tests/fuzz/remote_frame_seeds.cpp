@@ -27,12 +27,6 @@ namespace {
 
 namespace v1 = troupe::v1;
 
-v1::Frame batch(std::initializer_list<v1::Envelope> envelopes) {
-  v1::Frame f;
-  for (const auto& e : envelopes) *f.add_envelopes() = e;
-  return f;
-}
-
 std::string after_handshake(std::initializer_list<v1::Frame> frames) {
   return stream({hello(), proof()}) + stream(frames);
 }
@@ -158,9 +152,18 @@ Seeds remote_frame_seeds() {
                                           batch({to(kPublishedActor, tree(), E::ASK, 60)})})});
 
   // Handshakes that must fail.
-  s.push_back({"wrong-protocol", stream({hello(std::string(kPeerName), 2), proof()})});
+  s.push_back({"wrong-protocol", stream({hello(std::string(kPeerName), 1), proof()})});
+  s.push_back({"short-nonce", stream({hello(std::string(kPeerName), 2, "short"), proof()})});
+  s.push_back({"long-name", stream({hello(std::string(300, 'x')), proof()})});
   s.push_back({"no-hello", stream({proof(), proof()})});
-  s.push_back({"wrong-proofs", stream({hello(std::string(kPeerName), 1, "nope"), proof("nope")})});
+  s.push_back({"wrong-proofs", stream({hello(), proof("nope")})});
+  // Frames that fail their seal: altered, unsealed, or the handshake again.
+  s.push_back({"bad-mac", after_handshake({batch({to(kPublishedActor, scalars)}, "forged")})});
+  s.push_back({"unsealed", after_handshake({batch({to(kPublishedActor, scalars)}, "")})});
+  s.push_back({"sealed-then-forged",
+               after_handshake({batch({to(kPublishedActor, scalars)}),
+                                batch({to(kPublishedActor, tree(), E::ASK, 70)}, "forged")})});
+  s.push_back({"hello-after-handshake", after_handshake({hello()})});
   s.push_back({"not-welcomed", stream({hello(), proof(std::string(kValidProof), false),
                                        batch({to(kPublishedActor, scalars)})})});
   s.push_back({"peer-renamed", stream({hello("10.0.0.9:7002"), proof()})});

@@ -21,14 +21,14 @@ ScriptedStream::ScriptedStream(remote::detail::Connection& connection, std::stri
     : connection_(connection),
       wire_(wire),
       max_frame_bytes_(max_frame_bytes),
-      peer_role_(node_dials ? "acceptor" : "dialer") {}
+      node_dials_(node_dials) {}
 
 void ScriptedStream::start_read(v1::Frame* frame) { spawn(complete_read(frame)).detach(); }
 
 void ScriptedStream::start_write(const v1::Frame* frame) {
   FUZZ_CHECK(frame->ByteSizeLong() <= max_frame_bytes_,
              "the node never writes a frame its peer would refuse as too large");
-  if (frame->has_hello() && node_nonce_.empty()) node_nonce_ = frame->hello().nonce();
+  if (frame->has_hello() && !node_hello_) node_hello_ = frame->hello();
   spawn(complete_write()).detach();
 }
 
@@ -65,16 +65,22 @@ bool ScriptedStream::next_frame(v1::Frame& frame) {
 
 void ScriptedStream::vouch(v1::Frame& frame) {
   if (frame.has_hello() && !hello_) hello_ = frame.hello();
-  if (!hello_) return;
-  const auto valid = [&] {
+  if (!hello_ || !node_hello_) return;
+  using remote::detail::Transcript;
+  const auto keys = remote::detail::derive_keys(
+      kClusterSecret, node_dials_ ? Transcript{.dialer = *node_hello_, .acceptor = *hello_}
+                                  : Transcript{.dialer = *hello_, .acceptor = *node_hello_});
+  if (frame.proof() == kValidProof) {
     vouched_ = true;
-    return remote::detail::make_proof(kClusterSecret, peer_role_, node_nonce_, hello_->node(),
-                                      hello_->incarnation());
-  };
-  if (frame.has_hello() && frame.hello().proof() == kValidProof) {
-    frame.mutable_hello()->set_proof(valid());
+    frame.set_proof(node_dials_ ? keys.acceptor_proof : keys.dialer_proof);
   }
-  if (frame.proof() == kValidProof) frame.set_proof(valid());
+  if (!seal_) seal_.emplace(node_dials_ ? keys.acceptor_to_dialer : keys.dialer_to_acceptor);
+  // Every frame after the handshake counts in the seal's sequence, as at
+  // the node's end; only those that say so get the valid MAC.
+  if (!frame.batch().empty() || !frame.mac().empty()) {
+    std::string mac = seal_->seal(frame.batch());
+    if (frame.mac() == kValidProof) frame.set_mac(std::move(mac));
+  }
 }
 
 }  // namespace troupe::fuzz

@@ -7,10 +7,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <grpcpp/support/status.h>
 
 #include <troupe/remote/detail/connection.hpp>
+#include <troupe/remote/detail/frame_seal.hpp>
 #include <troupe/runtime/task.hpp>
 #include <troupe/v1/cluster.pb.h>
 
@@ -24,7 +26,7 @@ namespace troupe::fuzz {
 ///
 /// Operations complete later, from a task of their own (as gRPC completes
 /// them from its threads), so that the node's other tasks run in between.
-/// Proofs equal to kValidProof are replaced by the valid proof.
+/// Proofs and MACs equal to kValidProof are replaced by valid ones.
 class ScriptedStream final : public remote::detail::Connection::Stream {
  public:
   ScriptedStream(remote::detail::Connection& connection, std::string_view wire,
@@ -35,6 +37,7 @@ class ScriptedStream final : public remote::detail::Connection::Stream {
   void cancel() override { cancelled_ = true; }
   void finish(const grpc::Status& status) override;
   std::string peer_address() const override { return "ipv4:192.0.2.2:7002"; }
+  std::vector<std::string> peer_identities() const override { return {}; }
 
   /// True if a valid proof was handed to the node.
   bool vouched() const noexcept { return vouched_; }
@@ -51,12 +54,13 @@ class ScriptedStream final : public remote::detail::Connection::Stream {
   remote::detail::Connection& connection_;
   std::string_view wire_;
   const std::size_t max_frame_bytes_;
-  const std::string_view peer_role_;  // what the peer proves it is
+  const bool node_dials_;
   bool cancelled_ = false;
   bool vouched_ = false;
   bool welcomed_ = false;
-  std::string node_nonce_;          // from the node's Hello
-  std::optional<v1::Hello> hello_;  // the peer's first
+  std::optional<v1::Hello> node_hello_;            // the node's
+  std::optional<v1::Hello> hello_;                 // the peer's first
+  std::optional<remote::detail::FrameSeal> seal_;  // the peer's frames, once both hellos are known
 };
 
 }  // namespace troupe::fuzz

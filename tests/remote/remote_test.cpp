@@ -143,6 +143,7 @@ class ChildNode {
 struct Local {
   explicit Local(NodeOptions options = {}) : system(troupe::ActorSystemOptions{.workers = 2}) {
     options.listen = "127.0.0.1:0";
+    if (options.cluster_secret.empty()) options.cluster_secret = remote_test::kSecret;
     node.emplace(system, std::move(options));
   }
   ~Local() {
@@ -377,11 +378,12 @@ TEST(Remote, ARestartedNodeIsANewIncarnationAndOldRefsFailCleanly) {
 }
 
 TEST(Remote, ANodeWithoutTheSecretIsRefusedWithAClearLine) {
-  ChildNode child({"--secret", "right"});
+  const std::string kRight = "the right secret, 32 bytes or more, for both";
+  ChildNode child({"--secret", kRight});
   std::vector<std::string> lines;
   std::mutex mutex;
   NodeOptions options;
-  options.cluster_secret = "wrong";
+  options.cluster_secret = "another secret, 32 bytes or more, but not theirs";
   options.log = [&](const std::string& line) {
     std::lock_guard lock(mutex);
     lines.push_back(line);
@@ -399,9 +401,9 @@ TEST(Remote, ANodeWithoutTheSecretIsRefusedWithAClearLine) {
   for (const auto& l : lines) told |= l.find("wrong cluster secret") != std::string::npos;
   EXPECT_TRUE(told) << "the dialer says why too";
 
-  ChildNode open({"--secret", "right"});
+  ChildNode open({"--secret", kRight});
   NodeOptions right;
-  right.cluster_secret = "right";
+  right.cluster_secret = kRight;
   Local local(right);
   auto echo = local.lookup<Echo>(open.address(), "echo");
   EXPECT_EQ(local.run(ping(echo, 1)), 2);

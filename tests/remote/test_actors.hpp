@@ -13,6 +13,9 @@
 
 namespace remote_test {
 
+/// The cluster secret of the test nodes (a node refuses one under 32 bytes).
+inline constexpr const char* kSecret = "remote-tests-secret-0123456789abcdef";
+
 /// Answers Ping with Pong{n + 1}, and Slow after a while.
 struct Echo : troupe::Actor<Echo> {
   using messages = troupe::proto::Messages<Ping, Slow, Quit>;

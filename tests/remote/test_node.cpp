@@ -2,7 +2,7 @@
 // OrderCheck as "order", prints "READY <address> <incarnation>" on stdout,
 // and runs until its stdin closes (or it is killed).
 //
-//   troupe-remote-test-node [--listen HOST:PORT] [--secret S] [--seed ADDR]...
+//   troupe-remote-test-node [--listen HOST:PORT] [--name N] [--secret S] [--seed ADDR]...
 //                           [--tls DIR] [--handshake-timeout-ms N]
 
 #include <chrono>
@@ -19,6 +19,7 @@
 int main(int argc, char** argv) {
   troupe::remote::NodeOptions options;
   options.listen = "127.0.0.1:0";
+  options.cluster_secret = remote_test::kSecret;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const std::string value = argv[i + 1];
@@ -31,6 +32,8 @@ int main(int argc, char** argv) {
     } else if (flag == "--tls") {  // a folder with ca.pem, node.pem, node.key
       options.tls = troupe::remote::TlsOptions{value + "/node.pem", value + "/node.key",
                                                value + "/ca.pem", ""};
+    } else if (flag == "--name") {
+      options.name = value;
     } else if (flag == "--handshake-timeout-ms") {
       options.handshake_timeout = std::chrono::milliseconds(std::stoll(value));
     } else {

@@ -52,6 +52,9 @@ std::string server_role(std::string_view case_name) {
 remote::NodeOptions bench_node_options(bool listen) {
   remote::NodeOptions o;
   if (listen) o.listen = "127.0.0.1:0";
+  // Both processes are ours, on loopback; a real secret all the same, so
+  // that the bench pays for the handshake and the frame MAC as users do.
+  o.cluster_secret = "troupe-bench-cluster-secret-0123456789abcdef";
   o.log = [](const std::string& line) {
     if (starts_with(line, "connected to ") || starts_with(line, "disconnected from ")) return;
     std::fprintf(stderr, "troupe-bench (node): %s\n", line.c_str());
