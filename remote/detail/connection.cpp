@@ -279,7 +279,7 @@ Task<bool> Connection::handshake_as_acceptor() {
   in_.Clear();
   if (auto why = identity_mismatch(their.node()); !why.empty()) {
     log_refusal("node " + printable(their.node()), why);
-    refusal_ = grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+    refusal_ = grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                             "the certificate does not name " + printable(their.node()));
     co_return false;
   }

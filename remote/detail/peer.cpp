@@ -115,10 +115,11 @@ Peer::Service::Service(std::shared_ptr<Peer> peer) noexcept : peer_(std::move(pe
 
 Peer::Service::~Service() {
   if (!peer_) return;  // moved from
-  if (peer_->serving_.fetch_sub(1) <= peer_->node_.options().max_served_per_peer &&
-      peer_->reader_waits_.exchange(false)) {
+  const std::size_t before = peer_->serving_.fetch_sub(1);
+  if (before <= peer_->node_.options().max_served_per_peer && peer_->reader_waits_.exchange(false))
     (void)peer_->room_tx_.try_send(true);
-  }
+  // The last request of a peer that is gone: nothing may hold it now.
+  if (before == 1 && !peer_->is_up()) peer_->node_.forget_if_unused(std::move(peer_));
 }
 
 Task<bool> Peer::room_to_serve(MpscReceiver<bool>& lost) {

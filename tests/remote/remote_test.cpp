@@ -40,6 +40,7 @@
 #include <troupe/v1/cluster.grpc.pb.h>
 
 #include "../support/sibling_binary.hpp"
+#include "nodes.hpp"
 #include "test_actors.hpp"
 
 extern char** environ;
@@ -57,119 +58,10 @@ using troupe::remote::Node;
 using troupe::remote::NodeOptions;
 using troupe::remote::RemoteRef;
 
-/// A troupe-remote-test-node process. Killed (SIGKILL) when destroyed
-/// unless stopped first.
-class ChildNode {
- public:
-  explicit ChildNode(std::vector<std::string> args) {
-    int out[2];
-    int in[2];
-    if (::pipe(out) != 0 || ::pipe(in) != 0) throw std::runtime_error("pipe");
-    char tmpl[] = "/tmp/troupe-node-stderr-XXXXXX";
-    const int err = ::mkstemp(tmpl);
-    stderr_path_ = tmpl;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, err, 2);
-    posix_spawn_file_actions_addclose(&fa, in[1]);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
-    const std::string program = troupe::test::sibling_binary(TROUPE_TEST_NODE);
-    args.insert(args.begin(), program);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (::posix_spawn(&pid_, program.c_str(), &fa, nullptr, argv.data(), environ) != 0)
-      throw std::runtime_error("cannot start " + program);
-    posix_spawn_file_actions_destroy(&fa);
-    ::close(in[0]);
-    ::close(out[1]);
-    ::close(err);
-    stdin_ = in[1];
-    FILE* f = ::fdopen(out[0], "r");
-    char line[256] = {};
-    if (!std::fgets(line, sizeof line, f)) throw std::runtime_error("the node did not start");
-    std::fclose(f);
-    std::istringstream ready(line);
-    std::string word;
-    ready >> word >> address_ >> incarnation_;
-    if (word != "READY") throw std::runtime_error(std::string("unexpected: ") + line);
-  }
-  ChildNode(const ChildNode&) = delete;
-  ~ChildNode() {
-    if (pid_ > 0) kill();
-    std::remove(stderr_path_.c_str());
-  }
-
-  const std::string& address() const { return address_; }
-  std::uint64_t incarnation() const { return incarnation_; }
-  /// SIGKILL: no goodbye on the wire.
-  void kill() {
-    ::kill(pid_, SIGKILL);
-    reap();
-  }
-  /// SIGSTOP: its sockets stay open, but nothing answers on them.
-  void freeze() { ::kill(pid_, SIGSTOP); }
-  /// Closes its stdin: it shuts down cleanly.
-  void stop() {
-    ::close(stdin_);
-    reap();
-  }
-  std::string stderr_text() const {
-    std::ifstream in(stderr_path_);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-
- private:
-  void reap() {
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    if (stdin_ >= 0) ::close(stdin_);
-    stdin_ = -1;
-  }
-
-  pid_t pid_ = -1;
-  int stdin_ = -1;
-  std::string address_;
-  std::uint64_t incarnation_ = 0;
-  std::string stderr_path_;
-};
-
-/// This process's node.
-struct Local {
-  explicit Local(NodeOptions options = {}) : system(troupe::ActorSystemOptions{.workers = 2}) {
-    options.listen = "127.0.0.1:0";
-    if (options.cluster_secret.empty()) options.cluster_secret = remote_test::kSecret;
-    node.emplace(system, std::move(options));
-  }
-  ~Local() {
-    node->shutdown();
-    system.shutdown();
-  }
-  template <class T>
-  T run(Task<T> t) {
-    return system.block_on(std::move(t));
-  }
-  template <class A>
-  RemoteRef<A> lookup(const std::string& at, const std::string& name) {
-    auto r = run(node->lookup<A>(at, name, 10s));
-    if (!r) throw std::runtime_error(std::string("lookup failed: ") + troupe::to_string(r.error()));
-    return *r;
-  }
-  ActorSystem system;
-  std::optional<Node> node;
-};
-
-Task<std::int64_t> ping(RemoteRef<Echo> echo, std::int64_t n) {
-  remote_test::Ping p;
-  p.set_n(n);
-  auto r = co_await echo.ask(p, 10s);
-  co_return r ? r->n() : -1;
-}
+using remote_test::Certificates;
+using remote_test::ChildNode;
+using remote_test::Local;
+using remote_test::ping;
 
 TEST(Remote, TellAndAskReachAnActorInAnotherProcess) {
   ChildNode child({});
@@ -426,38 +318,6 @@ TEST(Remote, AMonitorSeesARemoteActorStopNormally) {
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error(), AskError::kDeadActor);
 }
-
-// Makes a CA and one certificate (for localhost and 127.0.0.1) signed by
-// it, which every node uses both as server and as client.
-class Certificates {
- public:
-  Certificates() {
-    char tmpl[] = "/tmp/troupe-tls-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    const std::string d = dir_;
-    std::ofstream(d + "/san.ext") << "subjectAltName=DNS:localhost,IP:127.0.0.1\n";
-    const std::string key = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    ok_ = run("openssl req -x509" + key + " -keyout " + d + "/ca.key -out " + d +
-              "/ca.pem -days 2 -subj /CN=troupe-test-ca") &&
-          run("openssl req" + key + " -keyout " + d + "/node.key -out " + d +
-              "/node.csr -subj /CN=localhost") &&
-          run("openssl x509 -req -in " + d + "/node.csr -CA " + d + "/ca.pem -CAkey " + d +
-              "/ca.key -CAcreateserial -out " + d + "/node.pem -days 2 -extfile " + d + "/san.ext");
-  }
-  ~Certificates() { std::filesystem::remove_all(dir_); }
-  bool ok() const { return ok_; }
-  const std::string& dir() const { return dir_; }
-  troupe::remote::TlsOptions options() const {
-    return {dir_ + "/node.pem", dir_ + "/node.key", dir_ + "/ca.pem", ""};
-  }
-
- private:
-  static bool run(const std::string& command) {
-    return std::system((command + " >/dev/null 2>&1").c_str()) == 0;
-  }
-  std::string dir_;
-  bool ok_ = false;
-};
 
 TEST(Remote, NodesTalkOverMutualTlsAndAPlaintextNodeIsRefused) {
   if (std::system("command -v openssl >/dev/null 2>&1") != 0)

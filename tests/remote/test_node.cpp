@@ -3,7 +3,7 @@
 // and runs until its stdin closes (or it is killed).
 //
 //   troupe-remote-test-node [--listen HOST:PORT] [--name N] [--secret S] [--seed ADDR]...
-//                           [--tls DIR] [--handshake-timeout-ms N]
+//                           [--tls DIR [--tls-cert NAME]] [--handshake-timeout-ms N]
 
 #include <chrono>
 #include <cstdio>
@@ -32,6 +32,10 @@ int main(int argc, char** argv) {
     } else if (flag == "--tls") {  // a folder with ca.pem, node.pem, node.key
       options.tls = troupe::remote::TlsOptions{value + "/node.pem", value + "/node.key",
                                                value + "/ca.pem", ""};
+    } else if (flag == "--tls-cert" && options.tls) {  // another NAME.pem, NAME.key there
+      const std::string dir = options.tls->ca_file.substr(0, options.tls->ca_file.rfind('/'));
+      options.tls->cert_file = dir + "/" + value + ".pem";
+      options.tls->key_file = dir + "/" + value + ".key";
     } else if (flag == "--name") {
       options.name = value;
     } else if (flag == "--handshake-timeout-ms") {

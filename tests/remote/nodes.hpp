@@ -1,0 +1,215 @@
+// The nodes of the remote tests: a node process (troupe-remote-test-node)
+// the test starts and kills, this process's own node, and certificates.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <troupe/actor/actor_system.hpp>
+#include <troupe/remote/node.hpp>
+#include <troupe/runtime/task.hpp>
+
+#include "../support/sibling_binary.hpp"
+#include "test_actors.hpp"
+
+extern char** environ;
+
+namespace remote_test {
+
+using namespace std::chrono_literals;
+using troupe::ActorSystem;
+using troupe::Task;
+using troupe::remote::Node;
+using troupe::remote::NodeOptions;
+using troupe::remote::RemoteRef;
+
+/// A troupe-remote-test-node process. Killed (SIGKILL) when destroyed
+/// unless stopped first.
+class ChildNode {
+ public:
+  explicit ChildNode(std::vector<std::string> args) {
+    int out[2];
+    int in[2];
+    if (::pipe(out) != 0 || ::pipe(in) != 0) throw std::runtime_error("pipe");
+    char tmpl[] = "/tmp/troupe-node-stderr-XXXXXX";
+    const int err = ::mkstemp(tmpl);
+    stderr_path_ = tmpl;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, err, 2);
+    posix_spawn_file_actions_addclose(&fa, in[1]);
+    posix_spawn_file_actions_addclose(&fa, out[0]);
+    const std::string program = troupe::test::sibling_binary(TROUPE_TEST_NODE);
+    args.insert(args.begin(), program);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (::posix_spawn(&pid_, program.c_str(), &fa, nullptr, argv.data(), environ) != 0)
+      throw std::runtime_error("cannot start " + program);
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(in[0]);
+    ::close(out[1]);
+    ::close(err);
+    stdin_ = in[1];
+    FILE* f = ::fdopen(out[0], "r");
+    char line[256] = {};
+    if (!std::fgets(line, sizeof line, f)) throw std::runtime_error("the node did not start");
+    std::fclose(f);
+    std::istringstream ready(line);
+    std::string word;
+    ready >> word >> address_ >> incarnation_;
+    if (word != "READY") throw std::runtime_error(std::string("unexpected: ") + line);
+  }
+  ChildNode(const ChildNode&) = delete;
+  ~ChildNode() {
+    if (pid_ > 0) kill();
+    std::remove(stderr_path_.c_str());
+  }
+
+  const std::string& address() const { return address_; }
+  std::uint64_t incarnation() const { return incarnation_; }
+  pid_t pid() const { return pid_; }
+  /// SIGKILL: no goodbye on the wire.
+  void kill() {
+    ::kill(pid_, SIGKILL);
+    reap();
+  }
+  /// SIGSTOP: its sockets stay open, but nothing answers on them.
+  void freeze() { ::kill(pid_, SIGSTOP); }
+  /// Closes its stdin: it shuts down cleanly.
+  void stop() {
+    ::close(stdin_);
+    reap();
+  }
+  std::string stderr_text() const {
+    std::ifstream in(stderr_path_);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+ private:
+  void reap() {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    if (stdin_ >= 0) ::close(stdin_);
+    stdin_ = -1;
+  }
+
+  pid_t pid_ = -1;
+  int stdin_ = -1;
+  std::string address_;
+  std::uint64_t incarnation_ = 0;
+  std::string stderr_path_;
+};
+
+/// This process's node.
+struct Local {
+  explicit Local(NodeOptions options = {}) : system(troupe::ActorSystemOptions{.workers = 2}) {
+    options.listen = "127.0.0.1:0";
+    if (options.cluster_secret.empty()) options.cluster_secret = remote_test::kSecret;
+    node.emplace(system, std::move(options));
+  }
+  ~Local() {
+    node->shutdown();
+    system.shutdown();
+  }
+  template <class T>
+  T run(Task<T> t) {
+    return system.block_on(std::move(t));
+  }
+  template <class A>
+  RemoteRef<A> lookup(const std::string& at, const std::string& name) {
+    auto r = run(node->lookup<A>(at, name, 10s));
+    if (!r) throw std::runtime_error(std::string("lookup failed: ") + troupe::to_string(r.error()));
+    return *r;
+  }
+  ActorSystem system;
+  std::optional<Node> node;
+};
+
+inline Task<std::int64_t> ping(RemoteRef<Echo> echo, std::int64_t n) {
+  remote_test::Ping p;
+  p.set_n(n);
+  auto r = co_await echo.ask(p, 10s);
+  co_return r ? r->n() : -1;
+}
+
+// Makes a CA and certificates signed by it, each used by a node both as
+// server and as client: "node" for localhost and 127.0.0.1 (what a node
+// named by its loopback address may present), and any others asked for,
+// by name and subject alternative names ("DNS:node-b,IP:127.0.0.1").
+class Certificates {
+ public:
+  explicit Certificates(std::vector<std::pair<std::string, std::string>> extra = {}) {
+    char tmpl[] = "/tmp/troupe-tls-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    const std::string d = dir_;
+    ok_ = run("openssl req -x509" + std::string(kKey) + " -keyout " + d + "/ca.key -out " + d +
+              "/ca.pem -days 2 -subj /CN=troupe-test-ca");
+    extra.insert(extra.begin(), {"node", "DNS:localhost,IP:127.0.0.1"});
+    for (const auto& [name, san] : extra) ok_ = ok_ && make(name, san);
+  }
+  ~Certificates() { std::filesystem::remove_all(dir_); }
+  bool ok() const { return ok_; }
+  const std::string& dir() const { return dir_; }
+  troupe::remote::TlsOptions options(const std::string& name = "node") const {
+    return {dir_ + "/" + name + ".pem", dir_ + "/" + name + ".key", dir_ + "/ca.pem", ""};
+  }
+
+ private:
+  static constexpr const char* kKey = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+  bool make(const std::string& name, const std::string& san) {
+    const std::string d = dir_ + "/";
+    std::ofstream(d + name + ".ext") << "subjectAltName=" << san << "\n";
+    return run("openssl req" + std::string(kKey) + " -keyout " + d + name + ".key -out " + d +
+               name + ".csr -subj /CN=" + name) &&
+           run("openssl x509 -req -in " + d + name + ".csr -CA " + d + "ca.pem -CAkey " + d +
+               "ca.key -CAcreateserial -out " + d + name + ".pem -days 2 -extfile " + d + name +
+               ".ext");
+  }
+  static bool run(const std::string& command) {
+    return std::system((command + " >/dev/null 2>&1").c_str()) == 0;
+  }
+  std::string dir_;
+  bool ok_ = false;
+};
+
+/// The resident set of process `pid` ("self" for this one) now and at its
+/// peak, in bytes, from /proc.
+struct Memory {
+  std::size_t now = 0;
+  std::size_t peak = 0;
+};
+inline Memory memory_of(const std::string& pid = "self") {
+  std::ifstream in("/proc/" + pid + "/status");
+  Memory m;
+  std::string key;
+  std::size_t kb = 0;
+  std::string unit;
+  while (in >> key) {
+    if (key == "VmRSS:" && in >> kb >> unit) m.now = kb * 1024;
+    if (key == "VmHWM:" && in >> kb >> unit) m.peak = kb * 1024;
+  }
+  return m;
+}
+
+}  // namespace remote_test
