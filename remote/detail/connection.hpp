@@ -69,7 +69,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_read_done(bool ok) { (void)reads_tx_.try_send(ok); }
   void on_write_done(bool ok) { (void)writes_tx_.try_send(ok); }
   void on_done(const grpc::Status& status);
-  void on_cancelled() { lost_tx_.close(); }
 
   /// The connection's whole life; ends once gRPC is done with the stream.
   Task<Outcome> run();

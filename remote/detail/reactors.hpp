@@ -53,9 +53,6 @@ class ServerReactor final : public grpc::ServerBidiReactor<v1::Frame, v1::Frame>
 
   void OnReadDone(bool ok) override { connection_->on_read_done(ok); }
   void OnWriteDone(bool ok) override { connection_->on_write_done(ok); }
-  /// The client went (or the transport broke) while no operation of ours
-  /// may be in flight to tell us so.
-  void OnCancel() override { connection_->on_cancelled(); }
   void OnDone() override;
 
  private:

@@ -193,6 +193,20 @@ class Certificates {
   bool ok_ = false;
 };
 
+/// Under a sanitizer, memory is the sanitizer's (shadow memory, quarantine):
+/// bounds on it say nothing about the code.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kMemoryMeasurable = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+inline constexpr bool kMemoryMeasurable = false;
+#else
+inline constexpr bool kMemoryMeasurable = true;
+#endif
+#else
+inline constexpr bool kMemoryMeasurable = true;
+#endif
+
 /// The resident set of process `pid` ("self" for this one) now and at its
 /// peak, in bytes, from /proc.
 struct Memory {

@@ -230,7 +230,9 @@ TEST(RemoteSecurity, AFrameThatFailsItsSealEndsTheConnectionUnread) {
 }
 
 TEST(RemoteSecurity, UnprovenHellosWithHugeNamesLeaveNoStateAndShortLogLines) {
-  constexpr int kHellos = 2000;
+  // Fewer under a sanitizer, where memory is not measured and each hello
+  // costs ten times as much.
+  constexpr int kHellos = remote_test::kMemoryMeasurable ? 2000 : 200;
   constexpr int kThreads = 4;
   Log log;
   NodeOptions options;
@@ -257,8 +259,10 @@ TEST(RemoteSecurity, UnprovenHellosWithHugeNamesLeaveNoStateAndShortLogLines) {
   EXPECT_EQ(refused.load(), kHellos) << "each refused at its hello";
   EXPECT_EQ(node.node->known_peers(), peers_before);
   const auto memory_after = remote_test::memory_of();
-  EXPECT_LT(memory_after.peak - memory_before.peak, std::size_t{64} << 20)
-      << "peak growth, client and node together";
+  if (remote_test::kMemoryMeasurable) {
+    EXPECT_LT(memory_after.peak - memory_before.peak, std::size_t{64} << 20)
+        << "peak growth, client and node together";
+  }
   EXPECT_EQ(log.count("a node name of 1048576 bytes"), static_cast<std::size_t>(kHellos));
   EXPECT_LT(log.bytes(), static_cast<std::size_t>(kHellos) * 200) << "no name in full";
 }
@@ -403,7 +407,9 @@ TEST(RemoteSecurity, UnreadAsksAndMonitorsFromOnePeerStayBoundedAndGoWithIt) {
   EXPECT_LT(frames_sent.load() * kPerFrame, kEach);
   EXPECT_LE(most_tasks, tasks_before + kCap + kPerFrame + 64)
       << "requests in service stay near the cap";
-  EXPECT_LT(memory_flooded.now - memory_before.now, std::size_t{64} << 20);
+  if (remote_test::kMemoryMeasurable) {
+    EXPECT_LT(memory_flooded.now - memory_before.now, std::size_t{64} << 20);
+  }
 
   flooder.cancel();
   writer.join();
