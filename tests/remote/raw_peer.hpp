@@ -4,6 +4,7 @@
 // when the test gives it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -32,8 +33,10 @@ class RawPeer {
   /// On a connection of its own.
   explicit RawPeer(const std::string& address) : RawPeer(channel_to(address)) {}
   /// A stream on `channel` (streams of one channel share its connection).
+  /// Every stream ends within 30 s: a test waiting for something the
+  /// node never does fails then, instead of hanging.
   explicit RawPeer(const std::shared_ptr<grpc::Channel>& channel)
-      : stub_(v1::Cluster::NewStub(channel)), stream_(stub_->Connect(&context_)) {}
+      : stub_(v1::Cluster::NewStub(channel)), stream_(open(*stub_, context_)) {}
   RawPeer(const RawPeer&) = delete;
   RawPeer& operator=(const RawPeer&) = delete;
   ~RawPeer() {
@@ -128,6 +131,12 @@ class RawPeer {
   void cancel() { context_.TryCancel(); }
 
  private:
+  static std::unique_ptr<grpc::ClientReaderWriter<v1::Frame, v1::Frame>> open(
+      v1::Cluster::Stub& stub, grpc::ClientContext& context) {
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    return stub.Connect(&context);
+  }
+
   std::unique_ptr<v1::Cluster::Stub> stub_;
   grpc::ClientContext context_;
   std::unique_ptr<grpc::ClientReaderWriter<v1::Frame, v1::Frame>> stream_;
