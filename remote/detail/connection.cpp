@@ -87,7 +87,12 @@ Task<Connection::Outcome> Connection::run() {
   // TestExecutor), not the system's.
   handshake_deadline_ =
       node_->system().core().scheduler().now() + node_->options().handshake_timeout;
-  const bool up = role_ == Role::kDialer ? co_await handshake_as_dialer() : co_await accept();
+  bool up = false;
+  if (role_ == Role::kDialer) {
+    up = co_await handshake_as_dialer();
+  } else {
+    up = co_await accept();
+  }
   in_handshake_ = false;
   Outcome outcome;
   outcome.was_up = up;
@@ -116,7 +121,10 @@ Task<Connection::Outcome> Connection::run() {
 }
 
 Task<void> Connection::read_loop() {
-  while (co_await read()) {
+  while (true) {
+    // Bound first, never awaited in a condition (README, "Compilers").
+    const bool got = co_await read();
+    if (!got) co_return;
     if (in_.has_hello() || !in_.proof().empty() || in_.welcome() ||
         !open_->open(in_.batch(), in_.mac())) {
       // Altered, injected, replayed or out of order: the counts no longer
@@ -137,7 +145,8 @@ Task<void> Connection::read_loop() {
     batch_in_.Clear();
     // A peer whose requests pile up unanswered is read no further until
     // some are answered: HTTP/2 flow control then holds its senders.
-    if (!co_await peer_->room_to_serve(lost_rx_)) co_return;
+    const bool room = co_await peer_->room_to_serve(lost_rx_);
+    if (!room) co_return;
   }
 }
 
@@ -178,8 +187,8 @@ Task<bool> Connection::handshake_as_dialer() {
   ours.set_incarnation(node_->incarnation());
   ours.set_nonce(make_nonce());
   const v1::Hello mine = ours;
-  if (!co_await write(out_)) co_return false;
-  if (!co_await read()) co_return false;  // a refusal: the status says why
+  if (const bool ok = co_await write(out_); !ok) co_return false;
+  if (const bool ok = co_await read(); !ok) co_return false;  // a refusal: the status says why
   if (!in_.has_hello()) {
     log_refusal(dialed_, "it sent no hello");
     cancel("no hello");
@@ -200,8 +209,8 @@ Task<bool> Connection::handshake_as_dialer() {
       derive_keys(options.cluster_secret, Transcript{.dialer = mine, .acceptor = their});
   out_.Clear();
   out_.set_proof(keys.dialer_proof);
-  if (!co_await write(out_)) co_return false;
-  if (!co_await read()) co_return false;
+  if (const bool ok = co_await write(out_); !ok) co_return false;
+  if (const bool ok = co_await read(); !ok) co_return false;
   if (!in_.welcome() || !proofs_match(keys.acceptor_proof, in_.proof())) {
     log_refusal("node " + printable(their.node()) + " at " + dialed_, "wrong cluster secret");
     cancel("wrong cluster secret");
@@ -246,7 +255,7 @@ Task<bool> Connection::accept() {
 // it knows the secret.
 Task<bool> Connection::handshake_as_acceptor() {
   const auto& options = node_->options();
-  if (!co_await read()) co_return false;
+  if (const bool ok = co_await read(); !ok) co_return false;
   if (!in_.has_hello()) {
     refusal_ = grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "expected a hello");
     log_refusal("a connection", "no hello");
@@ -267,8 +276,8 @@ Task<bool> Connection::handshake_as_acceptor() {
   ours.set_incarnation(node_->incarnation());
   ours.set_nonce(make_nonce());
   const v1::Hello mine = ours;
-  if (!co_await write(out_)) co_return false;
-  if (!co_await read()) co_return false;
+  if (const bool ok = co_await write(out_); !ok) co_return false;
+  if (const bool ok = co_await read(); !ok) co_return false;
   const HandshakeKeys keys =
       derive_keys(options.cluster_secret, Transcript{.dialer = their, .acceptor = mine});
   if (in_.has_hello() || !proofs_match(keys.dialer_proof, in_.proof())) {
@@ -345,7 +354,7 @@ Task<void> Connection::write_loop() {
     out_.Clear();
     batch_out_.SerializeToString(out_.mutable_batch());
     out_.set_mac(seal_->seal(out_.batch()));
-    if (!co_await write(out_)) {
+    if (const bool ok = co_await write(out_); !ok) {
       for (const auto& e : batch_out_.envelopes()) peer_->refuse(e, TellStatus::kUnreachable);
       cancel("a write failed");
       break;

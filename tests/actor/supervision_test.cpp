@@ -1,6 +1,7 @@
 // Supervision, monitors and links, step by step on the TestExecutor (one
 // thread, virtual clock): every sequence below is deterministic.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -133,6 +134,10 @@ TEST(Supervision, PassingTheRestartIntensityEscalatesToTheSupervisor) {
   EXPECT_EQ(j.events.back(), "supervisor stop failed: a failed");
 }
 
+std::size_t count_events(const Journal& j, const std::string& event) {
+  return static_cast<std::size_t>(std::count(j.events.begin(), j.events.end(), event));
+}
+
 TEST(Supervision, RestartsOutsideTheWindowDoNotCount) {
   TestExecutor ex;
   Journal j;
@@ -141,11 +146,86 @@ TEST(Supervision, RestartsOutsideTheWindowDoNotCount) {
   ex.run_until_idle();
   auto a = child(ex, sup, 0);
   for (int i = 0; i < 6; ++i) {
+    a.tell(Bump{});
+    ASSERT_EQ(count_of(ex, a), 1) << "failure " << i << ": not a fresh instance";
     a.tell(Fail{});
     ex.run_until_idle();
     ex.advance(6s);  // two failures never fall in one 10 s window... but three could
   }
+  // Each of the six failures was followed by a restart (a stop with the
+  // error, a start), and none escalated.
+  EXPECT_EQ(count_events(j, "a stop failed: a failed"), 6u);
+  EXPECT_EQ(count_events(j, "a start"), 7u);
+  EXPECT_EQ(count_events(j, "b start"), 1u) << "one-for-one: b is never restarted";
+  EXPECT_EQ(count_of(ex, a), 0) << "the last restart gave a fresh instance";
   EXPECT_EQ(system.live_actors(), 3u);
+}
+
+// The window includes its end: a restart exactly `within` ago still counts.
+// RestartTwice allows 2 restarts in 10 s; failures at 0 s and 5 s restart.
+// A third at 10 s (the first is exactly 10 s old) is one too many; at 10 s
+// and 1 tick, the first has left the window and it restarts.
+bool third_failure_restarts(troupe::Duration third_at) {
+  TestExecutor ex;
+  Journal j;
+  ActorSystem system(ex);
+  auto sup = system.spawn<Supervisor<RestartTwice>>(&j);
+  ex.run_until_idle();
+  auto a = child(ex, sup, 0);
+  const troupe::Instant t0 = ex.now();
+  a.tell(Fail{});
+  ex.run_until_idle();
+  ex.advance_to(t0 + 5s);
+  a.tell(Fail{});
+  ex.run_until_idle();
+  EXPECT_EQ(count_events(j, "a start"), 3u) << "two restarts are within the limit";
+  ex.advance_to(t0 + third_at);
+  a.tell(Fail{});
+  ex.run_until_idle();
+  const bool restarted = count_events(j, "a start") == 4u && system.live_actors() == 3u;
+  const bool escalated = !j.events.empty() &&
+                         j.events.back() == "supervisor stop failed: a failed" &&
+                         system.live_actors() == 0u;
+  EXPECT_NE(restarted, escalated) << "neither a restart nor an escalation";
+  return restarted;
+}
+
+TEST(Supervision, ARestartExactlyOneWindowOldStillCountsAndOneTickOlderDoesNot) {
+  EXPECT_FALSE(third_failure_restarts(10s)) << "the restart at 0 s still counts at 10 s";
+  EXPECT_TRUE(third_failure_restarts(10s + troupe::Duration(1)))
+      << "the restart at 0 s has left the window";
+}
+
+struct AllForOneTwice {
+  static SupervisorStrategy make() { return SupervisorStrategy::all_for_one(2, 10s); }
+};
+
+// All-for-one counts the restarts of the whole group against one limit: a
+// fails, then b, then a again, all within the window: the third restart is
+// one too many, though neither child failed three times.
+TEST(Supervision, AllForOneIntensityCountsTheFailuresOfEveryChildTogether) {
+  TestExecutor ex;
+  Journal j;
+  ActorSystem system(ex);  // top level: a failed supervisor stops
+  auto sup = system.spawn<Supervisor<AllForOneTwice>>(&j);
+  ex.run_until_idle();
+  auto a = child(ex, sup, 0);
+  auto b = child(ex, sup, 1);
+  a.tell(Fail{});
+  ex.run_until_idle();
+  ex.advance(1s);
+  b.tell(Fail{});
+  ex.run_until_idle();
+  ex.advance(1s);
+  EXPECT_EQ(count_events(j, "a start"), 3u);
+  EXPECT_EQ(count_events(j, "b start"), 3u) << "each failure restarted both";
+  EXPECT_EQ(system.live_actors(), 3u) << "two restarts are within the limit";
+  a.tell(Fail{});
+  ex.run_until_idle();
+  EXPECT_EQ(system.live_actors(), 0u) << "the third restart in 10 s escalated";
+  EXPECT_EQ(count_events(j, "a start"), 3u);
+  ASSERT_FALSE(j.events.empty());
+  EXPECT_EQ(j.events.back(), "supervisor stop failed: a failed");
 }
 
 TEST(Supervision, AllForOneRestartsTheSiblingsToo) {

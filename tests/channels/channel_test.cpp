@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -20,6 +21,7 @@
 #include <troupe/channels/channel.hpp>
 #include <troupe/runtime/join_handle.hpp>
 #include <troupe/runtime/runtime.hpp>
+#include <troupe/runtime/spawn.hpp>
 #include <troupe/runtime/task.hpp>
 #include <troupe/runtime/yield.hpp>
 
@@ -245,33 +247,92 @@ TEST(Channel, CloseWakesEveryParkedSenderAndReceiver) {
 
 // --- Cancellation --------------------------------------------------------------
 
+/// Wraps a Future and counts `parked` down the first time it polls pending:
+/// the event "this task is now parked on the channel", without sleeping.
+template <class F>
+class CountDownWhenParked {
+ public:
+  CountDownWhenParked(F& inner, troupe::test::Countdown& parked) : inner_(inner), parked_(parked) {}
+  bool poll(troupe::Context& cx) noexcept {
+    if (inner_.poll(cx)) return true;
+    if (!counted_) {
+      counted_ = true;
+      parked_.count_down();
+    }
+    return false;
+  }
+  decltype(auto) await_resume() { return inner_.await_resume(); }
+
+ private:
+  F& inner_;
+  troupe::test::Countdown& parked_;
+  bool counted_ = false;
+};
+
 Task<void> consume_counting(Receiver<std::uint64_t> rx, std::atomic<std::uint64_t>& count,
-                            std::atomic<std::uint64_t>& sum) {
-  while (auto v = co_await rx.recv()) {
+                            std::atomic<std::uint64_t>& sum, troupe::test::Countdown& parked,
+                            troupe::test::Countdown& received) {
+  auto first_recv = rx.recv();  // the channel is empty: this one parks
+  auto v = co_await CountDownWhenParked(first_recv, parked);
+  while (v) {
     count.fetch_add(1);  // before the next suspension: a cancel cannot fall between
     sum.fetch_add(*v);
+    received.count_down();
+    v = co_await rx.recv();
   }
+}
+
+Task<std::optional<int>> recv_one(Receiver<int> rx) { co_return co_await rx.recv(); }
+
+// Step by step: two receivers park; an item comes, and its wake goes to the
+// first; that one is cancelled before it runs. Its wake must go on to the
+// second, or the item stays in the channel with a receiver parked beside it.
+TEST(Channel, ACancelledReceiverThatWasWokenPassesTheWakeOn) {
+  troupe::test::ManualScheduler s;
+  auto [tx, rx] = channel::bounded<int>(4);
+  auto first = troupe::detail::spawn_on(s, recv_one(rx));
+  s.run_until_idle();  // the first parks, enlisted first
+  auto second = troupe::detail::spawn_on(s, recv_one(rx));
+  s.run_until_idle();
+  ASSERT_FALSE(first.is_finished());
+  ASSERT_FALSE(second.is_finished());
+  ASSERT_TRUE(tx.try_send(7).is_sent());  // wakes the first
+  first.cancel();                         // before it ran
+  s.run_until_idle();
+  ASSERT_TRUE(first.is_finished());
+  EXPECT_THROW(first.wait(), TaskCancelled);
+  ASSERT_TRUE(second.is_finished()) << "the wake died with the cancelled receiver";
+  EXPECT_EQ(second.wait(), 7);
 }
 
 // Receivers parked on the channel are cancelled while a producer sends: the
 // survivors still receive every item (a wake handed to a cancelled receiver
-// is passed on, and a cancelled recv takes nothing).
+// is passed on, and a cancelled recv takes nothing). The channel stays open
+// until every item has been received (or the fail-fast deadline passed):
+// closing it wakes every receiver, which would hide a wake that was lost.
 TEST(Channel, CancellingParkedReceiversLosesNoItem) {
   constexpr int kReceivers = 16;
   const std::uint64_t items = kOptimized ? 200'000 : 20'000;
   Runtime rt({.workers = 4});
   std::atomic<std::uint64_t> count{0};
   std::atomic<std::uint64_t> sum{0};
+  troupe::test::Countdown parked(kReceivers);
+  troupe::test::Countdown received(static_cast<std::int64_t>(items));
   std::vector<JoinHandle<void>> receivers;
   JoinHandle<void> producer;
-  {
-    auto [tx, rx] = channel::bounded<std::uint64_t>(4);
-    for (int i = 0; i < kReceivers; ++i) {
-      receivers.push_back(rt.spawn(consume_counting(rx, count, sum)));
-    }
-    producer = rt.spawn(produce_range(tx, 0, items));
+  auto [tx, rx] = channel::bounded<std::uint64_t>(4);
+  for (int i = 0; i < kReceivers; ++i) {
+    receivers.push_back(rt.spawn(consume_counting(rx, count, sum, parked, received)));
   }
+  { auto gone = std::move(rx); }
+  // Every receiver is parked on the empty channel before the producer
+  // starts and the cancels race its wakes.
+  ASSERT_TRUE(parked.wait_for()) << parked.left() << " receivers never parked";
+  producer = rt.spawn(produce_range(tx, 0, items));
   for (int i = 0; i < kReceivers; i += 2) receivers[i].cancel();
+  const bool all_received = received.wait_for();
+  tx.close();  // the end for the survivors (and for a producer stuck on a full channel)
+  EXPECT_TRUE(all_received) << received.left() << " items were never received: a wake was lost";
   producer.wait();
   int cancelled = 0;
   for (auto& h : receivers) {
@@ -289,7 +350,9 @@ TEST(Channel, CancellingParkedReceiversLosesNoItem) {
 Task<void> produce_ids(Sender<std::uint64_t> tx, std::uint64_t first, std::uint64_t n,
                        std::atomic<std::uint64_t>& sent, std::atomic<std::uint64_t>& sent_sum) {
   for (std::uint64_t v = first; v < first + n; ++v) {
-    if (!(co_await tx.send(v)).is_sent()) co_return;
+    // Bound first: g++ 12.2 miscompiles a co_await in an if condition.
+    const auto sent_now = co_await tx.send(v);
+    if (!sent_now.is_sent()) co_return;
     sent.fetch_add(1);  // before the next suspension: a cancel cannot fall between
     sent_sum.fetch_add(v);
   }
@@ -350,7 +413,8 @@ Task<void> ping(Sender<int> out, Receiver<int> in, int rounds) {
 Task<int> pong(Receiver<int> in, Sender<int> out) {
   int n = 0;
   while (auto v = co_await in.recv()) {
-    if (!(co_await out.send(*v)).is_sent()) break;
+    const auto sent = co_await out.send(*v);  // bound first: see produce_ids
+    if (!sent.is_sent()) break;
     ++n;
   }
   co_return n;
@@ -373,14 +437,20 @@ TEST(Channel, PingPongOverTwoCapacityOneChannelsCompletes) {
   EXPECT_EQ(b.wait(), rounds);  // a's Sender died with a: b saw "closed"
 }
 
-Task<std::optional<int>> recv_flagged(Receiver<int> rx, std::atomic<bool>& started) {
+Task<std::optional<int>> recv_flagged(Receiver<int> rx, std::atomic<bool>& started,
+                                      troupe::test::Countdown& done) {
   started.store(true);
-  co_return co_await rx.recv();
+  auto v = co_await rx.recv();
+  done.count_down();
+  co_return v;
 }
 
-Task<bool> send_flagged(Sender<int> tx, int v, std::atomic<bool>& started) {
+Task<bool> send_flagged(Sender<int> tx, int v, std::atomic<bool>& started,
+                        troupe::test::Countdown& done) {
   started.store(true);
-  co_return (co_await tx.send(v)).is_sent();
+  const bool sent = (co_await tx.send(v)).is_sent();
+  done.count_down();
+  co_return sent;
 }
 
 // Busy-waits for `flag`, to act the moment it rises (a futex wait would
@@ -397,35 +467,55 @@ void spin_until(const std::atomic<bool>& flag, unsigned jitter) {
 // A task is about to wait on a channel (it has raised `started`) while this
 // thread makes the awaited event happen: the two race through the task's
 // park (enlist, then re-check) over and over. A wake lost in that window
-// leaves the task parked forever: the test hangs.
+// leaves the task parked forever: the round waits for it with the
+// fail-fast deadline and the test fails. Rounds go on for a time budget
+// (and at least two sweeps of the jitter), so that a loaded machine, where
+// the spinning thread and the worker take turns on the cores, still ends
+// in seconds.
 TEST(Channel, AnEventRacingATaskThatIsParkingAlwaysWakesIt) {
-  const int rounds = kOptimized ? 100'000 : 20'000;
+  const int max_rounds = kOptimized ? 100'000 : 20'000;
+  constexpr int kMinRounds = 2 * 512;
+  constexpr auto kBudget = std::chrono::seconds(2);
   Runtime rt({.workers = 2});
-  for (int i = 0; i < rounds; ++i) {
+  const auto start = std::chrono::steady_clock::now();
+  int rounds = 0;
+  for (int i = 0; i < max_rounds; ++i, rounds = i) {
+    if (i >= kMinRounds && std::chrono::steady_clock::now() - start > kBudget) break;
     {
       auto [tx, rx] = channel::bounded<int>(1);
       std::atomic<bool> started{false};
-      auto h = rt.spawn(recv_flagged(rx, started));
+      troupe::test::Countdown done(1);
+      auto h = rt.spawn(recv_flagged(rx, started, done));
       spin_until(started, i % 512);
       ASSERT_TRUE(tx.try_send(i).is_sent());  // races the receiver's park
+      if (!done.wait_for()) {
+        h.cancel();
+        FAIL() << "round " << i << ": the receiver missed the item's wake";
+      }
       ASSERT_EQ(h.wait(), i);
     }
     {
       auto [tx, rx] = channel::bounded<int>(1);
       ASSERT_TRUE(tx.try_send(-1).is_sent());
       std::atomic<bool> started{false};
-      auto h = rt.spawn(send_flagged(tx, i, started));
+      troupe::test::Countdown done(1);
+      auto h = rt.spawn(send_flagged(tx, i, started, done));
       spin_until(started, i % 512);
       // Frees the slot, racing the sender's park. The sender may slip its
       // item in before this dequeue completes, and items from two threads
       // are not ordered: either may come out first.
       const int first = rx.try_recv().value();
+      if (!done.wait_for()) {
+        h.cancel();
+        FAIL() << "round " << i << ": the sender missed the free slot's wake";
+      }
       ASSERT_TRUE(h.wait());
       const int second = rx.try_recv().value();
       ASSERT_EQ(std::min(first, second), -1);
       ASSERT_EQ(std::max(first, second), i);
     }
   }
+  EXPECT_GE(rounds, kMinRounds);
 }
 
 // --- Blocking calls ------------------------------------------------------------
@@ -433,26 +523,35 @@ TEST(Channel, AnEventRacingATaskThatIsParkingAlwaysWakesIt) {
 Task<int> echo(Receiver<int> in, Sender<int> out) {
   int n = 0;
   while (auto v = co_await in.recv()) {
-    if (!(co_await out.send(*v + 1)).is_sent()) break;
+    const auto sent = co_await out.send(*v + 1);  // bound first: see produce_ids
+    if (!sent.is_sent()) break;
     ++n;
   }
   co_return n;
 }
 
 TEST(Channel, BlockingCallsOnAPlainThreadTalkToATask) {
-  const int rounds = kOptimized ? 100'000 : 20'000;
+  // Up to max_rounds; the budget ends it sooner on a loaded machine, where
+  // each round trip waits for time slices. A lost wake blocks for good: the
+  // watchdog, fed by the rounds, fails the test then.
+  const int max_rounds = kOptimized ? 100'000 : 20'000;
+  const troupe::test::RoundBudget budget(2'000, std::chrono::seconds(2));
+  std::atomic<std::int64_t> rounds{0};
+  troupe::test::Watchdog watchdog("the blocking round trips", troupe::test::kFailFast, &rounds);
   Runtime rt({.workers = 2});
   auto [to_task, task_in] = channel::bounded<int>(1);
   auto [task_out, from_task] = channel::bounded<int>(1);
   auto h = rt.spawn(echo(std::move(task_in), std::move(task_out)));
-  for (int i = 0; i < rounds; ++i) {
+  for (int i = 0; i < max_rounds && budget.allows(i); ++i) {
     ASSERT_TRUE(to_task.send_blocking(i).is_sent());
     auto v = from_task.recv_blocking();
     ASSERT_TRUE(v.has_value());
     ASSERT_EQ(*v, i + 1);
+    rounds.fetch_add(1);
   }
   to_task.close();
-  EXPECT_EQ(h.wait(), rounds);
+  EXPECT_GE(rounds.load(), 2'000);
+  EXPECT_EQ(h.wait(), rounds.load());
   EXPECT_FALSE(from_task.recv_blocking().has_value());  // the task's Sender is gone
 }
 

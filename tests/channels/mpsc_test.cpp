@@ -191,12 +191,37 @@ TEST(Mpsc, CancellingAParkedSendDropsItsValueAndItNeverArrives) {
 
 TEST(Mpsc, RecvBlockingOnAPlainThreadTalksToAnotherThread) {
   constexpr int rounds = kOptimized ? 100'000 : 20'000;
+  std::atomic<std::int64_t> received{0};
+  troupe::test::Watchdog watchdog("RecvBlockingOnAPlainThreadTalksToAnotherThread",
+                                  troupe::test::kFailFast, &received);
   auto [tx, rx] = mpsc::bounded<int>(2);
-  std::thread producer([tx = std::move(tx)] {
-    for (int i = 0; i < rounds; ++i) ASSERT_TRUE(tx.send_blocking(i).is_sent());
+  // No ASSERT off the test thread (it would only leave that thread): the
+  // producer notes its first failed send, and the test thread checks it.
+  std::atomic<int> failed_send{-1};
+  std::thread producer([tx = std::move(tx), &failed_send] {
+    for (int i = 0; i < rounds; ++i) {
+      if (!tx.send_blocking(i).is_sent()) {
+        failed_send.store(i);
+        return;  // drops tx: the receiver sees the end instead of waiting
+      }
+    }
   });
-  for (int i = 0; i < rounds; ++i) ASSERT_EQ(rx.recv_blocking(), i);
+  int first_wrong = -1;
+  std::optional<int> wrong_value;
+  for (int i = 0; i < rounds; ++i) {
+    const auto got = rx.recv_blocking();
+    received.fetch_add(1);
+    if (got != i && first_wrong < 0) {
+      first_wrong = i;
+      wrong_value = got;
+    }
+    if (!got) break;  // the producer stopped early: nothing more will come
+  }
   producer.join();
+  EXPECT_EQ(failed_send.load(), -1) << "send_blocking failed";
+  EXPECT_EQ(first_wrong, -1) << "received "
+                             << (wrong_value ? std::to_string(*wrong_value) : "nothing")
+                             << " instead of " << first_wrong;
   EXPECT_EQ(rx.recv_blocking(), std::nullopt);
 }
 
@@ -312,11 +337,17 @@ TEST(Mpsc, ABoundedChannelNeverHoldsMoreThanItsCapacity) {
   Runtime rt({.workers = 2});
   auto [tx, rx] = mpsc::bounded<int>(kCapacity);
   std::atomic<std::int64_t> sent{0};
+  std::atomic<int> failed_sends{0};  // checked on the test thread, not ASSERTed off it
+  troupe::test::Watchdog watchdog("ABoundedChannelNeverHoldsMoreThanItsCapacity",
+                                  troupe::test::kFailFast, &sent);
   std::vector<std::thread> producers;
   for (int p = 0; p < 4; ++p) {
-    producers.emplace_back([tx = tx, &sent] {
+    producers.emplace_back([tx = tx, &sent, &failed_sends] {
       for (int i = 0; i < per_producer; ++i) {
-        ASSERT_TRUE(tx.send_blocking(i).is_sent());
+        if (!tx.send_blocking(i).is_sent()) {
+          failed_sends.fetch_add(1);
+          return;
+        }
         sent.fetch_add(1);
       }
     });
@@ -326,7 +357,9 @@ TEST(Mpsc, ABoundedChannelNeverHoldsMoreThanItsCapacity) {
       rt.block_on([](MpscReceiver<int> rx, std::atomic<std::int64_t>& sent) -> Task<std::int64_t> {
         std::int64_t taken = 0;
         std::int64_t worst = 0;
-        while (co_await rx.recv()) {
+        // (Not `while (co_await rx.recv())`: g++ 12.2 miscompiles a co_await
+        // of a temporary in a loop condition.)
+        while (auto item = co_await rx.recv()) {
           ++taken;
           worst = std::max(worst, sent.load() - taken);
           co_await troupe::yield_now();
@@ -334,6 +367,8 @@ TEST(Mpsc, ABoundedChannelNeverHoldsMoreThanItsCapacity) {
         co_return worst;
       }(std::move(rx), sent));
   for (auto& t : producers) t.join();
+  EXPECT_EQ(failed_sends.load(), 0);
+  EXPECT_EQ(sent.load(), 4 * per_producer);
   EXPECT_LE(worst, static_cast<std::int64_t>(kCapacity));
   EXPECT_GE(worst, 2) << "the producers never filled the channel: the check saw nothing";
 }

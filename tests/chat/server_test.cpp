@@ -22,6 +22,8 @@
 namespace {
 
 using namespace std::chrono_literals;
+using chat::test::Ending;
+using chat::test::kRanToTheEnd;
 using chat::test::TestClient;
 using troupe::SocketAddress;
 using troupe::Task;
@@ -33,13 +35,15 @@ chat::ServerOptions test_options() {
   return o;
 }
 
-// Runs `scenario(address)` against a fresh server.
-void run(Task<void> (*scenario)(SocketAddress), chat::ServerOptions options = test_options()) {
+// Runs `scenario(address)` against a fresh server; success if the scenario
+// ran to its end (each TEST asserts it).
+::testing::AssertionResult run(Task<Ending> (*scenario)(SocketAddress),
+                               chat::ServerOptions options = test_options()) {
   troupe::ActorSystem system({.workers = 2});
   chat::ChatServer server(system, options);
   auto address = server.start();
-  ASSERT_TRUE(address) << address.error().message();
-  system.block_on(scenario(*address));
+  if (!address) return ::testing::AssertionFailure() << address.error().message();
+  return chat::test::ran_to_the_end(system.block_on(scenario(*address)));
 }
 
 bool contains(const std::vector<std::string>& lines, const std::string& needle) {
@@ -57,7 +61,7 @@ std::size_t count(const std::vector<std::string>& lines, const std::string& need
 
 // --- registration -----------------------------------------------------------
 
-Task<void> registration(SocketAddress addr) {
+Task<Ending> registration(SocketAddress addr) {
   auto c = co_await TestClient::connect(addr);
   CO_ASSERT(c);
   CO_ASSERT(co_await c->send("NICK alice"));
@@ -71,11 +75,14 @@ Task<void> registration(SocketAddress addr) {
   EXPECT_TRUE(co_await c->expect(":troupe.chat 003 alice :This server was created")) << c->dump();
   EXPECT_TRUE(co_await c->expect(":troupe.chat 004 alice troupe.chat ")) << c->dump();
   EXPECT_TRUE(co_await c->expect(" 376 alice :End of MOTD command")) << c->dump();
+  co_return kRanToTheEnd;
 }
 
-TEST(ChatServer, RegistrationSendsTheWelcomeNumerics001To004InOrder) { run(registration); }
+TEST(ChatServer, RegistrationSendsTheWelcomeNumerics001To004InOrder) {
+  EXPECT_TRUE(run(registration));
+}
 
-Task<void> cap_negotiation(SocketAddress addr) {
+Task<Ending> cap_negotiation(SocketAddress addr) {
   auto c = co_await TestClient::connect(addr);
   CO_ASSERT(c);
   CO_ASSERT(co_await c->send("CAP LS 302"));
@@ -88,11 +95,12 @@ Task<void> cap_negotiation(SocketAddress addr) {
                                                << c->dump();
   CO_ASSERT(co_await c->send("CAP END"));
   EXPECT_TRUE(co_await c->expect(" 001 capper ")) << c->dump();
+  co_return kRanToTheEnd;
 }
 
-TEST(ChatServer, CapNegotiationHoldsRegistrationUntilCapEnd) { run(cap_negotiation); }
+TEST(ChatServer, CapNegotiationHoldsRegistrationUntilCapEnd) { EXPECT_TRUE(run(cap_negotiation)); }
 
-Task<void> nick_in_use(SocketAddress addr) {
+Task<Ending> nick_in_use(SocketAddress addr) {
   auto a = co_await TestClient::connect(addr);
   auto b = co_await TestClient::connect(addr);
   CO_ASSERT(a && b);
@@ -107,11 +115,12 @@ Task<void> nick_in_use(SocketAddress addr) {
   // A registered client is refused a taken nick under its own name.
   CO_ASSERT(co_await b->send("NICK alice"));
   EXPECT_TRUE(co_await b->expect(" 433 bob alice ")) << b->dump();
+  co_return kRanToTheEnd;
 }
 
-TEST(ChatServer, ATakenNickGets433) { run(nick_in_use); }
+TEST(ChatServer, ATakenNickGets433) { EXPECT_TRUE(run(nick_in_use)); }
 
-Task<void> nick_errors(SocketAddress addr) {
+Task<Ending> nick_errors(SocketAddress addr) {
   auto c = co_await TestClient::connect(addr);
   CO_ASSERT(c);
   CO_ASSERT(co_await c->send("NICK"));
@@ -122,11 +131,12 @@ Task<void> nick_errors(SocketAddress addr) {
   EXPECT_TRUE(co_await c->expect(" 432 * has?space ")) << c->dump();
   CO_ASSERT(co_await c->send("USER onlyone"));
   EXPECT_TRUE(co_await c->expect(":troupe.chat 461 * USER :Not enough parameters")) << c->dump();
+  co_return kRanToTheEnd;
 }
 
-TEST(ChatServer, BadNicksGet431Or432AndAShortUserGets461) { run(nick_errors); }
+TEST(ChatServer, BadNicksGet431Or432AndAShortUserGets461) { EXPECT_TRUE(run(nick_errors)); }
 
-Task<void> not_registered(SocketAddress addr) {
+Task<Ending> not_registered(SocketAddress addr) {
   auto c = co_await TestClient::connect(addr);
   CO_ASSERT(c);
   // (Named vectors: GCC 12 cannot keep a braced list alive across co_await.)
@@ -139,13 +149,14 @@ Task<void> not_registered(SocketAddress addr) {
   // PING works before registration, and registration still works after.
   EXPECT_TRUE(co_await c->sync());
   EXPECT_TRUE(co_await c->register_as("late")) << c->dump();
+  co_return kRanToTheEnd;
 }
 
-TEST(ChatServer, CommandsBeforeRegistrationGet451) { run(not_registered); }
+TEST(ChatServer, CommandsBeforeRegistrationGet451) { EXPECT_TRUE(run(not_registered)); }
 
 // --- commands ---------------------------------------------------------------
 
-Task<void> unknown_and_missing(SocketAddress addr) {
+Task<Ending> unknown_and_missing(SocketAddress addr) {
   auto c = co_await TestClient::connect(addr);
   CO_ASSERT(c);
   CO_ASSERT(co_await c->send("FROB before"));
@@ -170,11 +181,14 @@ Task<void> unknown_and_missing(SocketAddress addr) {
   EXPECT_TRUE(co_await c->expect(" 462 alice ")) << c->dump();
   CO_ASSERT(co_await c->send("JOIN nohash"));
   EXPECT_TRUE(co_await c->expect(" 403 alice nohash :No such channel")) << c->dump();
+  co_return kRanToTheEnd;
 }
 
-TEST(ChatServer, UnknownCommandsGet421AndMissingParametersGet461) { run(unknown_and_missing); }
+TEST(ChatServer, UnknownCommandsGet421AndMissingParametersGet461) {
+  EXPECT_TRUE(run(unknown_and_missing));
+}
 
-Task<void> fan_out(SocketAddress addr) {
+Task<Ending> fan_out(SocketAddress addr) {
   auto a = co_await TestClient::connect(addr);
   auto b = co_await TestClient::connect(addr);
   auto c = co_await TestClient::connect(addr);
@@ -202,11 +216,12 @@ Task<void> fan_out(SocketAddress addr) {
   // The sender does not get its own message back: the room would have
   // sent it to alice before bob's NOTICE, which she has seen.
   EXPECT_FALSE(contains(a->log, "PRIVMSG #room :hello")) << a->dump();
+  co_return kRanToTheEnd;
 }
 
-TEST(ChatServer, ChannelMessagesReachEveryOtherMember) { run(fan_out); }
+TEST(ChatServer, ChannelMessagesReachEveryOtherMember) { EXPECT_TRUE(run(fan_out)); }
 
-Task<void> several_channels(SocketAddress addr) {
+Task<Ending> several_channels(SocketAddress addr) {
   auto a = co_await TestClient::connect(addr);
   auto b = co_await TestClient::connect(addr);
   CO_ASSERT(a && b);
@@ -235,11 +250,14 @@ Task<void> several_channels(SocketAddress addr) {
   EXPECT_TRUE(contains(*listed, " 322 bob #two 2 :")) << b->dump();
   EXPECT_TRUE(contains(*listed, " 322 bob #three 2 :")) << b->dump();
   EXPECT_TRUE(contains(*listed, " 323 bob :End of LIST")) << b->dump();
+  co_return kRanToTheEnd;
 }
 
-TEST(ChatServer, JoinTakesACommaListAndListShowsEveryChannel) { run(several_channels); }
+TEST(ChatServer, JoinTakesACommaListAndListShowsEveryChannel) {
+  EXPECT_TRUE(run(several_channels));
+}
 
-Task<void> private_messages(SocketAddress addr) {
+Task<Ending> private_messages(SocketAddress addr) {
   auto a = co_await TestClient::connect(addr);
   auto b = co_await TestClient::connect(addr);
   auto c = co_await TestClient::connect(addr);
@@ -265,11 +283,12 @@ Task<void> private_messages(SocketAddress addr) {
   auto quiet = co_await a->sync();
   CO_ASSERT(quiet);
   EXPECT_FALSE(contains(*quiet, " 401 ")) << a->dump();
+  co_return kRanToTheEnd;
 }
 
-TEST(ChatServer, PrivateMessagesReachOnlyTheirNick) { run(private_messages); }
+TEST(ChatServer, PrivateMessagesReachOnlyTheirNick) { EXPECT_TRUE(run(private_messages)); }
 
-Task<void> part_topic_names_who(SocketAddress addr) {
+Task<Ending> part_topic_names_who(SocketAddress addr) {
   auto a = co_await TestClient::connect(addr);
   auto b = co_await TestClient::connect(addr);
   CO_ASSERT(a && b);
@@ -322,11 +341,12 @@ Task<void> part_topic_names_who(SocketAddress addr) {
   const std::vector<std::string> rejoined(b->log.begin() + static_cast<std::ptrdiff_t>(before),
                                           b->log.end());
   EXPECT_FALSE(contains(rejoined, " 332 ")) << b->dump();
+  co_return kRanToTheEnd;
 }
 
-TEST(ChatServer, PartTopicNamesListAndWho) { run(part_topic_names_who); }
+TEST(ChatServer, PartTopicNamesListAndWho) { EXPECT_TRUE(run(part_topic_names_who)); }
 
-Task<void> nick_change(SocketAddress addr) {
+Task<Ending> nick_change(SocketAddress addr) {
   auto a = co_await TestClient::connect(addr);
   auto b = co_await TestClient::connect(addr);
   CO_ASSERT(a && b);
@@ -352,13 +372,14 @@ Task<void> nick_change(SocketAddress addr) {
   CO_ASSERT(co_await c->send("NICK alicia"));
   EXPECT_TRUE(co_await c->expect(" 433 * alicia ")) << c->dump();
   EXPECT_TRUE(co_await c->register_as("alice")) << c->dump();
+  co_return kRanToTheEnd;
 }
 
-TEST(ChatServer, ANickChangeIsSeenOnceByEveryPeer) { run(nick_change); }
+TEST(ChatServer, ANickChangeIsSeenOnceByEveryPeer) { EXPECT_TRUE(run(nick_change)); }
 
 // --- leaving ----------------------------------------------------------------
 
-Task<void> quit(SocketAddress addr) {
+Task<Ending> quit(SocketAddress addr) {
   auto a = co_await TestClient::connect(addr);
   auto b = co_await TestClient::connect(addr);
   CO_ASSERT(a && b);
@@ -380,11 +401,12 @@ Task<void> quit(SocketAddress addr) {
                                         << b->dump();
   CO_ASSERT(co_await b->send("NAMES #x"));
   EXPECT_TRUE(co_await b->expect(" 353 bob = #x :bob")) << b->dump();
+  co_return kRanToTheEnd;
 }
 
-TEST(ChatServer, QuitSaysErrorClosesAndTellsEachPeerOnce) { run(quit); }
+TEST(ChatServer, QuitSaysErrorClosesAndTellsEachPeerOnce) { EXPECT_TRUE(run(quit)); }
 
-Task<void> abrupt_disconnect(SocketAddress addr) {
+Task<Ending> abrupt_disconnect(SocketAddress addr) {
   auto a = co_await TestClient::connect(addr);
   auto b = co_await TestClient::connect(addr);
   CO_ASSERT(a && b);
@@ -404,11 +426,14 @@ Task<void> abrupt_disconnect(SocketAddress addr) {
   auto c = co_await TestClient::connect(addr);
   CO_ASSERT(c);
   EXPECT_TRUE(co_await c->register_as("alice")) << c->dump();
+  co_return kRanToTheEnd;
 }
 
-TEST(ChatServer, AnAbruptDisconnectLeavesTheRoomAndFreesTheNick) { run(abrupt_disconnect); }
+TEST(ChatServer, AnAbruptDisconnectLeavesTheRoomAndFreesTheNick) {
+  EXPECT_TRUE(run(abrupt_disconnect));
+}
 
-Task<void> slow_client(SocketAddress addr) {
+Task<Ending> slow_client(SocketAddress addr) {
   auto slow = co_await TestClient::connect(addr);
   auto a = co_await TestClient::connect(addr);
   auto b = co_await TestClient::connect(addr);
@@ -456,18 +481,19 @@ Task<void> slow_client(SocketAddress addr) {
   // And the slow client's connection was closed: what it finally reads
   // ends.
   EXPECT_TRUE(co_await slow->closed(30s));
+  co_return kRanToTheEnd;
 }
 
 TEST(ChatServer, AClientThatDoesNotReadIsDroppedWhileOthersKeepChatting) {
   chat::ServerOptions options = test_options();
   options.max_backlog = 64;
   options.socket_send_buffer = 4096;
-  run(slow_client, options);
+  EXPECT_TRUE(run(slow_client, options));
 }
 
 // --- bad input --------------------------------------------------------------
 
-Task<void> bad_input(SocketAddress addr) {
+Task<Ending> bad_input(SocketAddress addr) {
   auto c = co_await TestClient::connect(addr);
   CO_ASSERT(c);
   CO_ASSERT(co_await c->register_as("alice"), << c->dump());
@@ -488,9 +514,12 @@ Task<void> bad_input(SocketAddress addr) {
   auto d = co_await TestClient::connect(addr);
   CO_ASSERT(d);
   EXPECT_TRUE(co_await d->register_as("dave")) << d->dump();
+  co_return kRanToTheEnd;
 }
 
-TEST(ChatServer, OverLongLinesAndGarbageGetErrorsAndTheServerStaysUp) { run(bad_input); }
+TEST(ChatServer, OverLongLinesAndGarbageGetErrorsAndTheServerStaysUp) {
+  EXPECT_TRUE(run(bad_input));
+}
 
 // --- shutdown ---------------------------------------------------------------
 

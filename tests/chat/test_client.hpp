@@ -24,19 +24,38 @@
 #include "chat/line_reader.hpp"
 
 // gtest's ASSERT_* return from the function: in a coroutine, co_return.
-// Shared by the chat tests that drive clients from coroutines.
-#define CO_ASSERT(cond, ...)                \
-  do {                                      \
-    if (!(cond)) {                          \
-      ADD_FAILURE() << "failed: " #cond " " \
-                    << "" __VA_ARGS__;      \
-      co_return;                            \
-    }                                       \
+// Shared by the chat tests that drive clients from coroutines. A scenario
+// is a Task<chat::test::Ending>: CO_ASSERT stops it with kStopped, and its
+// last statement is `co_return kRanToTheEnd;`, which the TEST checks (see
+// ran_to_the_end): a scenario that stopped early, or whose body never ran,
+// fails.
+// The condition is bound to a variable before the `if`: g++ 12.2 miscompiles
+// a co_await of a temporary inside an if condition (resuming re-suspends it,
+// the rest of the body never runs; tests/runtime/compiler_coroutine_test.cpp).
+#define CO_ASSERT(cond, ...)                               \
+  do {                                                     \
+    const bool co_assert_holds_ = static_cast<bool>(cond); \
+    if (!co_assert_holds_) {                               \
+      ADD_FAILURE() << "failed: " #cond " "                \
+                    << "" __VA_ARGS__;                     \
+      co_return ::chat::test::Ending::kStopped;            \
+    }                                                      \
   } while (0)
 
 namespace chat::test {
 
 using namespace std::chrono_literals;
+
+/// How a scenario coroutine ended: at its last statement, or at a CO_ASSERT.
+enum class Ending { kStopped, kRanToTheEnd };
+inline constexpr Ending kRanToTheEnd = Ending::kRanToTheEnd;
+
+/// What each TEST asserts about its scenario: that it ran to its end.
+inline ::testing::AssertionResult ran_to_the_end(Ending ending) {
+  if (ending == Ending::kRanToTheEnd) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "the scenario stopped before its end (a failed CO_ASSERT, or its body cut short)";
+}
 
 /// One client connection. Used by one task at a time; every line it
 /// receives is kept in `log` (for failure messages).
@@ -90,7 +109,8 @@ class TestClient {
   }
   /// NICK and USER, then waits for 001.
   // (No `if (!co_await ...) co_return false;` in these: g++ 12.2 then
-  // never runs the coroutine's body. A named result works.)
+  // never gets past that co_await. A named result works; see
+  // tests/runtime/compiler_coroutine_test.cpp.)
   troupe::Task<bool> register_as(std::string nick) {
     const bool sent = co_await send("NICK " + nick + "\r\nUSER " + nick + " 0 * :Test " + nick);
     if (!sent) co_return false;

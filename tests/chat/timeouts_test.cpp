@@ -27,18 +27,22 @@
 namespace chat_timeouts_test {
 
 using namespace std::chrono_literals;
+using chat::test::Ending;
+using chat::test::kRanToTheEnd;
 using chat::test::TestClient;
 using troupe::SocketAddress;
 using troupe::Task;
 
 // Runs `scenario(address)` against a fresh server with `options`.
-void run_with(chat::ServerOptions options, Task<void> (*scenario)(SocketAddress)) {
+// Success if the scenario ran to its end (each TEST asserts it).
+::testing::AssertionResult run_with(chat::ServerOptions options,
+                                    Task<Ending> (*scenario)(SocketAddress)) {
   options.port = 0;
   troupe::ActorSystem system({.workers = 2});
   chat::ChatServer server(system, options);
   auto address = server.start();
-  ASSERT_TRUE(address) << address.error().message();
-  system.block_on(scenario(*address));
+  if (!address) return ::testing::AssertionFailure() << address.error().message();
+  return chat::test::ran_to_the_end(system.block_on(scenario(*address)));
 }
 
 std::chrono::milliseconds since(troupe::Instant start) {
@@ -49,7 +53,7 @@ std::chrono::milliseconds since(troupe::Instant start) {
 
 constexpr auto kRegisterTimeout = 300ms;
 
-Task<void> unregistered_connection_is_closed(SocketAddress addr) {
+Task<Ending> unregistered_connection_is_closed(SocketAddress addr) {
   // Registers first, so that its own deadline has passed by the time the
   // silent one's has.
   auto quick = co_await TestClient::connect(addr);
@@ -69,15 +73,16 @@ Task<void> unregistered_connection_is_closed(SocketAddress addr) {
   auto lines = co_await quick->sync();
   EXPECT_TRUE(lines) << quick->dump();
   for (const auto& l : quick->log) EXPECT_EQ(l.find("ERROR"), std::string::npos) << l;
+  co_return kRanToTheEnd;
 }
 
 TEST(ChatIdleTimeouts, AnUnregisteredConnectionIsClosedAndARegisteredOneIsNot) {
   chat::ServerOptions o;
   o.register_timeout = kRegisterTimeout;
-  run_with(o, unregistered_connection_is_closed);
+  EXPECT_TRUE(run_with(o, unregistered_connection_is_closed));
 }
 
-Task<void> half_registered_connection_is_closed(SocketAddress addr) {
+Task<Ending> half_registered_connection_is_closed(SocketAddress addr) {
   // A NICK alone is not a registration.
   auto c = co_await TestClient::connect(addr);
   CO_ASSERT(c);
@@ -85,12 +90,13 @@ Task<void> half_registered_connection_is_closed(SocketAddress addr) {
   EXPECT_TRUE(co_await c->expect("ERROR :Closing Link: 127.0.0.1 (Registration timed out)"))
       << c->dump();
   EXPECT_TRUE(co_await c->closed()) << c->dump();
+  co_return kRanToTheEnd;
 }
 
 TEST(ChatIdleTimeouts, ANickWithoutUserDoesNotCountAsRegistered) {
   chat::ServerOptions o;
   o.register_timeout = kRegisterTimeout;
-  run_with(o, half_registered_connection_is_closed);
+  EXPECT_TRUE(run_with(o, half_registered_connection_is_closed));
 }
 
 // --- PING ------------------------------------------------------------------
@@ -133,7 +139,7 @@ Task<Answered> answer_pings(TestClient c, std::string needle, int pongs) {
   co_return a;
 }
 
-Task<void> silent_client_is_pinged_and_dropped(SocketAddress addr) {
+Task<Ending> silent_client_is_pinged_and_dropped(SocketAddress addr) {
   auto alice = co_await TestClient::connect(addr);
   auto bob = co_await TestClient::connect(addr);
   CO_ASSERT(alice && bob);
@@ -161,20 +167,21 @@ Task<void> silent_client_is_pinged_and_dropped(SocketAddress addr) {
   EXPECT_TRUE(a.saw_needle) << a.log;
   EXPECT_GE(a.pongs, 3) << a.log;
   EXPECT_TRUE(a.alive) << a.log;
+  co_return kRanToTheEnd;
 }
 
 TEST(ChatIdleTimeouts, ASilentClientIsPingedThenDroppedWhileOneThatAnswersStays) {
   chat::ServerOptions o;
   o.ping_interval = kPingInterval;
   o.ping_timeout = kPingTimeout;
-  run_with(o, silent_client_is_pinged_and_dropped);
+  EXPECT_TRUE(run_with(o, silent_client_is_pinged_and_dropped));
 }
 
 // --- connections per address ---------------------------------------------------
 
 constexpr std::size_t kPerAddress = 3;
 
-Task<void> surplus_connection_is_refused(SocketAddress addr) {
+Task<Ending> surplus_connection_is_refused(SocketAddress addr) {
   // Accepted in order by the one acceptor: the first three are counted
   // before the fourth is looked at.
   auto c1 = co_await TestClient::connect(addr);
@@ -204,14 +211,13 @@ Task<void> surplus_connection_is_refused(SocketAddress addr) {
   CO_ASSERT(again);
   EXPECT_TRUE(co_await again->expect("(Too many connections from your address)")) << again->dump();
   EXPECT_TRUE(co_await again->closed()) << again->dump();
+  co_return kRanToTheEnd;
 }
 
 TEST(ChatAddressLimit, AConnectionOverTheLimitIsRefusedAndAdmittedOnceAnotherCloses) {
   chat::ServerOptions o;
   o.max_connections_per_address = kPerAddress;
-  run_with(o, surplus_connection_is_refused);
+  EXPECT_TRUE(run_with(o, surplus_connection_is_refused));
 }
-
-#undef TIMEOUTS_CO_ASSERT
 
 }  // namespace chat_timeouts_test

@@ -13,7 +13,9 @@ troupe::Task<int> answer() { co_return 42; }
 // Also needs the channels' dependency (moodycamel) found through TroupeConfig.
 troupe::Task<int> through_a_channel() {
   auto [tx, rx] = troupe::channel::bounded<int>(1);
-  if (!(co_await tx.send(co_await answer())).is_sent()) co_return 0;
+  // Bound first: g++ 12.2 miscompiles a co_await in an if condition.
+  const auto sent = co_await tx.send(co_await answer());
+  if (!sent.is_sent()) co_return 0;
   co_return (co_await rx.recv()).value_or(0);
 }
 

@@ -112,20 +112,36 @@ TEST(Codec, NestingDeeperThanTheLimitIsRefused) {
   EXPECT_EQ(deep.error(), DecodeError::kTooDeep);
   // Hostile bytes, far deeper than any limit (built by hand: encoding such
   // a message would itself recurse that deep): an error, no stack overflow.
-  std::string bytes;
-  for (int i = 0; i < 3000; ++i) {
-    std::string level = "\x0a";  // field 1 (child), length-delimited
-    for (std::size_t n = bytes.size();; n >>= 7) {
-      level += static_cast<char>((n & 0x7f) | (n >= 0x80 ? 0x80 : 0));
-      if (n < 0x80) break;
+  auto nested_by_hand = [](int levels) {
+    std::string bytes;
+    for (int i = 0; i < levels; ++i) {
+      std::string level = "\x0a";  // field 1 (child), length-delimited
+      for (std::size_t n = bytes.size();; n >>= 7) {
+        level += static_cast<char>((n & 0x7f) | (n >= 0x80 ? 0x80 : 0));
+        if (n < 0x80) break;
+      }
+      bytes = level + bytes;
     }
-    bytes = level + bytes;
-  }
+    return bytes;
+  };
+  const std::string bytes = nested_by_hand(3000);
   troupe::v1::Envelope hostile;
   hostile.set_type_name("testing.Tree");
   hostile.set_payload(bytes);
   auto refused = proto::decode<testing::Tree>(hostile, {.max_depth = 64});
   ASSERT_FALSE(refused);
+  // Malformed, not too deep: telling the two apart parses again with a
+  // depth only a few times the limit (never unbounded, which is what would
+  // overflow the stack), and 3000 levels are far past that too.
+  EXPECT_EQ(refused.error(), DecodeError::kMalformed);
+  // The same nesting kept within that second depth (100 levels, hand-built
+  // like the hostile one) is told apart as too deep.
+  troupe::v1::Envelope deep_envelope;
+  deep_envelope.set_type_name("testing.Tree");
+  deep_envelope.set_payload(nested_by_hand(100));
+  auto too_deep = proto::decode<testing::Tree>(deep_envelope, {.max_depth = 64});
+  ASSERT_FALSE(too_deep);
+  EXPECT_EQ(too_deep.error(), DecodeError::kTooDeep);
 }
 
 }  // namespace

@@ -224,7 +224,8 @@ TEST(Remote, AFrozenNodeIsFoundByKeepaliveAndTakesTheNodeDownPath) {
         auto in_flight = e.ask(slow, 30s);
         // Sent after the Slow on the same stream (to another actor: the Echo
         // is busy): its reply says the Slow and the monitor request arrived.
-        if (!co_await o.ask(remote_test::Report{}, 10s)) throw std::runtime_error("no reply");
+        const auto report = co_await o.ask(remote_test::Report{}, 10s);
+        if (!report) throw std::runtime_error("no reply");
         child->freeze();
         const auto frozen_at = std::chrono::steady_clock::now();
         // Not inside the braces: g++ 12 destroys a co_await's result twice there.

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -25,28 +26,15 @@ using troupe::Task;
 using troupe::TaskCancelled;
 using troupe::detail::Executor;
 using troupe::detail::spawn_on;
+using troupe::test::Countdown;
 using troupe::test::Forever;
 using troupe::test::Gate;
+using troupe::test::kFailFast;
 using troupe::test::LifeCounter;
 using troupe::test::Notify;
 using troupe::test::set_flag;
 using troupe::test::Tracked;
 using troupe::test::WakeSelfOnce;
-
-/// Counts down to zero from any thread; waitable.
-class Countdown {
- public:
-  explicit Countdown(std::int64_t n) : left_(n) {}
-  void count_down() {
-    if (left_.fetch_sub(1) == 1) left_.notify_all();
-  }
-  void wait() const {
-    for (auto n = left_.load(); n != 0; n = left_.load()) left_.wait(n);
-  }
-
- private:
-  std::atomic<std::int64_t> left_;
-};
 
 Task<void> record_run(std::atomic<std::uint8_t>* runs, std::uint64_t id,
                       std::atomic<std::uint64_t>& sum, Countdown& done) {
@@ -69,7 +57,9 @@ TEST(Executor, AHundredThousandTasksSpawnedFromFourThreadsEachRunExactlyOnce) {
       spawn_on(ex, record_run(runs.get(), t * kPerThread + i, sum, done)).detach();
     }
   });
-  done.wait();
+  const bool all_ran = done.wait_for();
+  if (!all_ran) ex.shutdown();
+  ASSERT_TRUE(all_ran) << done.left() << " tasks never ran";
   std::uint64_t expected_sum = 0;
   std::uint64_t not_once = 0;
   for (std::uint64_t i = 0; i < kTotal; ++i) {
@@ -100,26 +90,30 @@ TEST(Executor, TasksSpawningTasksFormATreeThatCompletes) {
   EXPECT_EQ(ex.live_tasks(), 0u);
 }
 
-Task<void> count_task(Countdown& done) {
+Task<void> count_task(Countdown& done, std::thread::id parent, std::atomic<int>& on_parent) {
+  if (std::this_thread::get_id() == parent) on_parent.fetch_add(1);
   done.count_down();
   co_return;
 }
 
-Task<void> spawn_then_block(int n, Countdown& done, std::atomic<int>& all_ran) {
-  for (int i = 0; i < n; ++i) troupe::spawn(count_task(done)).detach();
-  done.wait();  // blocks this worker until the others ran every child
-  all_ran.store(1);
-  co_return;
+// Spawns `n` children, then blocks its worker until they all ran (or the
+// fail-fast deadline passed): only another worker can run them.
+Task<bool> spawn_then_block(int n, Countdown& done, std::atomic<int>& on_parent) {
+  const auto me = std::this_thread::get_id();
+  for (int i = 0; i < n; ++i) troupe::spawn(count_task(done, me, on_parent)).detach();
+  co_return done.wait_for(kFailFast);
 }
 
 TEST(Executor, WorkSpawnedOnABusyWorkerIsStolenByAnIdleOne) {
   constexpr int kChildren = 100;  // fewer than a local queue holds: no overflow
   Executor ex(2);
   Countdown done(kChildren);
-  std::atomic<int> all_ran{0};
-  auto h = spawn_on(ex, spawn_then_block(kChildren, done, all_ran));
-  h.wait();
-  EXPECT_EQ(all_ran.load(), 1);
+  std::atomic<int> on_parent{0};
+  EXPECT_TRUE(spawn_on(ex, spawn_then_block(kChildren, done, on_parent)).wait())
+      << done.left() << " of the " << kChildren << " children were never stolen";
+  ex.shutdown();
+  EXPECT_EQ(done.left(), 0);
+  EXPECT_EQ(on_parent.load(), 0) << "children ran on the blocked worker";
 }
 
 Task<std::uint64_t> spawn_burst(int n, std::atomic<std::uint8_t>* runs) {
@@ -151,33 +145,51 @@ TEST(Executor, MoreSpawnsThanALocalQueueHoldsOverflowIntoTheInjectQueueAndAllRun
 
 constexpr std::uint64_t kSwingTurns = 1000;
 
+// Pings its partner until `stop`, or until the fail-fast deadline, which
+// sets `gave_up`: a task from outside that never gets its turn then fails
+// the test in seconds.
 Task<void> ping_until_stopped(Notify& mine, Notify& theirs, std::atomic<bool>& stop,
-                              std::atomic<std::uint64_t>& turns) {
+                              std::atomic<std::uint64_t>& turns, std::atomic<bool>& gave_up) {
+  const auto deadline = std::chrono::steady_clock::now() + kFailFast;
   while (!stop.load()) {
     if (turns.fetch_add(1) + 1 == kSwingTurns) turns.notify_all();
+    if (std::chrono::steady_clock::now() > deadline) {
+      gave_up.store(true);
+      stop.store(true);
+    }
     theirs.notify();
     co_await mine;
   }
   theirs.notify();  // the partner may be parked: let it see `stop` too
 }
 
+Task<void> stop_from_outside(std::atomic<bool>& stop, std::atomic<bool>& ran) {
+  ran.store(true);
+  stop.store(true);
+  co_return;
+}
+
 // Two tasks that keep waking each other always have a task in the LIFO slot
 // or the local queue; a task from outside must still get its turn (the
-// inject queue is checked every so often), or this never ends.
+// inject queue is checked every so often) while they play.
 TEST(Executor, ATaskFromOutsideRunsWhileTwoTasksPingPongOnTheOnlyWorker) {
   Executor ex(1);
   Notify a;
   Notify b;
   std::atomic<bool> stop{false};
+  std::atomic<bool> gave_up{false};
+  std::atomic<bool> outside_ran{false};
   std::atomic<std::uint64_t> turns{0};
-  auto ha = spawn_on(ex, ping_until_stopped(a, b, stop, turns));
-  auto hb = spawn_on(ex, ping_until_stopped(b, a, stop, turns));
+  auto ha = spawn_on(ex, ping_until_stopped(a, b, stop, turns, gave_up));
+  auto hb = spawn_on(ex, ping_until_stopped(b, a, stop, turns, gave_up));
   // Wait for the ping-pong to be in full swing.
   for (auto n = turns.load(); n < kSwingTurns; n = turns.load()) turns.wait(n);
-  spawn_on(ex, set_flag(stop)).wait();
+  spawn_on(ex, stop_from_outside(stop, outside_ran)).wait();
   ha.wait();
   hb.wait();
-  EXPECT_TRUE(stop.load());
+  EXPECT_TRUE(outside_ran.load());
+  EXPECT_FALSE(gave_up.load()) << "the task from outside did not run in " << kFailFast.count()
+                               << " s of ping-pong (" << turns.load() << " turns)";
 }
 
 /// Ready once `remaining` reaches zero; every decrement comes with a wake.
@@ -243,12 +255,16 @@ Task<int> wait_gate(Gate& g, Tracked probe) {
 }
 
 TEST(Executor, CancelRacingAWakeDestroysTheFrameExactlyOnce) {
-  constexpr int kRounds = 3000;
+  // Up to kMaxRounds; the budget ends it sooner on a loaded machine, where
+  // each round's three racing threads wait for time slices.
+  constexpr int kMaxRounds = 3000;
+  const troupe::test::RoundBudget budget(300, std::chrono::seconds(2));
   Executor ex(2);
   LifeCounter frames;
   int completed = 0;
   int cancelled = 0;
-  for (int round = 0; round < kRounds; ++round) {
+  int rounds = 0;
+  for (int round = 0; round < kMaxRounds && budget.allows(round); ++round, rounds = round) {
     Gate g;
     auto h = spawn_on(ex, wait_gate(g, Tracked(frames, round)));
     g.wait_until_parked();
@@ -266,61 +282,109 @@ TEST(Executor, CancelRacingAWakeDestroysTheFrameExactlyOnce) {
     }
     EXPECT_EQ(frames.live(), 0);
   }
-  EXPECT_EQ(completed + cancelled, kRounds);
+  EXPECT_GE(rounds, 300);
+  EXPECT_EQ(completed + cancelled, rounds);
   EXPECT_EQ(frames.created.load(), frames.destroyed.load());
 }
 
-Task<void> ping(Notify& mine, Notify& theirs, int rounds) {
+// Plays `rounds` round trips and counts its own turns; counts `done` down
+// at the end.
+Task<void> ping_counted(Notify& mine, Notify& theirs, int rounds, int& turns, Countdown& done) {
   for (int i = 0; i < rounds; ++i) {
     theirs.notify();
     co_await mine;
+    ++turns;
   }
+  done.count_down();
 }
 
-Task<void> pong(Notify& mine, Notify& theirs, int rounds) {
+Task<void> pong_counted(Notify& mine, Notify& theirs, int rounds, int& turns, Countdown& done) {
   for (int i = 0; i < rounds; ++i) {
     co_await mine;
+    ++turns;
     theirs.notify();
   }
+  done.count_down();
 }
 
-// Every round trip needs both wakes: one lost wake-up hangs the test.
+// Every round trip needs both wakes: a lost wake-up leaves both parked,
+// which fails the test at the deadline.
 TEST(Executor, PingPongOfAMillionWakesBetweenTwoTasksCompletes) {
   constexpr int kRounds = 500'000;  // two wakes per round
-  Executor ex(2);
+  auto ex = std::make_unique<Executor>(2);
   Notify a;
   Notify b;
-  auto hb = spawn_on(ex, pong(b, a, kRounds));
-  auto ha = spawn_on(ex, ping(a, b, kRounds));
+  int ping_turns = 0;
+  int pong_turns = 0;
+  Countdown done(2);
+  auto hb = spawn_on(*ex, pong_counted(b, a, kRounds, pong_turns, done));
+  auto ha = spawn_on(*ex, ping_counted(a, b, kRounds, ping_turns, done));
+  if (!done.wait_for(2 * kFailFast)) {
+    // A task lost in the scheduler can be neither cancelled nor shut down:
+    // the executor is left behind (leaked), so that the test ends.
+    ha.detach();
+    hb.detach();
+    (void)ex.release();
+    FAIL() << "a wake was lost: " << done.left() << " of the 2 tasks never finished";
+  }
   ha.wait();
   hb.wait();
-  EXPECT_TRUE(ha.is_finished());
-  EXPECT_TRUE(hb.is_finished());
+  EXPECT_EQ(ping_turns, kRounds);
+  EXPECT_EQ(pong_turns, kRounds);
 }
 
-// Same, with the wakes crossing from plain threads into the runtime.
+// Same, with the wakes crossing from a plain thread into the runtime and
+// back. Round trips for up to a time budget (at least kMinRounds), so that
+// a loaded machine, where each crossing waits for a time slice, still
+// finishes in seconds; each round waits for the task's turn with a
+// deadline, so a lost wake fails at once.
 TEST(Executor, PingPongWithAPlainThreadLosesNoWake) {
-  constexpr int kRounds = 100'000;
-  Executor ex(2);
+  constexpr int kMaxRounds = 100'000;
+  constexpr int kMinRounds = 1'000;
+  constexpr auto kBudget = std::chrono::seconds(2);
+  auto ex = std::make_unique<Executor>(2);
   Notify to_task;
-  troupe::detail::ParkerRef parker;
-  troupe::Waker to_thread = parker->waker();
+  troupe::test::TimedParker parker;
   std::atomic<int> task_turns{0};
-  auto body = [](Notify& in, troupe::Waker out, std::atomic<int>& turns, int rounds) -> Task<void> {
-    for (int i = 0; i < rounds; ++i) {
+  std::atomic<int> rounds{kMaxRounds};  // lowered when the budget runs out
+  auto body = [](Notify& in, troupe::Waker out, std::atomic<int>& turns,
+                 std::atomic<int>& rounds) -> Task<void> {
+    for (int i = 0; i < rounds.load(); ++i) {
       co_await in;
       turns.fetch_add(1);
       out.wake();
     }
   };
-  auto h = spawn_on(ex, body(to_task, to_thread, task_turns, kRounds));
-  for (int i = 0; i < kRounds; ++i) {
+  auto h = spawn_on(*ex, body(to_task, parker.waker(), task_turns, rounds));
+  const auto start = std::chrono::steady_clock::now();
+  int extra_turns_at = -1;
+  int played = 0;
+  for (int i = 0; i < kMaxRounds; ++i) {
+    if (i >= kMinRounds && std::chrono::steady_clock::now() - start > kBudget) {
+      rounds.store(i + 1);  // the task leaves after the turn this notify gives it
+      to_task.notify();
+      break;
+    }
     to_task.notify();
-    // The parker's flag is only set by the task, after its turn.
-    while (task_turns.load() <= i) parker->park();
+    // The parker is only woken by the task, after its turn.
+    while (task_turns.load() <= i) {
+      if (!parker.park_for(kFailFast)) break;
+    }
+    if (task_turns.load() <= i) {
+      // The task is lost in the scheduler: leave the executor behind
+      // (leaked), as its shutdown would wait for that task for ever.
+      h.detach();
+      (void)ex.release();
+      FAIL() << "a wake was lost in round " << i;
+    }
+    if (task_turns.load() != i + 1 && extra_turns_at < 0) extra_turns_at = i;
+    played = i + 1;
   }
   h.wait();
-  EXPECT_EQ(task_turns.load(), kRounds);
+  EXPECT_EQ(extra_turns_at, -1) << "the task took a turn nobody gave it, in round "
+                                << extra_turns_at;
+  EXPECT_GE(played, kMinRounds);
+  EXPECT_GE(task_turns.load(), played);
 }
 
 Task<void> park_forever(Forever& f, Tracked probe) {
@@ -478,7 +542,8 @@ Task<int> chaos_task(int id, int rounds, Notify& notify, LifeCounter& frames) {
 // cancelled at random moments. Each task reports exactly one outcome, only
 // cancelled ones report TaskCancelled, and every frame is destroyed once.
 TEST(Executor, AChaosOfSpawnsWakesCancelsAndJoinsEndsWithEveryFrameDestroyedOnce) {
-  constexpr int kTasks = 2000;
+  // Debug builds run half as many: a loaded machine still ends it in seconds.
+  const int kTasks = troupe::test::kOptimized ? 2000 : 1000;
   constexpr int kRounds = 12;
   constexpr int kCancelEvery = 7;
   LifeCounter frames;

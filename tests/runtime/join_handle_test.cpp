@@ -193,31 +193,36 @@ TEST(JoinHandle, IsFinishedTurnsTrueWhenTheTaskCompletes) {
   EXPECT_TRUE(h.is_finished());
 }
 
-Task<void> signal_after(Gate& g, std::atomic<int>& done) {
+Task<void> signal_after(Gate& g, troupe::test::Countdown& done) {
   co_await g;
-  done.store(1);
-  done.notify_all();
+  done.count_down();
 }
 
 TEST(JoinHandle, ADetachedTaskKeepsRunningToCompletion) {
   Runtime rt({.workers = 2});
   Gate g;
-  std::atomic<int> done{0};
+  troupe::test::Countdown done(1);
   auto h = rt.spawn(signal_after(g, done));
   h.detach();
+  // Detached while it waits, not before it ran (a detach that cancelled it
+  // would leave it never parked: the gate says so at the deadline).
+  ASSERT_TRUE(g.parked_within(troupe::test::kFailFast)) << "the detached task never ran";
   g.set();
-  done.wait(0);
-  EXPECT_EQ(done.load(), 1);
+  EXPECT_TRUE(done.wait_for()) << "the detached task never finished";
+  rt.shutdown();
+  EXPECT_EQ(done.left(), 0) << "it counted down twice";
 }
 
 TEST(JoinHandle, DroppingTheHandleDetachesTheTask) {
   Runtime rt({.workers = 2});
   Gate g;
-  std::atomic<int> done{0};
+  troupe::test::Countdown done(1);
   { auto h = rt.spawn(signal_after(g, done)); }
+  ASSERT_TRUE(g.parked_within(troupe::test::kFailFast)) << "the task never ran";
   g.set();
-  done.wait(0);
-  EXPECT_EQ(done.load(), 1);
+  EXPECT_TRUE(done.wait_for()) << "the task whose handle was dropped never finished";
+  rt.shutdown();
+  EXPECT_EQ(done.left(), 0);
 }
 
 TEST(JoinHandle, MoveAssignmentDetachesTheTaskItReplaces) {
@@ -330,21 +335,26 @@ Task<int> finish_after(Gate& g, std::atomic<bool>& finished, Tracked probe) {
 // The owner cancels while another thread makes the task finish: exactly one
 // outcome is reported, and it matches what the task actually did.
 TEST(JoinHandle, CancelRacingCompletionGivesEitherTheResultOrTaskCancelled) {
-  constexpr int kRounds = 10'000;
+  // Up to kMaxRounds; on a loaded machine (every round is two barrier
+  // crossings between threads) the budget ends it after at least 1000.
+  constexpr int kMaxRounds = 10'000;
+  const troupe::test::RoundBudget budget(1'000, std::chrono::seconds(2));
   Runtime rt({.workers = 2});
   LifeCounter c;
   std::barrier sync(2);
-  Gate* gate = nullptr;  // handed over through the barrier
+  Gate* gate = nullptr;  // handed over through the barrier; null: no more rounds
   std::thread setter([&] {
-    for (int i = 0; i < kRounds; ++i) {
+    for (;;) {
       sync.arrive_and_wait();
+      if (gate == nullptr) return;
       gate->set();
       sync.arrive_and_wait();
     }
   });
   int completed = 0;
   int cancelled = 0;
-  for (int i = 0; i < kRounds; ++i) {
+  int rounds = 0;
+  for (int i = 0; i < kMaxRounds && budget.allows(i); ++i, rounds = i) {
     Gate g;
     std::atomic<bool> finished{false};
     auto h = rt.spawn(finish_after(g, finished, Tracked(c, i)));
@@ -363,8 +373,11 @@ TEST(JoinHandle, CancelRacingCompletionGivesEitherTheResultOrTaskCancelled) {
     sync.arrive_and_wait();  // the setter is done with the gate
     EXPECT_EQ(c.live(), 0) << "round " << i;
   }
+  gate = nullptr;
+  sync.arrive_and_wait();  // the setter sees no gate and leaves
   setter.join();
-  EXPECT_EQ(completed + cancelled, kRounds);
+  EXPECT_GE(rounds, 1'000);
+  EXPECT_EQ(completed + cancelled, rounds);
   EXPECT_EQ(c.created.load(), c.destroyed.load());
 }
 
@@ -422,10 +435,14 @@ TEST(JoinHandle, UnobservedFailureHookStaysQuietForSuccessfulAndCancelledDetache
 // Detach on the owner's thread races the failure on a worker: whichever
 // comes second reports, so each failure is reported exactly once.
 TEST(JoinHandle, DetachRacingAFailureReportsItExactlyOnce) {
-  constexpr int kRounds = 2'000;
+  // Up to kMaxRounds; the budget ends it sooner on a loaded machine, where
+  // each round's thread start waits for a time slice.
+  constexpr int kMaxRounds = 2'000;
+  const troupe::test::RoundBudget budget(200, std::chrono::seconds(2));
   CountingHook hook;
   Runtime rt({.workers = 2});
-  for (int i = 0; i < kRounds; ++i) {
+  int rounds = 0;
+  for (int i = 0; i < kMaxRounds && budget.allows(i); ++i, rounds = i) {
     Gate g;
     auto h = rt.spawn(fail_after(g, "raced"));
     g.wait_until_parked();
@@ -435,7 +452,8 @@ TEST(JoinHandle, DetachRacingAFailureReportsItExactlyOnce) {
     hook.wait_for(i + 1);
   }
   rt.shutdown();
-  EXPECT_EQ(hook.count(), kRounds);
+  EXPECT_GE(rounds, 200);
+  EXPECT_EQ(hook.count(), rounds);
 }
 
 // A JoinHandle that is dropped before the task finishes must let go of the

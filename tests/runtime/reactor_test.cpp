@@ -1,8 +1,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <memory>
 #include <optional>
+#include <string>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -10,10 +12,13 @@
 #include <gtest/gtest.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <troupe/runtime/clock.hpp>
 #include <troupe/runtime/detail/reactor.hpp>
+
+#include "test_support.hpp"
 
 namespace {
 
@@ -77,20 +82,51 @@ void poll_now(Reactor& r) {
 TEST(Reactor, PollWithoutDeadlineReturnsWhenInterrupted) {
   Reactor r;
   r.interrupt();
-  r.poll(std::nullopt, Clock::now());  // would block forever otherwise
-  SUCCEED();
+  // Would block forever if the interrupt that came before the poll were
+  // lost: a second one, after the fail-fast deadline, rescues it.
+  EXPECT_TRUE(troupe::test::returns_within(
+      troupe::test::kFailFast, [&] { r.poll(std::nullopt, Clock::now()); }, [&] { r.interrupt(); }))
+      << "the interrupt that came before poll() was lost";
+}
+
+// The kernel's view of thread `tid` of this process: true while it is
+// blocked in epoll_wait (its /proc syscall file names the call it waits in,
+// or says "running").
+bool rt_blocked_in_epoll_wait(pid_t tid) {
+  std::ifstream f("/proc/self/task/" + std::to_string(tid) + "/syscall");
+  long nr = -1;
+  f >> nr;
+  return f && (nr == SYS_epoll_wait || nr == SYS_epoll_pwait);
 }
 
 TEST(Reactor, InterruptFromAnotherThreadWakesABlockedPoll) {
   Reactor r;
-  std::atomic<bool> returned{false};
+  SocketPair p;  // registered only to rescue a poll the interrupt fails to end
+  RecordingHandler h;
+  ASSERT_FALSE(r.add(p.fd[0], h));
+  poll_now(r);  // consumes the add's event (writable): the next poll blocks
+  std::atomic<pid_t> tid{0};
+  troupe::test::Countdown returned(1);
   std::thread driver([&] {
+    tid.store(::gettid());
     r.poll(std::nullopt, Clock::now());
-    returned.store(true);
+    returned.count_down();
   });
+  // The interrupt must land while the poll is blocked in the kernel, not
+  // before it started: wait until the kernel says so.
+  const auto deadline = std::chrono::steady_clock::now() + troupe::test::kFailFast;
+  bool blocked = false;
+  while (!blocked && std::chrono::steady_clock::now() < deadline) {
+    blocked = tid.load() != 0 && rt_blocked_in_epoll_wait(tid.load());
+    if (!blocked) std::this_thread::yield();
+  }
   r.interrupt();
+  const bool woke = returned.wait_for();
+  if (!woke) p.send_byte();  // rescue: a readable socket ends the poll
   driver.join();
-  EXPECT_TRUE(returned.load());
+  EXPECT_TRUE(blocked) << "the poll never blocked in epoll_wait";
+  EXPECT_TRUE(woke) << "the interrupt did not wake the blocked poll";
+  EXPECT_EQ(h.dispatches.load(), 1) << "woken by the socket, not by the interrupt";
 }
 
 TEST(Reactor, PollWithoutEventsReturnsAtItsDeadline) {

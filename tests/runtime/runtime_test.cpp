@@ -159,12 +159,36 @@ TEST(Runtime, ShutdownWhileAnotherThreadIsInBlockOnMakesItThrowTaskCancelled) {
 }
 
 TEST(Runtime, ARuntimeDestroyedRightAfterItStartsShutsDownCleanly) {
-  // Shutdown races the workers' start-up: some have not parked yet.
-  for (int i = 0; i < 100; ++i) {
-    Runtime rt({.workers = 2});
-    if (i % 2 == 0) (void)rt.spawn(leaf(i));  // sometimes with work in flight
+  // Shutdown races the workers' start-up: some have not parked yet. Every
+  // task spawned then either ran or was cancelled before it ran, and its
+  // frame is destroyed with the runtime; a shutdown that hangs fails at
+  // the watchdog.
+  constexpr int kRounds = 100;
+  troupe::test::Watchdog watchdog("starting and destroying 100 runtimes");
+  LifeCounter frames;
+  int completed = 0;
+  int cancelled = 0;
+  for (int i = 0; i < kRounds; ++i) {
+    std::atomic<bool> ran{false};
+    troupe::JoinHandle<int> h;
+    {
+      Runtime rt({.workers = 2});
+      if (i % 2 == 0) h = rt.spawn(mark_and_return(ran, Tracked(frames, i)));  // work in flight
+    }
+    ASSERT_EQ(frames.live(), 0) << "round " << i << ": a frame outlived its runtime";
+    if (i % 2 != 0) continue;
+    ASSERT_TRUE(h.is_finished()) << "round " << i;
+    try {
+      EXPECT_EQ(h.wait(), i);
+      EXPECT_TRUE(ran.load());
+      ++completed;
+    } catch (const TaskCancelled&) {
+      EXPECT_FALSE(ran.load()) << "round " << i << ": cancelled after its body ran";
+      ++cancelled;
+    }
   }
-  SUCCEED();
+  EXPECT_EQ(completed + cancelled, kRounds / 2);
+  EXPECT_EQ(frames.created.load(), frames.destroyed.load());
 }
 
 std::chrono::microseconds process_cpu_time() {

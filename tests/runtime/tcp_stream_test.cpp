@@ -96,7 +96,10 @@ Task<void> echo_connection(TcpStream s) {
   for (;;) {
     IoResult<std::size_t> n = co_await s.read(buf);
     if (!n || *n == 0) break;
-    if (!(co_await s.write_all(std::span(buf).first(*n)))) break;
+    // Bound first: g++ 12.2 miscompiles a co_await of a temporary in an if
+    // condition (compiler_coroutine_test.cpp).
+    const bool written = static_cast<bool>(co_await s.write_all(std::span(buf).first(*n)));
+    if (!written) break;
   }
   (void)s.shutdown_write();
 }

@@ -6,10 +6,15 @@
 // only; everything is in troupe::test.
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -66,6 +71,19 @@ class Gate {
       if (has_waiter() || is_set()) return;
       polls_.wait(n);
     }
+  }
+
+  /// wait_until_parked with the fail-fast deadline: false if no task parked
+  /// on the gate (and it was not set) within `limit`. Checks the condition
+  /// over and over (yielding the core), as a deadline cannot be put on the
+  /// atomic wait.
+  [[nodiscard]] bool parked_within(std::chrono::nanoseconds limit) const {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!has_waiter() && !is_set()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::yield();
+    }
+    return true;
   }
 
   void set() {
@@ -415,6 +433,149 @@ class ManualScheduler final : public detail::Scheduler {
   std::size_t scheduled_ = 0;
   bool closed_ = false;
   detail::TimerQueue timers_;
+};
+
+/// How long a wake-up or stress test waits for an event before it calls the
+/// event lost and fails: far above any wake-up on a loaded machine (tens of
+/// milliseconds), far below ctest's timeout.
+inline constexpr std::chrono::seconds kFailFast{10};
+
+/// A count of events, counted down from any thread; a test thread waits for
+/// zero with a deadline, so a lost event fails fast instead of hanging.
+class Countdown {
+ public:
+  explicit Countdown(std::int64_t n) : left_(n) {}
+  void count_down(std::int64_t by = 1) {
+    std::lock_guard lock(mutex_);
+    left_ -= by;
+    if (left_ <= 0) zero_.notify_all();
+  }
+  /// True if the count reached zero within `limit`.
+  [[nodiscard]] bool wait_for(std::chrono::nanoseconds limit = kFailFast) {
+    std::unique_lock lock(mutex_);
+    return zero_.wait_for(lock, limit, [&] { return left_ <= 0; });
+  }
+  std::int64_t left() const {
+    std::lock_guard lock(mutex_);
+    return left_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable zero_;
+  std::int64_t left_;
+};
+
+/// Runs `blocking` on its own thread and waits up to `limit` for it to
+/// return. If it has not, calls `rescue` (which must make `blocking`
+/// return), joins the thread and returns false: a blocking call that should
+/// have returned fails the test in seconds, and the test still ends.
+template <class Blocking, class Rescue>
+[[nodiscard]] bool returns_within(std::chrono::nanoseconds limit, Blocking blocking,
+                                  Rescue rescue) {
+  Countdown done(1);
+  std::thread t([&] {
+    blocking();
+    done.count_down();
+  });
+  const bool in_time = done.wait_for(limit);
+  if (!in_time) rescue();
+  t.join();
+  return in_time;
+}
+
+/// A plain thread's parker with a deadline: like detail::ThreadParker (a
+/// wake before the park is remembered), but park_for gives up after a
+/// while, so that a lost wake fails the test instead of hanging it.
+class TimedParker {
+ public:
+  TimedParker() : target_(new Target) {}
+  TimedParker(const TimedParker&) = delete;
+  TimedParker& operator=(const TimedParker&) = delete;
+  ~TimedParker() { target_->release(); }
+
+  /// A Waker that unparks this parker (takes a reference).
+  Waker waker() noexcept { return Waker::retain(target_); }
+  /// Waits until woken (at once if a wake is pending) and clears the wake;
+  /// false if `limit` passed first.
+  [[nodiscard]] bool park_for(std::chrono::nanoseconds limit) {
+    std::unique_lock lock(target_->mutex);
+    if (!target_->woken.wait_for(lock, limit, [&] { return target_->flag; })) return false;
+    target_->flag = false;
+    return true;
+  }
+
+ private:
+  struct Target final : detail::WakeTarget {
+    void wake() noexcept override {
+      {
+        std::lock_guard lock(mutex);
+        flag = true;
+      }
+      woken.notify_one();
+    }
+    void retain() noexcept override { refs.fetch_add(1); }
+    void release() noexcept override {
+      if (refs.fetch_sub(1) == 1) delete this;
+    }
+    std::mutex mutex;
+    std::condition_variable woken;
+    bool flag = false;
+    std::atomic<int> refs{1};
+  };
+  Target* target_;
+};
+
+/// For a hang nothing can rescue (a shutdown that never ends): unless
+/// disarmed (destroyed) within `limit`, it reports `what` and aborts the
+/// process, so the test fails in seconds instead of at ctest's timeout.
+/// Given a progress counter, it aborts only after `limit` without progress
+/// instead: a slow run on a loaded machine is not a hang.
+class Watchdog {
+ public:
+  explicit Watchdog(const char* what, std::chrono::nanoseconds limit = kFailFast,
+                    const std::atomic<std::int64_t>* progress = nullptr)
+      : thread_([this, what, limit, progress] {
+          std::int64_t seen = progress ? progress->load() : 0;
+          while (!disarmed_.wait_for(limit)) {
+            if (progress && progress->load() != seen) {
+              seen = progress->load();
+              continue;
+            }
+            std::fprintf(stderr, "watchdog: %s made no progress for %lld ms\n", what,
+                         static_cast<long long>(
+                             std::chrono::duration_cast<std::chrono::milliseconds>(limit).count()));
+            std::abort();
+          }
+        }) {}
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+  ~Watchdog() {
+    disarmed_.count_down();
+    thread_.join();
+  }
+
+ private:
+  Countdown disarmed_{1};
+  std::thread thread_;
+};
+
+/// Round counts for stress tests that must also end in seconds on a loaded
+/// machine, where every wake-up waits for a time slice: round `i` runs if
+/// fewer than `min` rounds ran, or while `budget` has not passed yet. The
+/// upper bound stays the caller's. Thread-safe (it only reads the clock).
+class RoundBudget {
+ public:
+  RoundBudget(std::int64_t min, std::chrono::nanoseconds budget)
+      : min_(min), budget_(budget), start_(std::chrono::steady_clock::now()) {}
+  bool allows(std::int64_t i) const {
+    return i < min_ || std::chrono::steady_clock::now() - start_ <= budget_;
+  }
+
+ private:
+  std::int64_t min_;
+  std::chrono::nanoseconds budget_;
+  std::chrono::steady_clock::time_point start_;
 };
 
 /// Runs `fn` on `n` plain threads at once (released together) and joins them.

@@ -1,10 +1,14 @@
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include <troupe/runtime/detail/thread_parker.hpp>
 #include <troupe/runtime/waker.hpp>
+
+#include "test_support.hpp"
 
 namespace {
 
@@ -15,8 +19,11 @@ TEST(ThreadParker, AWakeBeforeParkIsRememberedSoParkReturnsAtOnce) {
   ParkerRef p;
   Waker w = p->waker();
   w.wake();
-  p->park();  // would block forever if the wake had been lost
-  SUCCEED();
+  // A lost wake would block park() forever: a second wake rescues it after
+  // the fail-fast deadline, and the test fails.
+  EXPECT_TRUE(troupe::test::returns_within(
+      troupe::test::kFailFast, [&] { p->park(); }, [&] { p->waker().wake(); }))
+      << "the wake that came before park() was lost";
 }
 
 TEST(ThreadParker, ParkReturnsAfterAWakeFromAnotherThread) {
@@ -33,27 +40,41 @@ TEST(ThreadParker, ParkReturnsAfterAWakeFromAnotherThread) {
 }
 
 TEST(ThreadParker, PingPongBetweenTwoThreadsLosesNoWake) {
-  constexpr int kRounds = 100'000;
+  // Up to kMaxRounds; the budget ends it sooner on a loaded machine, where
+  // every wake waits for a time slice. A lost wake parks both threads for
+  // good: the watchdog, fed by the turns, fails the test then.
+  constexpr int kMaxRounds = 100'000;
+  const troupe::test::RoundBudget budget(1'000, std::chrono::seconds(2));
   ParkerRef a;
   ParkerRef b;
-  int a_turns = 0;
-  int b_turns = 0;
+  std::atomic<std::int64_t> a_turns{0};
+  std::atomic<std::int64_t> b_turns{0};
+  std::atomic<bool> stop{false};
+  troupe::test::Watchdog watchdog("the parker ping-pong", troupe::test::kFailFast, &a_turns);
   std::thread other([&, wake_a = a->waker()] {
-    for (int i = 0; i < kRounds; ++i) {
+    for (;;) {
       b->park();
-      ++b_turns;  // ordered by the parker's acquire/release
+      if (stop.load()) return;
+      b_turns.fetch_add(1);
       wake_a.wake();
     }
   });
   const Waker wake_b = b->waker();
-  for (int i = 0; i < kRounds; ++i) {
+  std::int64_t unmatched_at = -1;
+  for (std::int64_t i = 0; i < kMaxRounds && budget.allows(i); ++i) {
     wake_b.wake();
     a->park();
-    ++a_turns;
+    a_turns.fetch_add(1);
+    // Only the other thread's turn wakes this one: the turns match.
+    if (b_turns.load() != i + 1 && unmatched_at < 0) unmatched_at = i;
   }
+  stop.store(true);
+  wake_b.wake();
   other.join();
-  EXPECT_EQ(a_turns, kRounds);
-  EXPECT_EQ(b_turns, kRounds);
+  EXPECT_EQ(unmatched_at, -1) << "park returned without the other thread's wake, round "
+                              << unmatched_at;
+  EXPECT_GE(a_turns.load(), 1'000);
+  EXPECT_EQ(b_turns.load(), a_turns.load());
 }
 
 TEST(ThreadParker, SeveralWakesBeforeParkCoalesceIntoOne) {

@@ -1,4 +1,5 @@
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -73,9 +74,13 @@ TEST(Yield, GoesBehindATaskThatWasWokenBeforeIt) {
 
 // --- On the real Runtime. ---
 
+// Yields until `flag` is set; gives up at the fail-fast deadline. Returns
+// how many yields it took, or -1 if it gave up.
 Task<int> spin_until(std::atomic<bool>& flag) {
+  const auto deadline = std::chrono::steady_clock::now() + troupe::test::kFailFast;
   int yields = 0;
   while (!flag.load()) {
+    if (std::chrono::steady_clock::now() > deadline) co_return -1;
     co_await troupe::yield_now();
     ++yields;
   }
@@ -83,13 +88,17 @@ Task<int> spin_until(std::atomic<bool>& flag) {
 }
 
 TEST(Yield, OnASingleWorkerAYieldingLoopLetsAnotherTaskRun) {
-  // Without the yield, the spinning task would own the only worker forever.
+  // Without the yield, the spinning task would own the only worker until
+  // it gave up. The spinner is queued first, so it runs first and finds
+  // the flag unset: the setter can only run in one of its yields.
   troupe::Runtime rt({.workers = 1});
   std::atomic<bool> flag{false};
   auto spinner = rt.spawn(spin_until(flag));
   auto setter = rt.spawn(set_flag(flag));
+  const int yields = spinner.wait();
   setter.wait();
-  EXPECT_GE(spinner.wait(), 0);
+  EXPECT_NE(yields, -1) << "the other task never ran while this one yielded";
+  EXPECT_GE(yields, 1);
   EXPECT_TRUE(flag.load());
 }
 

@@ -26,7 +26,9 @@ using Gate = Receiver<char>;
 Task<void> produce(Sender<Item> tx, Gate start, Item first, Item end) {
   (void)co_await start.recv();
   for (Item v = first; v < end; ++v) {
-    if (!co_await tx.send(v)) throw std::runtime_error("channel_mpmc: the channel closed early");
+    // Bound first: g++ 12.2 miscompiles a co_await in an if condition.
+    const bool sent = static_cast<bool>(co_await tx.send(v));
+    if (!sent) throw std::runtime_error("channel_mpmc: the channel closed early");
   }
   // Returning destroys the frame and with it `tx`: the last producer to
   // finish drops the last Sender, which closes the channel.
