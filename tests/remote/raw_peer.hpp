@@ -104,8 +104,12 @@ class RawPeer {
   v1::Frame sealed(const std::vector<v1::Envelope>& envelopes) {
     v1::Batch b;
     for (const auto& e : envelopes) *b.add_envelopes() = e;
+    return sealed_bytes(b.SerializeAsString());
+  }
+  /// Any bytes as the batch of a frame, sealed.
+  v1::Frame sealed_bytes(std::string bytes) {
     v1::Frame f;
-    f.set_batch(b.SerializeAsString());
+    f.set_batch(std::move(bytes));
     f.set_mac(seal_->seal(f.batch()));
     return f;
   }

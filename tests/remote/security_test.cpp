@@ -229,6 +229,64 @@ TEST(RemoteSecurity, AFrameThatFailsItsSealEndsTheConnectionUnread) {
   EXPECT_EQ(log.count("dropped the connection to peer-"), 3u);
 }
 
+// Garbage at each layer of the wire, from a peer that knows the secret:
+// envelopes with bytes that decode to nothing, of unknown kinds and types,
+// and a sealed frame whose batch is not one. Each envelope is refused on
+// its own (a dead letter; an ask answered UNDECODABLE), a frame that is
+// not a batch ends the connection, and the node serves the next peer.
+TEST(RemoteSecurity, GarbageOverTheWireIsRefusedAndTheNodeGoesOn) {
+  Log log;
+  NodeOptions options;
+  options.log = log.sink();
+  Local node(options);
+  auto echo = node.system.spawn<Echo>();
+  ASSERT_TRUE(node.node->publish("echo", echo));
+  const auto dead_before = node.system.dead_letters();
+  {
+    RawPeer peer(node.node->address());
+    ASSERT_TRUE(peer.handshake(remote_test::kSecret, RawPeer::hello("garbler")));
+    remote_test::Ping ping;
+    v1::Envelope bad_payload = envelope_to(echo.id(), ping, v1::Envelope::ASK, 1);
+    bad_payload.set_payload("\x0a\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01");
+    v1::Envelope unknown_type = envelope_to(echo.id(), ping, v1::Envelope::ASK, 2);
+    unknown_type.set_type_name("no.Such");
+    v1::Envelope unknown_kind = envelope_to(echo.id(), ping);
+    unknown_kind.set_kind(static_cast<v1::Envelope::Kind>(9));
+    v1::Envelope bad_tell = envelope_to(echo.id(), ping);
+    bad_tell.set_payload("\xff");
+    ASSERT_TRUE(peer.send({bad_payload, unknown_type, unknown_kind, bad_tell}));
+    std::vector<v1::Envelope> replies;
+    while (replies.size() < 2) {
+      auto batch = peer.receive();
+      ASSERT_TRUE(batch) << "the connection stays up for bad envelopes";
+      for (const auto& e : batch->envelopes()) replies.push_back(e);
+    }
+    for (const auto& r : replies) {
+      EXPECT_EQ(r.kind(), v1::Envelope::FAILURE);
+      v1::AskFailure f;
+      ASSERT_TRUE(f.ParseFromString(r.payload()));
+      EXPECT_EQ(f.code(), v1::AskFailure::UNDECODABLE) << f.detail();
+    }
+    EXPECT_EQ(node.system.dead_letters(), dead_before + 4);
+    // A frame that is sealed but holds no batch.
+    (void)peer.write(peer.sealed_bytes("\x0a\x80\x80\x80\x80\x80"));
+    EXPECT_FALSE(peer.receive());
+    EXPECT_FALSE(peer.finish().ok());
+  }
+  EXPECT_EQ(log.count("dropped the connection to garbler: an undecodable frame"), 1u);
+  RawPeer next(node.node->address());
+  ASSERT_TRUE(next.handshake(remote_test::kSecret, RawPeer::hello("next")));
+  remote_test::Ping ping;
+  ping.set_n(5);
+  ASSERT_TRUE(next.send({envelope_to(echo.id(), ping, v1::Envelope::ASK, 1)}));
+  auto reply = next.receive();
+  ASSERT_TRUE(reply);
+  ASSERT_EQ(reply->envelopes_size(), 1);
+  remote_test::Pong pong;
+  ASSERT_TRUE(pong.ParseFromString(reply->envelopes(0).payload()));
+  EXPECT_EQ(pong.n(), 6);
+}
+
 TEST(RemoteSecurity, UnprovenHellosWithHugeNamesLeaveNoStateAndShortLogLines) {
   // Fewer under a sanitizer, where memory is not measured and each hello
   // costs ten times as much.
