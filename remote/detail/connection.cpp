@@ -145,8 +145,10 @@ Task<void> Connection::read_loop() {
     batch_in_.Clear();
     // A peer whose requests pile up unanswered is read no further until
     // some are answered: HTTP/2 flow control then holds its senders.
-    const bool room = co_await peer_->room_to_serve(lost_rx_);
-    if (!room) co_return;
+    if (!peer_->has_room_to_serve()) {
+      const bool room = co_await peer_->room_to_serve(lost_rx_);
+      if (!room) co_return;
+    }
   }
 }
 

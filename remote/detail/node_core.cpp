@@ -264,8 +264,7 @@ void NodeCore::dispatch(const std::shared_ptr<Peer>& from, v1::Envelope& e) {
         DeadLetter{e.target().actor(), e.type_name(), DeadLetterReason::kStopped});
     return;
   }
-  const v1::Origin origin = from->origin();
-  (void)target.tell(e, &origin);  // a refusal is a dead letter there
+  (void)target.tell(e, &from->origin());  // a refusal is a dead letter there
 }
 
 void NodeCore::serve_ask(const std::shared_ptr<Peer>& from, v1::Envelope& e) {
@@ -290,8 +289,7 @@ void NodeCore::serve_ask(const std::shared_ptr<Peer>& from, v1::Envelope& e) {
     return;
   }
   target.set_limits(options_.decode);
-  const v1::Origin origin = from->origin();
-  auto future = target.ask(e, timeout, &origin);
+  auto future = target.ask(e, timeout, &from->origin());
   run_detached(relay_reply(from->serve(), std::move(e), std::move(future)));
 }
 

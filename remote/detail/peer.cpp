@@ -42,13 +42,6 @@ bool Peer::is_up() const {
   return state_ == State::kUp;
 }
 
-v1::Origin Peer::origin() const {
-  v1::Origin o;
-  o.set_node(name_);
-  o.set_incarnation(incarnation());
-  return o;
-}
-
 std::optional<TellStatus> Peer::refusal(std::uint64_t incarnation) const {
   if (state_ != State::kUp) return TellStatus::kUnreachable;
   if (incarnation != 0 && incarnation != incarnation_) return TellStatus::kDeadActor;
@@ -116,7 +109,8 @@ Peer::Service::Service(std::shared_ptr<Peer> peer) noexcept : peer_(std::move(pe
 Peer::Service::~Service() {
   if (!peer_) return;  // moved from
   const std::size_t before = peer_->serving_.fetch_sub(1);
-  if (before <= peer_->node_.options().max_served_per_peer && peer_->reader_waits_.exchange(false))
+  if (before <= peer_->node_.options().max_served_per_peer && peer_->reader_waits_.load() &&
+      peer_->reader_waits_.exchange(false))
     (void)peer_->room_tx_.try_send(true);
   // The last request of a peer that is gone: nothing may hold it now.
   if (before == 1 && !peer_->is_up()) peer_->node_.forget_if_unused(std::move(peer_));
@@ -294,6 +288,8 @@ bool Peer::attach(Connection& c, std::uint64_t incarnation) {
   if (holder_ != &c) return false;
   state_ = State::kUp;
   incarnation_ = incarnation;
+  origin_.set_node(name_);
+  origin_.set_incarnation(incarnation);
   notify(Wait::kUp);
   return true;
 }

@@ -48,8 +48,10 @@ class Peer : public std::enable_shared_from_this<Peer> {
   /// The incarnation of the current (or last) connection; 0 before any.
   std::uint64_t incarnation() const;
   bool is_up() const;
-  /// The peer as its messages' Origin says: its name and incarnation.
-  v1::Origin origin() const;
+  /// The peer as its messages' Origin says: its name and the incarnation
+  /// of the connection that is up. For that connection's reader only (set
+  /// when it attaches, before it reads).
+  const v1::Origin& origin() const noexcept { return origin_; }
 
   // --- Senders (any thread) ---------------------------------------------------
   /// Queues `e` for the incarnation a ref was bound to. Refused (a dead
@@ -91,6 +93,10 @@ class Peer : public std::enable_shared_from_this<Peer> {
   /// frames: a peer that sends requests faster than they are answered
   /// stops being read.
   Task<bool> room_to_serve(MpscReceiver<bool>& lost);
+  /// False if room_to_serve would wait now.
+  bool has_room_to_serve() const noexcept {
+    return serving_.load(std::memory_order_relaxed) < node_.options().max_served_per_peer;
+  }
   /// A REPLY or FAILURE envelope for one of our asks.
   void complete(const v1::Envelope& e);
   /// A Down from the other node for an actor we monitor there.
@@ -143,6 +149,7 @@ class Peer : public std::enable_shared_from_this<Peer> {
   State state_ = State::kNone;
   Connection* holder_ = nullptr;
   std::uint64_t incarnation_ = 0;
+  v1::Origin origin_;
   MpscSender<v1::Envelope> outbox_tx_;
   MpscReceiver<v1::Envelope> outbox_rx_;
   std::vector<std::pair<Wait, MpscSender<bool>>> waiters_;
