@@ -4,8 +4,11 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -58,6 +61,30 @@ struct ServerOptions {
   std::size_t max_connections_per_address = 10;
   std::vector<std::string> motd = {"Welcome to Troupe chat: every connection and every",
                                    "channel here is an actor. Be nice."};
+  /// Where the server reports what it refuses from another node of a split
+  /// server (one line, the first time of each kind; see Refusals). Called
+  /// on the actors' threads. Default: stderr.
+  std::function<void(const std::string&)> log{};
+};
+
+/// What a split server refused to believe from the other node: a message
+/// from a node that may not speak for the session (or the node) it names.
+/// Each is dropped and counted by kind (the message type); the first of a
+/// kind is logged, the rest only counted, so that a node that keeps
+/// sending them cannot flood the log. Thread-safe.
+class Refusals {
+ public:
+  explicit Refusals(std::function<void(const std::string&)> log) : log_(std::move(log)) {}
+
+  /// Counts one refusal of `kind`; logs it if it is the first of its kind.
+  void refuse(std::string_view kind, const std::string& why);
+  /// Refusals of `kind` so far (empty: of every kind).
+  std::uint64_t count(std::string_view kind = {}) const;
+
+ private:
+  std::function<void(const std::string&)> log_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::uint64_t, std::less<>> counts_;
 };
 
 /// Counts the live sessions, so that a shutdown can wait for them to say
@@ -114,21 +141,22 @@ class AddressCounter {
 };
 
 /// What every actor of one server shares: the options, the directory, the
-/// live-session count. Made by ChatServer and shared (shared_ptr) by its
+/// live-session count, the refusals. Made by ChatServer and shared (shared_ptr) by its
 /// actors; the fields are set before any actor reads them and not changed
-/// after, except the thread-safe counter.
+/// after, except the thread-safe counters.
 ///
 /// It holds no ActorRef: actors find each other through the Directory, by
 /// names that are freed when their actors stop.
 struct ServerContext {
   ServerContext(troupe::ActorSystem& system, ServerOptions opts)
-      : options(std::move(opts)), directory(system) {}
+      : options(std::move(opts)), directory(system), refusals(options.log) {}
 
   ServerOptions options;
   Directory directory;
   std::string created;  // for the 003 reply
   SessionCounter sessions;
   AddressCounter addresses;
+  Refusals refusals;
 };
 
 }  // namespace chat

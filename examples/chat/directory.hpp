@@ -27,7 +27,10 @@ class SessionHub;
 /// In a server split over two nodes it also knows the other node: on the
 /// connections node the registry and the rooms are RemoteRefs, on the rooms
 /// node the sessions are reached through the connections node's SessionHub;
-/// the actors get Links and do not care which.
+/// the actors get Links and do not care which. It also holds what the rooms
+/// node believes of the other node: which node (and incarnation) is the
+/// attached connections node, the only one whose messages may speak for
+/// sessions (see attach_connections).
 ///
 /// Borrows the system (and the node), which must outlive it. Thread-safe.
 class Directory {
@@ -46,6 +49,8 @@ class Directory {
   bool add_registry(const troupe::ActorRef<Registry>& registry) const;
   /// The Registry, here or on the rooms node; empty once it has stopped.
   Link<Registry> registry() const;
+  /// The Registry if it is on this node (for the rooms, always).
+  troupe::ActorRef<Registry> local_registry() const;
 
   /// Names a room (and publishes it on the rooms node).
   bool add_room(const std::string& name, const troupe::ActorRef<Room>& room) const;
@@ -58,8 +63,37 @@ class Directory {
   void serve_rooms_on(troupe::remote::Node& node);
   /// This is the connections node: the registry is `registry`, on `node`.
   void use_rooms_at(troupe::remote::Node& node, troupe::remote::RemoteRef<Registry> registry);
-  /// On the rooms node: the sessions of node `node` are behind its hub.
-  void attach_connections(const v1::ConnectionsAttached& m);
+
+  /// How attach_connections answered.
+  enum class Attach {
+    kAccepted,         // the sessions of m.node() are behind m.hub() from now on
+    kNotFromThatNode,  // it did not come from the node it names (or from no node)
+    kTaken,            // another connections node is attached, and not gone
+    kNotRoomsNode,     // this is not the rooms node of a split server
+  };
+  /// On the rooms node: the sessions of node `m.node()` are behind its hub,
+  /// if `m` came from that node (its trusted `origin`: the name and
+  /// incarnation it proved) and the place is free: no connections node
+  /// attached yet, or the attached one is gone (its hub's Down came:
+  /// connections_down), or `m` comes from a later incarnation of the same
+  /// node name (it restarted: the framework connects one incarnation of a
+  /// name at a time, so the earlier one's connection is gone). One
+  /// connections node at a time; its sessions are the only remote ones.
+  Attach attach_connections(const v1::ConnectionsAttached& m);
+  /// The hub of `incarnation` is gone (its node too, or its connection):
+  /// another connections node may attach. Until one does, the gone one is
+  /// still believed for its sessions, should its connection come back.
+  void connections_down(std::uint64_t incarnation);
+  /// The attached connections node's hub; empty if none.
+  troupe::remote::RemoteRef<SessionHub> connections_hub() const;
+  /// True if `origin` (a message's trusted origin) is the attached
+  /// connections node, this incarnation of it. False for a local one.
+  bool from_connections(const troupe::v1::Origin& origin) const;
+  /// Session `session` of the node `origin`, through its hub: empty unless
+  /// that is the attached connections node.
+  SessionLink remote_session(std::uint64_t session, const troupe::v1::Origin& origin) const;
+  /// On the connections node: true if `origin` is the rooms node in use.
+  bool from_rooms(const troupe::v1::Origin& origin) const;
 
  private:
   troupe::ActorSystem* system_;
@@ -67,6 +101,11 @@ class Directory {
   troupe::remote::Node* node_ = nullptr;
   troupe::remote::RemoteRef<Registry> remote_registry_;
   troupe::remote::RemoteRef<SessionHub> hub_;
+  bool hub_gone_ = false;  // its Down came: another connections node may attach
 };
+
+/// "node NAME (incarnation N)", or "this process" for a local origin: for
+/// the line that logs a refusal.
+std::string describe(const troupe::v1::Origin& origin);
 
 }  // namespace chat

@@ -105,6 +105,10 @@ std::string format(std::string_view prefix, std::string_view command,
   return out;
 }
 
+bool one_line(std::string_view text) noexcept {
+  return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
 std::string fold_case(std::string_view s) {
   std::string out(s);
   for (char& c : out) {

@@ -70,6 +70,11 @@ bool valid_nick(std::string_view nick);
 /// LF, space, comma or colon.
 bool valid_channel(std::string_view channel);
 
+/// True if `text` holds no CR, LF or NUL: it stays one parameter of one
+/// line when written to a client. (Parsed lines never hold them; a message
+/// from another node of a split server is checked.)
+bool one_line(std::string_view text) noexcept;
+
 /// True for a name that addresses a channel (starts with '#').
 inline bool is_channel(std::string_view target) noexcept {
   return !target.empty() && target.front() == '#';

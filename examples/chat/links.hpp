@@ -84,6 +84,11 @@ class SessionLink {
 
   troupe::TellStatus tell(v1::SessionEvent e) const;
 
+  /// True if the session lives on the node `origin` names (a message's
+  /// trusted origin): behind that node's hub, this incarnation of it; or,
+  /// for an empty (local) origin, in this process.
+  bool lives_on(const troupe::v1::Origin& origin) const noexcept;
+
  private:
   SessionAddress local_;
   troupe::remote::RemoteRef<SessionHub> hub_;

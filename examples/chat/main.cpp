@@ -6,12 +6,16 @@
 //               [--ping-timeout 60] [--max-connections-per-address 10]
 //
 // Split over two processes (or machines): the registry and the rooms on
-// one node, the client connections on another, talking over gRPC:
+// one node, the client connections on another, talking over gRPC. Both
+// prove a shared cluster secret of at least 32 bytes (they refuse to start
+// without one, unless --insecure):
 //
-//   troupe-chat --rooms-node 127.0.0.1:7000 [--secret S]
-//   troupe-chat --rooms 127.0.0.1:7000 [--secret S] [--host ...] [--port ...]
+//   openssl rand -hex 32 > chat.secret
+//   troupe-chat --rooms-node 127.0.0.1:7000 --secret-file chat.secret
+//   troupe-chat --rooms 127.0.0.1:7000 --secret-file chat.secret [--host ...] [--port ...]
 //
 // Ctrl-C (SIGINT) or SIGTERM stops it: clients get an ERROR line first.
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -19,7 +23,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -41,8 +47,9 @@ void usage(const char* argv0, std::FILE* out = stderr) {
                "[--max-backlog LINES]\n"
                "          [--register-timeout SECONDS] [--ping-interval SECONDS]\n"
                "          [--ping-timeout SECONDS] [--max-connections-per-address N]\n"
-               "       %s --rooms-node HOST:PORT [--secret S]   (the rooms of a split server)\n"
-               "       %s --rooms HOST:PORT [--secret S] [--host ADDRESS] [--port PORT] ...\n"
+               "       %s --rooms-node HOST:PORT --secret-file PATH   (the rooms of a split "
+               "server)\n"
+               "       %s --rooms HOST:PORT --secret-file PATH [--host ADDRESS] [--port PORT] ...\n"
                "                                (its connections)\n"
                "\n"
                "  --max-backlog LINES       lines queued for a client before it is dropped "
@@ -54,8 +61,48 @@ void usage(const char* argv0, std::FILE* out = stderr) {
                "dropped (60; 0: never)\n"
                "  --max-connections-per-address N\n"
                "                            open connections per source address, loopback "
-               "included (10; 0: no limit)\n",
+               "included (10; 0: no limit)\n"
+               "\n"
+               "A split server's two nodes prove to each other that they share a cluster\n"
+               "secret of at least 32 bytes; without one they refuse to start. Make it once\n"
+               "and give the same file to both:\n"
+               "    openssl rand -hex 32 > chat.secret\n"
+               "  --secret-file PATH        read the secret from PATH (one trailing newline is\n"
+               "                            dropped)\n"
+               "  --secret S                the secret itself (visible to anyone who can run "
+               "ps:\n"
+               "                            prefer --secret-file)\n"
+               "  --insecure                start a split node without a secret, or with a "
+               "short one:\n"
+               "                            it then proves nothing (tests on one machine only)\n",
                argv0, argv0, argv0);
+}
+
+// The smallest cluster secret a split server starts with (as the remote
+// module requires unless told it is insecure).
+constexpr std::size_t kMinSecretBytes = 32;
+
+// The contents of `path`, less one trailing newline; empty if unreadable
+// (`error` says why).
+std::optional<std::string> read_secret_file(const std::string& path, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = std::strerror(errno);
+    return std::nullopt;
+  }
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  if (in.bad()) {
+    error = "read error";
+    return std::nullopt;
+  }
+  std::string secret = contents.str();
+  if (secret.ends_with("\r\n")) {
+    secret.resize(secret.size() - 2);
+  } else if (secret.ends_with('\n')) {
+    secret.pop_back();
+  }
+  return secret;
 }
 
 // Seconds, fractions allowed, as a Duration; empty if not a number >= 0.
@@ -104,9 +151,12 @@ int wait_and_stop(chat::ChatServer& server, std::optional<troupe::remote::Node>&
 
 int main(int argc, char** argv) {
   chat::ServerOptions options;
-  std::string rooms_node;  // --rooms-node: listen here, serve rooms only
-  std::string rooms;       // --rooms: the rooms node to use
-  std::string secret;
+  std::string rooms_node;   // --rooms-node: listen here, serve rooms only
+  std::string rooms;        // --rooms: the rooms node to use
+  std::string secret;       // --secret
+  std::string secret_file;  // --secret-file
+  bool secret_given = false;
+  bool insecure = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const bool has_value = i + 1 < argc;
@@ -116,6 +166,11 @@ int main(int argc, char** argv) {
       rooms = argv[++i];
     } else if (arg == "--secret" && has_value) {
       secret = argv[++i];
+      secret_given = true;
+    } else if (arg == "--secret-file" && has_value) {
+      secret_file = argv[++i];
+    } else if (arg == "--insecure") {
+      insecure = true;
     } else if (arg == "--host" && has_value) {
       options.host = argv[++i];
     } else if (arg == "--port" && has_value) {
@@ -181,6 +236,42 @@ int main(int argc, char** argv) {
     usage(argv[0]);
     return 2;
   }
+  const bool split = !rooms_node.empty() || !rooms.empty();
+  if (split) {
+    // Secure by default: a node that anyone who reaches it may join (and
+    // whose frames anyone on the path may alter) is not started by mistake.
+    if (secret_given && !secret_file.empty()) {
+      std::fprintf(stderr, "troupe-chat: give --secret-file or --secret, not both\n");
+      return 2;
+    }
+    if (!secret_file.empty()) {
+      std::string error;
+      auto read = read_secret_file(secret_file, error);
+      if (!read) {
+        std::fprintf(stderr, "troupe-chat: cannot read the secret file %s: %s\n",
+                     secret_file.c_str(), error.c_str());
+        return 2;
+      }
+      secret = std::move(*read);
+    }
+    if (secret.size() < kMinSecretBytes && !insecure) {
+      std::fprintf(
+          stderr,
+          "troupe-chat: a split server needs a cluster secret of at least %zu bytes "
+          "(%s)\n"
+          "  make one:  openssl rand -hex 32 > chat.secret\n"
+          "  and give it to both nodes:  --secret-file chat.secret\n"
+          "  (--insecure starts without one, for a test on one machine only)\n",
+          kMinSecretBytes,
+          secret.empty() ? "none given" : (std::to_string(secret.size()) + " bytes given").c_str());
+      return 2;
+    }
+    if (secret.size() < kMinSecretBytes) {
+      std::fprintf(stderr,
+                   "troupe-chat: --insecure: this node proves nothing to its peer; anyone who "
+                   "can reach it can join. Never on a network others can reach.\n");
+    }
+  }
 
   troupe::ActorSystem system;
   std::optional<troupe::remote::Node> node;
@@ -188,19 +279,31 @@ int main(int argc, char** argv) {
   if (!rooms_node.empty()) {
     try {
       node.emplace(system,
-                   troupe::remote::NodeOptions{.listen = rooms_node, .cluster_secret = secret});
+                   troupe::remote::NodeOptions{
+                       .listen = rooms_node, .cluster_secret = secret, .insecure = insecure});
     } catch (const std::exception& e) {
       std::fprintf(stderr, "troupe-chat: %s\n", e.what());
       return 1;
     }
     server.serve_rooms(*node);
     std::printf("troupe-chat: rooms node on %s\n", node->address().c_str());
-    std::printf("start its connections:  troupe-chat --rooms %s\n", node->address().c_str());
+    // The same secret, never echoed: its file, or a placeholder.
+    const std::string secret_hint = !secret_file.empty() ? "--secret-file " + secret_file
+                                    : secret.size() >= kMinSecretBytes ? std::string("--secret ...")
+                                                                       : std::string("--insecure");
+    std::printf("start its connections:  troupe-chat --rooms %s %s\n", node->address().c_str(),
+                secret_hint.c_str());
     std::fflush(stdout);
     return wait_and_stop(server, node, system, true);
   }
   if (!rooms.empty()) {
-    node.emplace(system, troupe::remote::NodeOptions{.seeds = {rooms}, .cluster_secret = secret});
+    try {
+      node.emplace(system, troupe::remote::NodeOptions{
+                               .seeds = {rooms}, .cluster_secret = secret, .insecure = insecure});
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "troupe-chat: %s\n", e.what());
+      return 1;
+    }
     if (!server.use_rooms_at(*node, rooms, std::chrono::seconds(10))) {
       std::fprintf(stderr, "troupe-chat: no rooms node answered at %s\n", rooms.c_str());
       node->shutdown();

@@ -6,10 +6,27 @@
 #include "chat/irc_message.hpp"
 #include "chat/numerics.hpp"
 #include "chat/room.hpp"
+#include "chat/session_hub.hpp"
 
 namespace chat {
 
-namespace {}  // namespace
+namespace {
+
+// What the registry forwards to a room: the sender as its table knows it,
+// and no origin (from this process: the room believes it).
+template <class M>
+M vouched(const M& m, const v1::User& user) {
+  M out = m;
+  if constexpr (requires { out.mutable_from(); }) {
+    *out.mutable_from() = user;
+  } else {
+    *out.mutable_user() = user;
+  }
+  out.clear_origin();
+  return out;
+}
+
+}  // namespace
 
 Registry::Registry(std::shared_ptr<ServerContext> ctx) : ctx_(std::move(ctx)) {}
 
@@ -19,8 +36,21 @@ troupe::SupervisorStrategy Registry::supervisor_strategy() {
 }
 
 void Registry::handle(const v1::SessionOpened& m) {
-  SessionLink address = ctx_->directory.session(m.session());
-  if (!address) return;  // gone already
+  // The acceptor of this process announces its sessions; a connections
+  // node announces its own, and only the attached one may.
+  const troupe::v1::Origin& origin = m.origin();
+  SessionLink address = origin.node().empty()
+                            ? SessionLink(ctx_->directory.local_session(m.session()))
+                            : ctx_->directory.remote_session(m.session(), origin);
+  if (!address) {
+    if (!origin.node().empty())
+      refuse("SessionOpened", origin, "not the attached connections node");
+    return;  // a local one: gone already
+  }
+  if (sessions_.contains(m.session())) {
+    if (!origin.node().empty()) refuse("SessionOpened", origin, "a session id already known");
+    return;
+  }
   watch(address);
   v1::User user;
   user.set_session(m.session());
@@ -28,38 +58,93 @@ void Registry::handle(const v1::SessionOpened& m) {
   sessions_.emplace(m.session(), Known{std::move(user), std::move(address)});
 }
 
-void Registry::handle(const v1::ConnectionsAttached& m) { ctx_->directory.attach_connections(m); }
+void Registry::handle(const v1::ConnectionsAttached& m) {
+  using Attach = Directory::Attach;
+  switch (ctx_->directory.attach_connections(m)) {
+    case Attach::kAccepted:
+      // Sessions of an earlier incarnation (or of a node gone before) are
+      // unreachable now: their nicks are free.
+      forget_remote_except(m.incarnation());
+      watch_hub(ctx_->directory.connections_hub());
+      return;
+    case Attach::kNotFromThatNode:
+      refuse("ConnectionsAttached", m.origin(),
+             "it names node " + irc::printable(m.node(), 64) + " (incarnation " +
+                 std::to_string(m.incarnation()) + "), not the node it came from");
+      return;
+    case Attach::kTaken:
+      refuse("ConnectionsAttached", m.origin(), "another connections node is attached");
+      return;
+    case Attach::kNotRoomsNode:
+      refuse("ConnectionsAttached", m.origin(), "this is not the rooms node of a split server");
+      return;
+  }
+}
+
+Registry::Known* Registry::sender(std::uint64_t session, const troupe::v1::Origin& origin,
+                                  std::string_view what) {
+  auto it = sessions_.find(session);
+  if (it != sessions_.end() && it->second.address.lives_on(origin)) return &it->second;
+  // From this process: a session that is gone already (nothing to refuse).
+  if (!origin.node().empty()) {
+    refuse(what, origin,
+           it == sessions_.end() ? "session " + std::to_string(session) + " is unknown"
+                                 : "session " + std::to_string(session) + " lives elsewhere");
+  }
+  return nullptr;
+}
+
+void Registry::refuse(std::string_view what, const troupe::v1::Origin& origin,
+                      const std::string& why) {
+  ctx_->refusals.refuse(what, "from " + describe(origin) + ": " + why);
+}
 
 void Registry::watch(const SessionLink& session) {
   if (!session.is_remote()) {
     monitor(session.local().ref());
-  } else if (!hub_monitored_) {
-    hub_monitored_ = true;
-    session.hub().monitor(self());
+  } else {
+    watch_hub(session.hub());
   }
+}
+
+void Registry::watch_hub(const troupe::remote::RemoteRef<SessionHub>& hub) {
+  if (hub && hubs_monitored_.insert(hub.incarnation()).second) hub.monitor(self());
 }
 
 v1::NickReply Registry::handle(const v1::ClaimNick& m) {
   v1::NickReply reply;
   reply.set_status(v1::NickReply::IN_USE);
   const std::uint64_t id = m.user().session();
-  auto it = sessions_.find(id);
-  if (it == sessions_.end()) return reply;  // gone: nothing to keep the nick for
+  Known* known = sender(id, m.origin(), "ClaimNick");
+  if (!known) return reply;  // gone (or not its to claim): nothing to keep the nick for
+  if (!irc::valid_nick(m.user().nick())) {  // sessions check it; another node must not skip it
+    refuse("ClaimNick", m.origin(), "not a valid nick");
+    return reply;
+  }
   const std::string key = irc::fold_case(m.user().nick());
   if (auto owner = nicks_.find(key); owner != nicks_.end() && owner->second != id) return reply;
-  if (!it->second.user.nick().empty()) nicks_.erase(irc::fold_case(it->second.user.nick()));
-  it->second.user.set_nick(m.user().nick());
+  if (!known->user.nick().empty()) nicks_.erase(irc::fold_case(known->user.nick()));
+  known->user.set_nick(m.user().nick());
   nicks_[key] = id;
   reply.set_status(v1::NickReply::OK);
   return reply;
 }
 
 void Registry::handle(const v1::Identify& m) {
-  auto it = sessions_.find(m.user().session());
-  if (it != sessions_.end()) it->second.user = m.user();
+  // Only the USER details: the id, the host and the nick are the table's.
+  if (Known* known = sender(m.user().session(), m.origin(), "Identify")) {
+    if (!irc::one_line(m.user().user()) || !irc::one_line(m.user().realname())) {
+      refuse("Identify", m.origin(), "a line break or NUL in the USER details");
+      return;
+    }
+    known->user.set_user(m.user().user());
+    known->user.set_realname(m.user().realname());
+  }
 }
 
-void Registry::handle(const v1::SessionClosed& m) { forget(m.session()); }
+void Registry::handle(const v1::SessionClosed& m) {
+  if (sender(m.session(), m.origin(), "SessionClosed")) forget(m.session());
+}
 
 void Registry::forget(std::uint64_t session) {
   auto it = sessions_.find(session);
@@ -68,7 +153,21 @@ void Registry::forget(std::uint64_t session) {
   sessions_.erase(it);
 }
 
+void Registry::forget_remote_except(std::uint64_t keep) {
+  std::vector<std::uint64_t> gone;
+  for (const auto& [id, known] : sessions_) {
+    if (known.address.is_remote() && known.address.hub().incarnation() != keep) gone.push_back(id);
+  }
+  for (const std::uint64_t id : gone) forget(id);
+}
+
 void Registry::handle(const v1::Join& m) {
+  const Known* from = sender(m.user().session(), m.origin(), "Join");
+  if (!from) return;
+  if (!irc::valid_channel(m.channel())) {
+    refuse("Join", m.origin(), "not a valid channel name");
+    return;
+  }
   const std::string key = irc::fold_case(m.channel());
   auto it = rooms_.find(key);
   if (it == rooms_.end()) {
@@ -84,7 +183,7 @@ void Registry::handle(const v1::Join& m) {
     it = rooms_.emplace(key, std::move(entry)).first;
   }
   ++it->second.joins_forwarded;
-  it->second.ref.tell(m);
+  it->second.ref.tell(vouched(m, from->user));
 }
 
 void Registry::handle(const v1::RoomState& m) {
@@ -122,77 +221,107 @@ v1::ChannelList Registry::handle(const v1::ListChannels& m) {
 }
 
 void Registry::handle(const v1::Post& m) {
+  const Known* from = sender(m.from().session(), m.origin(), "Post");
+  if (!from) return;
+  if (!irc::one_line(m.text())) {
+    refuse("Post", m.origin(), "a line break or NUL in the text");
+    return;
+  }
+  const v1::User& u = from->user;  // who sent it: the table says, not the message
   const std::string& target = m.target();
-  const std::uint64_t from = m.from().session();
   if (irc::is_channel(target)) {
     if (RoomEntry* room = find_room(target)) {
-      room->ref.tell(m);
+      room->ref.tell(vouched(m, u));
     } else if (!m.notice()) {
-      tell_lines(from, {numerics::no_such_nick(server(), m.from().nick(), irc::printable(target))});
+      tell_lines(u.session(), {numerics::no_such_nick(server(), u.nick(), irc::printable(target))});
     }
     return;
   }
   auto owner = nicks_.find(irc::fold_case(target));
   if (owner == nicks_.end()) {
     if (!m.notice()) {
-      tell_lines(from, {numerics::no_such_nick(server(), m.from().nick(), irc::printable(target))});
+      tell_lines(u.session(), {numerics::no_such_nick(server(), u.nick(), irc::printable(target))});
     }
     return;
   }
   const Known& to = sessions_.at(owner->second);
-  const v1::User& u = m.from();
   to.address.tell(
       deliver(irc::format(irc::user_mask(u.nick(), u.user(), u.host()),
                           m.notice() ? "NOTICE" : "PRIVMSG", {to.user.nick()}, m.text())));
 }
 
 void Registry::handle(const v1::Part& m) {
+  const Known* from = sender(m.user().session(), m.origin(), "Part");
+  if (!from) return;
+  if (!irc::one_line(m.reason())) {
+    refuse("Part", m.origin(), "a line break or NUL in the reason");
+    return;
+  }
   if (RoomEntry* room = find_room(m.channel())) {
-    room->ref.tell(m);
+    room->ref.tell(vouched(m, from->user));
   } else {
-    tell_lines(m.user().session(),
-               {numerics::no_such_channel(server(), m.user().nick(), irc::printable(m.channel()))});
+    tell_lines(from->user.session(), {numerics::no_such_channel(server(), from->user.nick(),
+                                                                irc::printable(m.channel()))});
   }
 }
 
 void Registry::handle(const v1::Topic& m) {
+  const Known* from = sender(m.user().session(), m.origin(), "Topic");
+  if (!from) return;
+  if (!irc::one_line(m.text())) {
+    refuse("Topic", m.origin(), "a line break or NUL in the text");
+    return;
+  }
   if (RoomEntry* room = find_room(m.channel())) {
-    room->ref.tell(m);
+    room->ref.tell(vouched(m, from->user));
   } else {
-    tell_lines(m.user().session(),
-               {numerics::no_such_channel(server(), m.user().nick(), irc::printable(m.channel()))});
+    tell_lines(from->user.session(), {numerics::no_such_channel(server(), from->user.nick(),
+                                                                irc::printable(m.channel()))});
   }
 }
 
 void Registry::handle(const v1::Names& m) {
+  const Known* from = sender(m.user().session(), m.origin(), "Names");
+  if (!from) return;
   if (RoomEntry* room = find_room(m.channel())) {
-    room->ref.tell(m);
+    room->ref.tell(vouched(m, from->user));
   } else {
-    tell_lines(m.user().session(),
-               {numerics::names_end(server(), m.user().nick(), irc::printable(m.channel()))});
+    tell_lines(from->user.session(),
+               {numerics::names_end(server(), from->user.nick(), irc::printable(m.channel()))});
   }
 }
 
 void Registry::handle(const v1::Who& m) {
+  const Known* from = sender(m.user().session(), m.origin(), "Who");
+  if (!from) return;
+  const std::uint64_t asker = from->user.session();
+  const std::string& nick = from->user.nick();
   const std::string& mask = m.mask();
   if (irc::is_channel(mask)) {
     if (RoomEntry* room = find_room(mask)) {
-      room->ref.tell(m);
+      room->ref.tell(vouched(m, from->user));
       return;
     }
   } else if (auto owner = nicks_.find(irc::fold_case(mask)); owner != nicks_.end()) {
     const v1::User& u = sessions_.at(owner->second).user;
-    tell_lines(m.user().session(), {numerics::who_item(server(), m.user().nick(), "*", u.user(),
-                                                       u.host(), u.nick(), u.realname()),
-                                    numerics::who_end(server(), m.user().nick(), u.nick())});
+    tell_lines(asker,
+               {numerics::who_item(server(), nick, "*", u.user(), u.host(), u.nick(), u.realname()),
+                numerics::who_end(server(), nick, u.nick())});
     return;
   }
-  tell_lines(m.user().session(),
-             {numerics::who_end(server(), m.user().nick(), irc::printable(mask))});
+  tell_lines(asker, {numerics::who_end(server(), nick, irc::printable(mask))});
 }
 
 void Registry::handle(const v1::ServerClosing& m) {
+  // This process closing says goodbye to every session; a connections node
+  // closing, to its own only.
+  const troupe::v1::Origin& origin = m.origin();
+  if (!origin.node().empty() && !ctx_->directory.from_connections(origin)) {
+    refuse("ServerClosing", origin, "not the attached connections node");
+    return;
+  }
   for (const auto& [id, known] : sessions_) {
+    if (!origin.node().empty() && !known.address.lives_on(origin)) continue;
     v1::SessionEvent e;
     e.mutable_disconnect()->set_reason(m.reason());
     known.address.tell(std::move(e));
@@ -201,11 +330,17 @@ void Registry::handle(const v1::ServerClosing& m) {
 
 void Registry::handle(const troupe::Down& m) {
   if (m.node != 0) {
-    // The connections node is gone: free the nicks of its sessions.
-    hub_monitored_ = false;
+    // A connections node's hub is gone (that node, or the connection to
+    // it): its sessions cannot be reached, their nicks are free, and
+    // another connections node may attach.
+    hubs_monitored_.erase(m.node);
+    ctx_->directory.connections_down(m.node);
     std::vector<std::uint64_t> gone;
-    for (const auto& [id, known] : sessions_)
-      if (known.address.is_remote()) gone.push_back(id);
+    for (const auto& [id, known] : sessions_) {
+      if (known.address.is_remote() && known.address.hub().incarnation() == m.node) {
+        gone.push_back(id);
+      }
+    }
     for (const std::uint64_t id : gone) forget(id);
     return;
   }
@@ -214,7 +349,12 @@ void Registry::handle(const troupe::Down& m) {
     room_ids_.erase(room);
     return;
   }
-  forget(m.actor);  // a session: free its nick if it did not
+  // A session of this process: free its nick if it did not. (Only a local
+  // one: a session of the connections node may have the same number as an
+  // actor here, a room that just stopped say, and is not gone.)
+  if (auto it = sessions_.find(m.actor); it != sessions_.end() && !it->second.address.is_remote()) {
+    forget(m.actor);
+  }
 }
 
 Registry::RoomEntry* Registry::find_room(const std::string& channel) {

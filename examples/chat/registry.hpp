@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <troupe/actor/actor.hpp>
 #include <troupe/actor/supervisor_strategy.hpp>
@@ -18,6 +19,7 @@
 namespace chat {
 
 class Room;
+class SessionHub;
 
 /// The actor that owns the server's names: which session has which nick,
 /// and which room actor serves which channel. It creates rooms on the first
@@ -29,6 +31,18 @@ class Room;
 /// knows every session (the acceptor announces each) and monitors them, so
 /// a nick is freed even if its session dies without saying so, and a
 /// shutdown can say goodbye to all. Handlers run one at a time: no locks.
+///
+/// What it believes (a split server, where another node talks to it): its
+/// own table of sessions is the authority on who a session is. A message
+/// that speaks for a session is taken only if that session is in the table
+/// and lives where the message came from (its trusted `origin`: this
+/// process, or the attached connections node, this incarnation of it);
+/// the sender's nick, user and host are then the table's, never the
+/// message's User. What it forwards to a room carries the table's User and
+/// an empty origin: the room may believe it. ConnectionsAttached is taken
+/// only from the node it names, and only while no other connections node
+/// is attached (Directory::attach_connections). Whatever it refuses is
+/// dropped and counted (ServerContext::refusals), never answered.
 class Registry : public troupe::Actor<Registry> {
  public:
   explicit Registry(std::shared_ptr<ServerContext> ctx);
@@ -37,11 +51,13 @@ class Registry : public troupe::Actor<Registry> {
   /// lost its members, who still hold its ref.
   static troupe::SupervisorStrategy supervisor_strategy();
 
-  /// What the connections node of a split server may send it.
+  /// What the connections node of a split server may send it. Not
+  /// RoomState: only its rooms, here, say that; from another node it would
+  /// not even decode.
   using messages =
       troupe::proto::Messages<v1::SessionOpened, v1::ClaimNick, v1::Identify, v1::SessionClosed,
                               v1::Join, v1::ListChannels, v1::Post, v1::Part, v1::Topic, v1::Names,
-                              v1::Who, v1::ServerClosing, v1::ConnectionsAttached, v1::RoomState>;
+                              v1::Who, v1::ServerClosing, v1::ConnectionsAttached>;
 
   void handle(const v1::SessionOpened& m);
   void handle(const v1::ConnectionsAttached& m);
@@ -74,8 +90,16 @@ class Registry : public troupe::Actor<Registry> {
   };
 
   std::string_view server() const noexcept { return ctx_->options.server_name; }
+  /// The session `session` if `origin` may speak for it (it lives there);
+  /// else null, and a message from another node is refused as `what`.
+  Known* sender(std::uint64_t session, const troupe::v1::Origin& origin, std::string_view what);
+  void refuse(std::string_view what, const troupe::v1::Origin& origin, const std::string& why);
   void forget(std::uint64_t session);
+  /// Forgets the sessions behind a connections node's hub other than the
+  /// attached one (`keep`, an incarnation; 0: forgets every remote one).
+  void forget_remote_except(std::uint64_t keep);
   void watch(const SessionLink& session);
+  void watch_hub(const troupe::remote::RemoteRef<SessionHub>& hub);
   RoomEntry* find_room(const std::string& channel);
   void tell_lines(std::uint64_t session, std::vector<std::string> lines);
 
@@ -85,7 +109,9 @@ class Registry : public troupe::Actor<Registry> {
   std::unordered_map<std::string, RoomEntry> rooms_;         // folded channel -> room
   std::unordered_map<std::uint64_t, std::string> room_ids_;  // room actor id -> folded channel
   std::uint64_t next_room_ = 1;
-  bool hub_monitored_ = false;  // the connections node's hub (split server)
+  // The incarnations whose hub is monitored (a split server; more than one
+  // only while a restarted connections node's old Down is on its way).
+  std::unordered_set<std::uint64_t> hubs_monitored_;
 };
 
 }  // namespace chat

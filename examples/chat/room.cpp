@@ -21,15 +21,58 @@ std::string mask_of(const v1::User& u) { return irc::user_mask(u.nick(), u.user(
 
 Room::Room(std::shared_ptr<ServerContext> ctx, std::string channel, std::string name)
     : ctx_(std::move(ctx)),
-      registry_(ctx_->directory.registry()),
+      registry_(ctx_->directory.local_registry()),
       channel_(std::move(channel)),
       name_(std::move(name)) {}
 
+std::optional<Room::Sender> Room::sender(std::uint64_t session, const troupe::v1::Origin& origin,
+                                         std::string_view what) const {
+  auto it = members_.find(session);
+  const Member* member = it == members_.end() ? nullptr : &it->second;
+  // From this process: the registry (which checked the sender and put its
+  // own User in), or a session of this process.
+  if (origin.node().empty()) return Sender{member};
+  // From another node: a member must live there; a non-member (its lines
+  // crossed its leaving) must at least be a session of that node.
+  if (member ? member->address.lives_on(origin) : ctx_->directory.from_connections(origin)) {
+    return Sender{member};
+  }
+  ctx_->refusals.refuse(
+      what, "from " + describe(origin) + " to " + channel_ + ": session " +
+                std::to_string(session) +
+                (member ? " is a member on another node" : " is not of the connections node"));
+  return std::nullopt;
+}
+
+bool Room::one_line(std::string_view text, const troupe::v1::Origin& origin,
+                    std::string_view what) const {
+  if (irc::one_line(text)) return true;
+  ctx_->refusals.refuse(
+      what, "from " + describe(origin) + " to " + channel_ + ": a line break or NUL in its text");
+  return false;
+}
+
 void Room::handle(const v1::Join& m) {
+  // Only the registry makes members (Join is not in `messages`, so no
+  // other node can send it); it forwards with no origin.
+  if (!m.origin().node().empty()) {
+    ctx_->refusals.refuse("Join", "from " + describe(m.origin()) + " straight to " + channel_);
+    return;
+  }
   ++joins_seen_;
   const std::uint64_t id = m.user().session();
-  if (members_.contains(id)) return;
   SessionLink address = ctx_->directory.session(id);
+  if (auto it = members_.find(id); it != members_.end()) {
+    // In already; unless that member was of an earlier incarnation of the
+    // connections node (its Down still on its way): gone, and this is
+    // another session with the same number.
+    const SessionLink& was = it->second.address;
+    if (!was.is_remote() || !address.is_remote() ||
+        was.hub().incarnation() == address.hub().incarnation()) {
+      return;
+    }
+    members_.erase(it);
+  }
   if (!address) {  // it left before its Join arrived
     report();
     return;
@@ -54,11 +97,13 @@ void Room::handle(const v1::Join& m) {
 
 void Room::handle(const v1::Part& m) {
   const std::uint64_t id = m.user().session();
-  auto it = members_.find(id);
-  if (it == members_.end()) {
+  const auto from = sender(id, m.origin(), "Part");
+  if (!from || !one_line(m.reason(), m.origin(), "Part")) return;
+  if (!from->member) {
     tell_lines(id, {numerics::not_on_channel(server(), m.user().nick(), channel_)});
     return;
   }
+  auto it = members_.find(id);
   const Member parting = std::move(it->second);
   members_.erase(it);
   report();
@@ -74,12 +119,19 @@ void Room::handle(const v1::Part& m) {
 }
 
 v1::Members Room::handle(const v1::Leave& m) {
+  if (!sender(m.session(), m.origin(), "Leave")) return {};
   v1::Members out = others(m.session());
   if (members_.erase(m.session()) != 0) report();
   return out;
 }
 
 v1::Members Room::handle(const v1::NickChange& m) {
+  if (!sender(m.session(), m.origin(), "NickChange")) return {};
+  if (!irc::valid_nick(m.nick())) {
+    ctx_->refusals.refuse(
+        "NickChange", "from " + describe(m.origin()) + " to " + channel_ + ": not a valid nick");
+    return {};
+  }
   auto it = members_.find(m.session());
   if (it != members_.end()) it->second.user.set_nick(m.nick());
   return others(m.session());
@@ -89,71 +141,83 @@ v1::Members Room::handle(const v1::NickChange& m) {
 // connections node, the room's mailbox waits too (backpressure, not loss).
 troupe::Task<void> Room::handle(v1::Post m) {
   const std::uint64_t id = m.from().session();
-  if (!members_.contains(id)) {
+  const auto from = sender(id, m.origin(), "Post");
+  if (!from || !one_line(m.text(), m.origin(), "Post")) co_return;
+  if (!from->member) {
     // Channels are +n: only members speak (and NOTICE never gets errors).
     if (!m.notice()) tell_lines(id, {numerics::cannot_send(server(), m.from().nick(), channel_)});
     co_return;
   }
-  // Named first: g++ 12 miscompiles a braced list inside a co_await expression.
-  std::string line =
-      irc::format(mask_of(m.from()), m.notice() ? "NOTICE" : "PRIVMSG", {channel_}, m.text());
+  // Who said it: the member table, not the message. Named first: g++ 12
+  // miscompiles a braced list inside a co_await expression.
+  std::string line = irc::format(mask_of(from->member->user), m.notice() ? "NOTICE" : "PRIVMSG",
+                                 {channel_}, m.text());
   co_await broadcast_and_wait(std::move(line), id);
 }
 
 void Room::handle(const v1::Topic& m) {
   const std::uint64_t id = m.user().session();
+  const auto from = sender(id, m.origin(), "Topic");
+  if (!from || !one_line(m.text(), m.origin(), "Topic")) return;
+  const std::string& nick = nick_of(*from, m.user());
   if (!m.set()) {
-    tell_lines(id, {topic_.empty() ? numerics::no_topic(server(), m.user().nick(), channel_)
-                                   : numerics::topic(server(), m.user().nick(), channel_, topic_)});
+    tell_lines(id, {topic_.empty() ? numerics::no_topic(server(), nick, channel_)
+                                   : numerics::topic(server(), nick, channel_, topic_)});
     return;
   }
-  auto it = members_.find(id);
-  if (it == members_.end()) {
-    tell_lines(id, {numerics::not_on_channel(server(), m.user().nick(), channel_)});
+  if (!from->member) {
+    tell_lines(id, {numerics::not_on_channel(server(), nick, channel_)});
     return;
   }
   topic_ = m.text().substr(0, 300);
   report();
-  broadcast(irc::format(mask_of(it->second.user), "TOPIC", {channel_}, topic_));
+  broadcast(irc::format(mask_of(from->member->user), "TOPIC", {channel_}, topic_));
 }
 
 void Room::handle(const v1::Names& m) {
-  tell_lines(m.user().session(), names_lines(m.user().nick()));
+  const auto from = sender(m.user().session(), m.origin(), "Names");
+  if (!from) return;
+  tell_lines(m.user().session(), names_lines(nick_of(*from, m.user())));
 }
 
 void Room::handle(const v1::Who& m) {
+  const auto from = sender(m.user().session(), m.origin(), "Who");
+  if (!from) return;
+  const std::string& nick = nick_of(*from, m.user());
   std::vector<std::string> lines;
   lines.reserve(members_.size() + 1);
   for (const auto& [id, member] : members_) {
     const v1::User& u = member.user;
-    lines.push_back(numerics::who_item(server(), m.user().nick(), channel_, u.user(), u.host(),
-                                       u.nick(), u.realname()));
+    lines.push_back(
+        numerics::who_item(server(), nick, channel_, u.user(), u.host(), u.nick(), u.realname()));
   }
-  lines.push_back(numerics::who_end(server(), m.user().nick(), channel_));
+  lines.push_back(numerics::who_end(server(), nick, channel_));
   tell_lines(m.user().session(), std::move(lines));
 }
 
 void Room::watch(const SessionLink& session) {
   if (!session.is_remote()) {
     if (monitored_.insert(session.local().id()).second) monitor(session.local().ref());
-  } else if (!hub_monitored_) {
-    hub_monitored_ = true;
+  } else if (hubs_monitored_.insert(session.hub().incarnation()).second) {
     session.hub().monitor(self());
   }
 }
 
 void Room::handle(const troupe::Down& m) {
   if (m.node != 0) {
-    // The connections node is gone, and every member there with it: they
-    // could not say goodbye, and nobody here is left to hear it.
-    hub_monitored_ = false;
-    std::erase_if(members_, [](const auto& kv) { return kv.second.address.is_remote(); });
+    // A connections node is gone (that incarnation), and every member there
+    // with it: they could not say goodbye, and nobody here is left to hear it.
+    hubs_monitored_.erase(m.node);
+    std::erase_if(members_, [&m](const auto& kv) {
+      return kv.second.address.is_remote() && kv.second.address.hub().incarnation() == m.node;
+    });
     report();
     return;
   }
   monitored_.erase(m.actor);
   auto it = members_.find(m.actor);
-  if (it == members_.end()) return;  // it left properly before it stopped
+  // Gone before it stopped, or a member of the other node with the same number.
+  if (it == members_.end() || it->second.address.is_remote()) return;
   const std::string line =
       irc::format(mask_of(it->second.user), "QUIT", {}, std::string_view("Connection lost"));
   members_.erase(it);

@@ -33,14 +33,26 @@ class Registry;
 /// commands of non-members; members' sessions talk to it directly. It
 /// monitors its members, so a session that dies without leaving is removed
 /// anyway. Like every actor, its handlers run one at a time: no locks.
+///
+/// What it believes (a split server): its member table is the authority on
+/// who its members are and on which node they live. A message from another
+/// node that speaks for a member is taken only if that member lives on
+/// that node (the message's trusted `origin`), and the sender's nick, user
+/// and host are the table's. One that speaks for a non-member is taken only
+/// from the attached connections node (where every remote session lives),
+/// and gets no more than an error or a listing back to that session.
+/// Messages from this process (the registry, which checked and rewrote the
+/// sender; or a session here) are believed. Joins come from the registry
+/// only. What it refuses is dropped and counted (ServerContext::refusals).
 class Room : public troupe::Actor<Room> {
  public:
   /// `channel` as first joined (its display form), `name` its directory name.
   Room(std::shared_ptr<ServerContext> ctx, std::string channel, std::string name);
 
-  /// What the other node of a split server may send it.
-  using messages = troupe::proto::Messages<v1::Join, v1::Part, v1::Leave, v1::NickChange, v1::Post,
-                                           v1::Topic, v1::Names, v1::Who>;
+  /// What the other node of a split server may send it. Not Join: only
+  /// the registry, here, may make a member.
+  using messages = troupe::proto::Messages<v1::Part, v1::Leave, v1::NickChange, v1::Post, v1::Topic,
+                                           v1::Names, v1::Who>;
 
   void handle(const v1::Join& m);
   void handle(const v1::Part& m);
@@ -58,6 +70,24 @@ class Room : public troupe::Actor<Room> {
     SessionLink address;
   };
 
+  /// Who may have sent a message about `session` from `origin`.
+  struct Sender {
+    const Member* member;  // null: not a member (replies go to it only)
+  };
+  /// Empty, and a message from another node refused as `what`, if
+  /// `origin` may not speak for `session`.
+  std::optional<Sender> sender(std::uint64_t session, const troupe::v1::Origin& origin,
+                               std::string_view what) const;
+  /// True if `text` is one line's worth (no CR, LF or NUL); else refused
+  /// as `what`.
+  bool one_line(std::string_view text, const troupe::v1::Origin& origin,
+                std::string_view what) const;
+  /// The nick to address a reply to: the member's, else the message's
+  /// (a non-member's reply goes to that session only).
+  static const std::string& nick_of(const Sender& s, const v1::User& claimed) {
+    return s.member ? s.member->user.nick() : claimed.nick();
+  }
+
   std::string_view server() const noexcept { return ctx_->options.server_name; }
   void broadcast(const std::string& line, std::uint64_t except = 0) const;
   /// The same, waiting while the outbox to the connections node is full.
@@ -72,13 +102,14 @@ class Room : public troupe::Actor<Room> {
   void watch(const SessionLink& session);
 
   std::shared_ptr<ServerContext> ctx_;
-  Link<Registry> registry_;  // in the instance, gone when it stops
+  troupe::ActorRef<Registry> registry_;  // its parent, always on this node
   std::string channel_;
   std::string name_;
   std::string topic_;
   std::map<std::uint64_t, Member> members_;  // by session id: join order, roughly
   std::unordered_set<std::uint64_t> monitored_;
-  bool hub_monitored_ = false;  // the connections node's hub (split server)
+  // The incarnations whose hub is monitored (split server).
+  std::unordered_set<std::uint64_t> hubs_monitored_;
   std::uint64_t joins_seen_ = 0;
 };
 

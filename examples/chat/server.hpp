@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <troupe/actor/actor_system.hpp>
 #include <troupe/actor/address.hpp>
@@ -58,6 +60,11 @@ class ChatServer {
 
   /// Connections open right now.
   std::size_t live_sessions() const { return ctx_->sessions.live(); }
+
+  /// Messages from another node refused so far (split server), of one
+  /// kind (a message type: "Post", "ConnectionsAttached", ...) or, empty,
+  /// of every kind. See Refusals.
+  std::uint64_t refused(std::string_view kind = {}) const { return ctx_->refusals.count(kind); }
 
  private:
   troupe::ActorSystem& system_;

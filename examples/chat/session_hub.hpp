@@ -13,7 +13,9 @@ namespace chat {
 /// On the connections node of a split server: the one actor the rooms
 /// node talks to for every session here. It hands each Routed event to
 /// the sessions it names (a room's line crosses the wire once, then fans
-/// out here). Published on that node; stateless.
+/// out here). Published on that node; stateless. It takes Routed only from
+/// the rooms node this node uses (the message's trusted origin): another
+/// node that reaches it cannot write to the clients here.
 class SessionHub : public troupe::Actor<SessionHub> {
  public:
   using messages = troupe::proto::Messages<v1::Routed>;

@@ -3,6 +3,7 @@
 // must see every message of every room exactly once and in order.
 
 #include <chrono>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -16,16 +17,21 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Nodes refuse to start without a cluster secret of 32 bytes or more.
+const std::string kSplitSecret = "6c8d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5";
+
 TEST(SplitServer, ConnectionsAndRoomsOnTwoNodesDeliverEverythingOnceAndInOrder) {
   troupe::ActorSystem rooms_system({.workers = 1});
-  troupe::remote::Node rooms_node(rooms_system, {.listen = "127.0.0.1:0"});
+  troupe::remote::Node rooms_node(rooms_system,
+                                  {.listen = "127.0.0.1:0", .cluster_secret = kSplitSecret});
   chat::ChatServer rooms(rooms_system, chat::ServerOptions{});
   rooms.serve_rooms(rooms_node);
 
   troupe::ActorSystem connections_system({.workers = 1});
   // A tiny outbox towards the rooms: every line a session sends there
   // must wait for room when it is full, never be dropped.
-  troupe::remote::Node connections_node(connections_system, {.outbox_capacity = 4});
+  troupe::remote::Node connections_node(connections_system,
+                                        {.cluster_secret = kSplitSecret, .outbox_capacity = 4});
   chat::ServerOptions options;
   options.port = 0;
   options.max_connections_per_address = 0;  // 24 clients from 127.0.0.1
@@ -45,6 +51,9 @@ TEST(SplitServer, ConnectionsAndRoomsOnTwoNodesDeliverEverythingOnceAndInOrder) 
   EXPECT_EQ(r.expected, 480u * 5);
   EXPECT_EQ(r.delivered, r.expected);
   EXPECT_EQ(r.in_order, r.expected);
+  // Everything came from where it claimed to: nothing was refused.
+  EXPECT_EQ(rooms.refused(), 0u);
+  EXPECT_EQ(connections.refused(), 0u);
 
   connections.stop();
   rooms.stop();
