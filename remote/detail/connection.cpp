@@ -126,7 +126,7 @@ Task<void> Connection::read_loop() {
     const bool got = co_await read();
     if (!got) co_return;
     if (in_.has_hello() || !in_.proof().empty() || in_.welcome() ||
-        !open_->open(in_.batch(), in_.mac())) {
+        !open_->open(*in_.mutable_batch(), in_.mac())) {
       // Altered, injected, replayed or out of order: the counts no longer
       // agree, and nothing more from this stream can be trusted.
       node_->log("dropped the connection to " + printable(peer_->name()) +
@@ -355,7 +355,7 @@ Task<void> Connection::write_loop() {
     if (batch_out_.envelopes_size() == 0) continue;
     out_.Clear();
     batch_out_.SerializeToString(out_.mutable_batch());
-    out_.set_mac(seal_->seal(out_.batch()));
+    out_.set_mac(seal_->seal(*out_.mutable_batch()));
     if (const bool ok = co_await write(out_); !ok) {
       for (const auto& e : batch_out_.envelopes()) peer_->refuse(e, TellStatus::kUnreachable);
       cancel("a write failed");

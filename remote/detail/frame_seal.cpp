@@ -1,35 +1,24 @@
+#include <climits>
 #include <stdexcept>
 #include <utility>
 
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include <troupe/remote/detail/frame_seal.hpp>
 
 namespace troupe::remote::detail {
 
 namespace {
-
-EVP_MAC* hmac_algorithm() {
-  // Fetched once: a fetch per frame costs more than the MAC itself.
-  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr);
-  if (!mac) throw std::runtime_error("troupe: OpenSSL has no HMAC");
-  return mac;
-}
-
+constexpr int kTagBytes = 16;
 }  // namespace
 
-FrameSeal::FrameSeal(std::string_view key) : ctx_(EVP_MAC_CTX_new(hmac_algorithm())) {
-  char digest[] = "SHA256";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                         OSSL_PARAM_construct_end()};
-  static const unsigned char kNoKey = 0;
-  const auto* k = key.empty() ? &kNoKey : reinterpret_cast<const unsigned char*>(key.data());
-  if (!ctx_ || EVP_MAC_init(ctx_, k, key.size(), params) != 1) {
-    EVP_MAC_CTX_free(ctx_);
-    throw std::runtime_error("troupe: cannot set up a frame MAC");
+FrameSeal::FrameSeal(std::string_view key) : ctx_(EVP_CIPHER_CTX_new()) {
+  // The key schedule once; each frame only sets its nonce.
+  if (!ctx_ || key.size() != 32 ||
+      EVP_CipherInit_ex(ctx_, EVP_aes_256_gcm(), nullptr,
+                        reinterpret_cast<const unsigned char*>(key.data()), nullptr, 1) != 1) {
+    EVP_CIPHER_CTX_free(ctx_);
+    throw std::runtime_error("troupe: cannot set up a frame seal");
   }
 }
 
@@ -42,31 +31,38 @@ FrameSeal& FrameSeal::operator=(FrameSeal&& o) noexcept {
   return *this;
 }
 
-FrameSeal::~FrameSeal() { EVP_MAC_CTX_free(ctx_); }
+FrameSeal::~FrameSeal() { EVP_CIPHER_CTX_free(ctx_); }
 
-std::string FrameSeal::mac_of(std::string_view bytes) {
-  unsigned char sequence[8];
-  for (int i = 0; i < 8; ++i) sequence[i] = static_cast<unsigned char>(sequence_ >> (56 - 8 * i));
+bool FrameSeal::start(bool encrypt) {
+  unsigned char nonce[12] = {};  // 4 zero bytes, then the sequence number
+  for (int i = 0; i < 8; ++i) nonce[4 + i] = static_cast<unsigned char>(sequence_ >> (56 - 8 * i));
   ++sequence_;
-  unsigned char out[EVP_MAX_MD_SIZE];
-  std::size_t len = 0;
-  // Re-initialised without a key, the context keeps the one it was given.
-  if (EVP_MAC_init(ctx_, nullptr, 0, nullptr) != 1 ||
-      EVP_MAC_update(ctx_, sequence, sizeof sequence) != 1 ||
-      EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()) !=
-          1 ||
-      EVP_MAC_final(ctx_, out, &len, sizeof out) != 1) {
-    throw std::runtime_error("troupe: frame MAC failed");
-  }
-  return std::string(reinterpret_cast<const char*>(out), len);
+  return EVP_CipherInit_ex(ctx_, nullptr, nullptr, nullptr, nonce, encrypt ? 1 : 0) == 1;
 }
 
-std::string FrameSeal::seal(std::string_view bytes) { return mac_of(bytes); }
+std::string FrameSeal::seal(std::string& bytes) {
+  unsigned char* data = reinterpret_cast<unsigned char*>(bytes.data());
+  int len = 0;
+  std::string tag(kTagBytes, '\0');
+  if (bytes.size() > INT_MAX || !start(true) ||
+      (!bytes.empty() &&
+       EVP_CipherUpdate(ctx_, data, &len, data, static_cast<int>(bytes.size())) != 1) ||
+      EVP_CipherFinal_ex(ctx_, data + len, &len) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_GCM_GET_TAG, kTagBytes, tag.data()) != 1) {
+    throw std::runtime_error("troupe: sealing a frame failed");
+  }
+  return tag;
+}
 
-bool FrameSeal::open(std::string_view bytes, std::string_view mac) {
-  const std::string expected = mac_of(bytes);
-  return expected.size() == mac.size() &&
-         CRYPTO_memcmp(expected.data(), mac.data(), mac.size()) == 0;
+bool FrameSeal::open(std::string& bytes, std::string_view tag) {
+  unsigned char* data = reinterpret_cast<unsigned char*>(bytes.data());
+  int len = 0;
+  std::string expected(tag);  // the ctrl call takes a mutable buffer
+  return tag.size() == kTagBytes && bytes.size() <= INT_MAX && start(false) &&
+         (bytes.empty() ||
+          EVP_CipherUpdate(ctx_, data, &len, data, static_cast<int>(bytes.size())) == 1) &&
+         EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_GCM_SET_TAG, kTagBytes, expected.data()) == 1 &&
+         EVP_CipherFinal_ex(ctx_, data + len, &len) == 1;
 }
 
 }  // namespace troupe::remote::detail

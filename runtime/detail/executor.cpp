@@ -38,10 +38,14 @@ thread_local Executor::Worker* tls_worker = nullptr;
 // slot before the local queue gets a turn.
 constexpr std::uint32_t kGlobalQueueInterval = 61;
 constexpr std::uint32_t kMaxLifoStreak = 3;
+// The longest the driver sleeps: it wakes at least this often (an idle
+// cost of one wake-up a second) so that timers armed further out than
+// this never need to interrupt it.
+constexpr Duration kDriverTick = std::chrono::seconds(1);
 }  // namespace
 
 Executor::Executor(std::size_t workers)
-    : owned_(workers + 1), timers_([this] { reactor_.interrupt(); }) {
+    : owned_(workers + 1), timers_([this](Instant deadline) { on_earlier_timer(deadline); }) {
   if (workers == 0) workers = 1;
   workers_.reserve(workers);
   for (std::size_t i = 0; i < workers; ++i) workers_.push_back(std::make_unique<Worker>(*this, i));
@@ -206,11 +210,28 @@ void Executor::run_worker(Worker& w) {
   tls_worker = nullptr;
 }
 
+// The driver and the arming workers meet on driver_sleeps_until_ (seq_cst):
+// a worker arms its timer, then reads when the driver means to wake; the
+// driver publishes that, then looks at the timers once more. Either the
+// worker sees a wake-up time after its deadline and interrupts, or it sees
+// the driver awake (0) or waking in time, and then the driver's second look
+// finds the new timer.
+void Executor::on_earlier_timer(Instant deadline) noexcept {
+  const Instant::rep until = driver_sleeps_until_.load();
+  if (until != 0 && deadline.time_since_epoch().count() < until) reactor_.interrupt();
+}
+
 void Executor::run_driver() {
   for (;;) {
-    const auto next = timers_.fire_due(Clock::now());
+    driver_sleeps_until_.store(0);
+    const Instant now = Clock::now();
+    const auto next = timers_.fire_due(now);
     if (stopping_.load(std::memory_order_acquire)) return;
-    reactor_.poll(next, Clock::now());
+    Instant until = now + kDriverTick;
+    if (next && *next < until) until = *next;
+    driver_sleeps_until_.store(until.time_since_epoch().count());
+    if (const auto again = timers_.next_deadline(); again && *again < until) continue;
+    reactor_.poll(until, Clock::now());
   }
 }
 

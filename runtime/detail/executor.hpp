@@ -60,12 +60,18 @@ class Executor final : public Scheduler {
   void park(Worker& w) noexcept;
   void stop_searching(Worker& w) noexcept;
   void run_driver();
+  void on_earlier_timer(Instant deadline) noexcept;
 
   std::vector<std::unique_ptr<Worker>> workers_;
   InjectQueue inject_;
   OwnedTasks owned_;
   Reactor reactor_;
   TimerQueue timers_;
+  // When the driver's next sleep ends (Instant ticks; 0 while it is awake
+  // and has yet to look at the timers): a timer armed for later needs no
+  // interrupt, the driver wakes in time to see it. Bounded by kDriverTick,
+  // so that a timer far away (an ask's deadline) never costs a wake-up.
+  std::atomic<Instant::rep> driver_sleeps_until_{0};
 
   // Parking. One word counts the workers searching for work after a
   // wake-up (low half) and those in `sleepers_` (high half, changed under

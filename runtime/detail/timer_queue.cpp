@@ -17,7 +17,7 @@ bool TimerQueue::arm(Entry& e, const Waker& w) {
       earlier = e.index == 0;
     }
   }
-  if (earlier && on_earlier_) on_earlier_();
+  if (earlier && on_earlier_) on_earlier_(e.deadline);
   return false;
 }
 

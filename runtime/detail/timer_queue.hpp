@@ -26,9 +26,11 @@ class TimerQueue {
   };
   static constexpr std::size_t kNone = ~std::size_t{0};
 
-  /// `on_earlier` is called (outside the lock) when an arm makes the earliest
-  /// deadline earlier, so that a sleeping driver recomputes its timeout.
-  explicit TimerQueue(std::function<void()> on_earlier = {}) : on_earlier_(std::move(on_earlier)) {}
+  /// `on_earlier` is called (outside the lock) with the new deadline when an
+  /// arm makes the earliest deadline earlier, so that a sleeping driver can
+  /// recompute its timeout if it would sleep past it.
+  explicit TimerQueue(std::function<void(Instant)> on_earlier = {})
+      : on_earlier_(std::move(on_earlier)) {}
 
   /// Registers `e` (or refreshes its waker). True if it already fired.
   bool arm(Entry& e, const Waker& w);
@@ -50,7 +52,7 @@ class TimerQueue {
 
   mutable std::mutex mutex_;
   std::vector<Entry*> heap_;
-  std::function<void()> on_earlier_;
+  std::function<void(Instant)> on_earlier_;
 };
 
 }  // namespace troupe::detail

@@ -41,8 +41,8 @@ inline v1::Frame proof(std::string value = std::string(kValidProof), bool welcom
   return f;
 }
 
-/// A frame after the handshake: `envelopes` as a batch, sealed (a MAC of
-/// kValidProof is replaced by the valid one) unless told otherwise.
+/// A frame after the handshake: `envelopes` as a batch, sealed (a batch
+/// whose tag is kValidProof is sealed when played) unless told otherwise.
 inline v1::Frame batch(std::initializer_list<v1::Envelope> envelopes,
                        std::string mac = std::string(kValidProof)) {
   v1::Batch b;

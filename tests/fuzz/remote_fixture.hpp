@@ -16,8 +16,8 @@ inline constexpr std::string_view kPeerName = "127.0.0.1:7002";
 
 /// A proof in the input equal to this is replaced by the valid one, which
 /// depends on the node's random nonce: the peer played by the input knows
-/// the secret when it says so, and only then. A frame MAC equal to it is
-/// replaced by the valid seal of that frame's batch.
+/// the secret when it says so, and only then. A frame whose tag equals it
+/// has its batch sealed (encrypted, with the valid tag) when played.
 inline constexpr std::string_view kValidProof = "fuzz:valid-proof";
 
 /// The actor the node publishes (the first it spawns after its agent), and

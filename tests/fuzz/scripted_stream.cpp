@@ -76,10 +76,14 @@ void ScriptedStream::vouch(v1::Frame& frame) {
   }
   if (!seal_) seal_.emplace(node_dials_ ? keys.acceptor_to_dialer : keys.dialer_to_acceptor);
   // Every frame after the handshake counts in the seal's sequence, as at
-  // the node's end; only those that say so get the valid MAC.
+  // the node's end; only those that say so are sealed.
   if (!frame.batch().empty() || !frame.mac().empty()) {
-    std::string mac = seal_->seal(frame.batch());
-    if (frame.mac() == kValidProof) frame.set_mac(std::move(mac));
+    std::string sealed = frame.batch();
+    std::string tag = seal_->seal(sealed);
+    if (frame.mac() == kValidProof) {
+      frame.set_batch(std::move(sealed));
+      frame.set_mac(std::move(tag));
+    }
   }
 }
 

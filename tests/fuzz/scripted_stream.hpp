@@ -26,7 +26,8 @@ namespace troupe::fuzz {
 ///
 /// Operations complete later, from a task of their own (as gRPC completes
 /// them from its threads), so that the node's other tasks run in between.
-/// Proofs and MACs equal to kValidProof are replaced by valid ones.
+/// Proofs equal to kValidProof are replaced by valid ones, and batches
+/// whose tag is kValidProof are sealed.
 class ScriptedStream final : public remote::detail::Connection::Stream {
  public:
   ScriptedStream(remote::detail::Connection& connection, std::string_view wire,

@@ -109,8 +109,8 @@ class RawPeer {
   /// Any bytes as the batch of a frame, sealed.
   v1::Frame sealed_bytes(std::string bytes) {
     v1::Frame f;
+    f.set_mac(seal_->seal(bytes));
     f.set_batch(std::move(bytes));
-    f.set_mac(seal_->seal(f.batch()));
     return f;
   }
   bool send(const std::vector<v1::Envelope>& envelopes) { return write(sealed(envelopes)); }
@@ -118,7 +118,7 @@ class RawPeer {
   /// on a bad seal.
   std::optional<v1::Batch> receive() {
     auto f = read();
-    if (!f || !open_->open(f->batch(), f->mac())) return std::nullopt;
+    if (!f || !open_->open(*f->mutable_batch(), f->mac())) return std::nullopt;
     v1::Batch b;
     if (!b.ParseFromString(f->batch())) return std::nullopt;
     return b;

@@ -182,14 +182,20 @@ TEST(TimerQueue, DisarmReleasesTheWakerWithoutWaking) {
 
 TEST(TimerQueue, OnEarlierIsCalledOnlyWhenTheEarliestDeadlineMovesEarlier) {
   int calls = 0;
+  troupe::Instant told{};
   Timers t;
-  TimerQueue q([&] { ++calls; });
+  TimerQueue q([&](troupe::Instant deadline) {
+    ++calls;
+    told = deadline;
+  });
   t.add(q, kOrigin + 5s);
   EXPECT_EQ(calls, 1) << "the first entry is the earliest";
+  EXPECT_EQ(told, kOrigin + 5s);
   t.add(q, kOrigin + 7s);
   EXPECT_EQ(calls, 1) << "a later deadline changes nothing for the driver";
   t.add(q, kOrigin + 2s);
   EXPECT_EQ(calls, 2);
+  EXPECT_EQ(told, kOrigin + 2s) << "the driver is told the new earliest deadline";
 }
 
 TEST(TimerQueue, ConcurrentArmDisarmAndFireLoseNoEntryAndFireNoneTwice) {
