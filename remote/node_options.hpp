@@ -43,10 +43,11 @@ struct NodeOptions {
   std::vector<std::string> seeds{};
   /// Shared by every node of the cluster, at least 32 bytes (make one
   /// with `openssl rand -hex 32`): a node that does not prove it knows it
-  /// is refused, and it keys the MAC that seals every frame. Never sent.
+  /// is refused, and the keys that seal every frame come from it. Never sent.
   std::string cluster_secret{};
-  /// TLS for the gRPC streams; without it they are plaintext (sealed, so
-  /// not alterable, but readable by anyone on the path).
+  /// TLS for the gRPC streams, with certificates that name the nodes.
+  /// Without it, frames are still sealed (AES-256-GCM under keys from the
+  /// secret); only the handshake's hellos are readable on the path.
   std::optional<TlsOptions> tls{};
   /// Lets the node start with a cluster secret shorter than 32 bytes
   /// (empty included), which proves nothing: for tests and experiments on
