@@ -152,6 +152,15 @@ Task<void> Connection::read_loop() {
   }
 }
 
+v1::Hello Connection::own_hello() const {
+  v1::Hello h;
+  h.set_protocol(kProtocolVersion);
+  h.set_node(node_->name());
+  h.set_incarnation(node_->incarnation());
+  h.set_nonce(make_nonce());  // fresh for each handshake
+  return h;
+}
+
 void Connection::log_refusal(const std::string& who, const std::string& why) {
   node_->log("refused " + who + " (" + stream_->peer_address() + "): " + why);
 }
@@ -182,13 +191,9 @@ std::string Connection::identity_mismatch(const std::string& node) const {
 Task<bool> Connection::handshake_as_dialer() {
   peer_ = node_->peer(dialed_);  // claimed by the dial loop (begin_dial)
   const auto& options = node_->options();
+  const v1::Hello mine = own_hello();
   out_.Clear();
-  v1::Hello& ours = *out_.mutable_hello();
-  ours.set_protocol(kProtocolVersion);
-  ours.set_node(node_->name());
-  ours.set_incarnation(node_->incarnation());
-  ours.set_nonce(make_nonce());
-  const v1::Hello mine = ours;
+  *out_.mutable_hello() = mine;
   if (const bool ok = co_await write(out_); !ok) co_return false;
   if (const bool ok = co_await read(); !ok) co_return false;  // a refusal: the status says why
   if (!in_.has_hello()) {
@@ -271,13 +276,9 @@ Task<bool> Connection::handshake_as_acceptor() {
     log_refusal("a connection", *why);
     co_return false;
   }
+  const v1::Hello mine = own_hello();
   out_.Clear();
-  v1::Hello& ours = *out_.mutable_hello();
-  ours.set_protocol(kProtocolVersion);
-  ours.set_node(node_->name());
-  ours.set_incarnation(node_->incarnation());
-  ours.set_nonce(make_nonce());
-  const v1::Hello mine = ours;
+  *out_.mutable_hello() = mine;
   if (const bool ok = co_await write(out_); !ok) co_return false;
   if (const bool ok = co_await read(); !ok) co_return false;
   const HandshakeKeys keys =

@@ -82,6 +82,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Task<bool> handshake_as_dialer();
   Task<bool> handshake_as_acceptor();
   Task<bool> accept();
+  v1::Hello own_hello() const;
   /// Empty if the peer's certificate (if TLS) names `node`, else why not.
   std::string identity_mismatch(const std::string& node) const;
   void log_refusal(const std::string& who, const std::string& why);
