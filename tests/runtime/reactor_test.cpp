@@ -100,9 +100,9 @@ bool rt_blocked_in_epoll_wait(pid_t tid) {
 }
 
 TEST(Reactor, InterruptFromAnotherThreadWakesABlockedPoll) {
-  Reactor r;
   SocketPair p;  // registered only to rescue a poll the interrupt fails to end
   RecordingHandler h;
+  Reactor r;  // after its handler: closing it still reaches the registration
   ASSERT_FALSE(r.add(p.fd[0], h));
   poll_now(r);  // consumes the add's event (writable): the next poll blocks
   std::atomic<pid_t> tid{0};
