@@ -1,3 +1,5 @@
+#include <string>
+
 #include <troupe/actor/actor.hpp>
 #include <troupe/actor/actor_system.hpp>
 #include <troupe/channels/channel.hpp>
@@ -35,9 +37,12 @@ troupe::Task<int> order(troupe::proto::AnyRef shop) {
 
 // And the remote module (gRPC found through TroupeConfig): one node asks
 // the other's Shop over loopback.
+// Both nodes hold the same cluster secret (at least 32 bytes; a real
+// deployment reads it from a file, as troupe-chat's --secret-file does).
 int across_nodes(troupe::ActorSystem& system) {
-  troupe::remote::Node a(system, {.listen = "127.0.0.1:0"});
-  troupe::remote::Node b(system, {.listen = "127.0.0.1:0"});
+  const std::string secret = "install-consumer-secret-0123456789abcdef";
+  troupe::remote::Node a(system, {.listen = "127.0.0.1:0", .cluster_secret = secret});
+  troupe::remote::Node b(system, {.listen = "127.0.0.1:0", .cluster_secret = secret});
   a.publish("shop", system.spawn<Shop>());
   return system.block_on([](troupe::remote::Node& b, std::string at) -> troupe::Task<int> {
     auto shop = co_await b.lookup<Shop>(at, "shop");
