@@ -46,10 +46,7 @@ class Actor {
   ~Actor() = default;
 
   /// A ref to this actor (to hand out, or to tell itself something).
-  ActorRef<Self> self() const noexcept {
-    cell_->retain();
-    return ActorRef<Self>(cell_);
-  }
+  ActorRef<Self> self() const noexcept { return ActorRef<Self>(detail::CellPtr(*cell_)); }
   ActorId id() const noexcept { return cell_->id(); }
 
   /// Stops this actor once the current handler returns: what is still

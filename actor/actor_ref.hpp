@@ -33,19 +33,8 @@ template <class A>
 class ActorRef {
  public:
   ActorRef() noexcept = default;
-  /// Adopts one reference on `cell` (used by spawn).
-  explicit ActorRef(detail::ActorCellBase* cell) noexcept : cell_(cell) {}
-  ActorRef(const ActorRef& o) noexcept : cell_(o.cell_) {
-    if (cell_) cell_->retain();
-  }
-  ActorRef(ActorRef&& o) noexcept : cell_(std::exchange(o.cell_, nullptr)) {}
-  ActorRef& operator=(ActorRef o) noexcept {
-    std::swap(cell_, o.cell_);
-    return *this;
-  }
-  ~ActorRef() {
-    if (cell_) cell_->release();
-  }
+  /// A ref to a local actor's cell (spawn, lookup).
+  explicit ActorRef(detail::CellPtr cell) noexcept : cell_(std::move(cell)) {}
 
   ActorId id() const noexcept { return cell_ ? cell_->id() : 0; }
   explicit operator bool() const noexcept { return cell_ != nullptr; }
@@ -106,7 +95,7 @@ class ActorRef {
   void stop_gracefully() const noexcept { cell_->stop_gracefully(); }
 
   /// The cell, for the framework's own use (monitor, link, registry).
-  detail::ActorCellBase* cell() const noexcept { return cell_; }
+  detail::ActorCellBase* cell() const noexcept { return cell_.get(); }
 
  private:
   template <class Msg>
@@ -146,7 +135,7 @@ class ActorRef {
 
   TellStatus offer(detail::EnvelopeBase* e) const noexcept { return cell_->tell(e); }
 
-  detail::ActorCellBase* cell_ = nullptr;
+  detail::CellPtr cell_;
 };
 
 }  // namespace troupe

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <troupe/actor/actor_id.hpp>
+#include <troupe/actor/detail/cell_ptr.hpp>
 #include <troupe/actor/detail/envelope.hpp>
 #include <troupe/actor/detail/system_core.hpp>
 #include <troupe/actor/exit_reason.hpp>

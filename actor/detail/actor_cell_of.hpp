@@ -124,13 +124,13 @@ class ActorCellOf final : public ActorCellBase {
 /// Makes and starts an actor of class A (a child of `parent` if given).
 /// The returned cell carries one reference for the caller's ActorRef.
 template <class A, class... Args>
-ActorCellBase* spawn_actor(SystemCore& system, ActorCellBase* parent, const SpawnOptions& options,
-                           Args&&... args) {
+CellPtr spawn_actor(SystemCore& system, ActorCellBase* parent, const SpawnOptions& options,
+                    Args&&... args) {
   auto* cell = new ActorCellOf<A, std::decay_t<Args>...>(system, parent, options.mailbox,
                                                          std::forward<Args>(args)...);
   if (parent) parent->adopt_child(*cell);
   ActorCellBase::start(*cell);
-  return cell;
+  return CellPtr::adopt(cell);
 }
 
 }  // namespace troupe::detail

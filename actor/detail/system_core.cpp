@@ -69,20 +69,18 @@ bool SystemCore::register_name(std::string name, ActorCellBase& cell, std::type_
   return true;
 }
 
-ActorCellBase* SystemCore::lookup(std::string_view name, std::type_index type) const {
+CellPtr SystemCore::lookup(std::string_view name, std::type_index type) const {
   std::lock_guard lock(mutex_);
   auto it = names_.find(std::string(name));
   if (it == names_.end() || it->second.type != type) return nullptr;
-  it->second.cell->retain();
-  return it->second.cell;
+  return CellPtr(*it->second.cell);
 }
 
-ActorCellBase* SystemCore::lookup_any(std::string_view name) const {
+CellPtr SystemCore::lookup_any(std::string_view name) const {
   std::lock_guard lock(mutex_);
   auto it = names_.find(std::string(name));
   if (it == names_.end()) return nullptr;
-  it->second.cell->retain();
-  return it->second.cell;
+  return CellPtr(*it->second.cell);
 }
 
 void SystemCore::unregister(const std::string& name, const ActorCellBase& cell) noexcept {

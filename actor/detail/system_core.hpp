@@ -14,6 +14,7 @@
 
 #include <troupe/actor/actor_id.hpp>
 #include <troupe/actor/dead_letter.hpp>
+#include <troupe/actor/detail/cell_ptr.hpp>
 #include <troupe/actor/supervisor_strategy.hpp>
 #include <troupe/runtime/detail/scheduler.hpp>
 
@@ -53,9 +54,9 @@ class SystemCore {
   // --- Registry ----------------------------------------------------------------
   bool register_name(std::string name, ActorCellBase& cell, std::type_index type);
   /// The actor under `name` if its class is `type` (retained), else nullptr.
-  ActorCellBase* lookup(std::string_view name, std::type_index type) const;
+  CellPtr lookup(std::string_view name, std::type_index type) const;
   /// The actor under `name` whatever its class (retained), else nullptr.
-  ActorCellBase* lookup_any(std::string_view name) const;
+  CellPtr lookup_any(std::string_view name) const;
   void unregister(const std::string& name, const ActorCellBase& cell) noexcept;
 
   // --- Dead letters ------------------------------------------------------------

@@ -303,9 +303,8 @@ void NodeCore::control(const std::shared_ptr<Peer>& from, v1::Envelope& e) {
     v1::LookupReply reply;
     reply.set_status(v1::LookupReply::NOT_FOUND);
     reply.set_detail("nothing is published as \"" + lookup->name() + "\" on " + name_);
-    if (auto* cell = system_.core().lookup_any(lookup->name())) {
+    if (auto cell = system_.core().lookup_any(lookup->name())) {
       const ActorId id = cell->id();
-      cell->release();
       if (proto::AnyRef target = find_export(id)) {
         reply.set_status(v1::LookupReply::FOUND);
         reply.set_actor(id);
