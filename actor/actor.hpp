@@ -69,16 +69,19 @@ class Actor {
   /// after each further `d` of silence). Duration::zero() turns it off.
   void set_receive_timeout(Duration d) { cell_->set_receive_timeout(d); }
 
-  /// Delivers `Down` to this actor when `target` stops (at once if it has).
+  /// Delivers `Down` to this actor when `target` stops (at once if it has;
+  /// for a remote actor, also when its node is lost: ExitReason::kNodeDown).
   template <class B>
   void monitor(const ActorRef<B>& target) {
-    target.cell()->add_monitor(*cell_);
+    target.monitor_by(*cell_);
   }
   /// Links this actor and `other`: when either stops abnormally, the other
-  /// gets Exit (and stops too, unless it handles Exit).
+  /// gets Exit (and stops too, unless it handles Exit). With a remote
+  /// actor the link goes one way: this actor gets Exit when the other
+  /// stops abnormally or its node is lost.
   template <class B>
   void link(const ActorRef<B>& other) {
-    detail::ActorCellBase::link(*cell_, *other.cell());
+    other.link_with(*cell_);
   }
 
  private:

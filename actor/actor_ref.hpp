@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -11,35 +12,61 @@
 #include <troupe/actor/detail/envelope.hpp>
 #include <troupe/actor/detail/handler_traits.hpp>
 #include <troupe/actor/detail/mailbox_send.hpp>
+#include <troupe/actor/detail/remote_target.hpp>
 #include <troupe/actor/detail/reply_slot.hpp>
+#include <troupe/actor/detail/send_to_actor.hpp>
 #include <troupe/actor/tell_status.hpp>
 #include <troupe/runtime/clock.hpp>
 
 namespace troupe {
 
-/// A typed handle to an actor of class A: the only way to reach it. Sending
-/// a message type A has no `handle` for does not compile.
+/// A typed handle to an actor of class A, wherever it lives: in this
+/// process (from spawn, the registry, self()) or on another node (from
+/// remote::Node::lookup or Node::ref). The only way to reach an actor.
+/// Sending a message type A has no `handle` for does not compile.
 ///
 ///   ref.tell(m);                            // fire and forget
 ///   auto r = co_await ref.ask(m, 100ms);    // the handler's result, or why not
-///   co_await ref.send(m);                   // tell that waits for mailbox room
+///   co_await ref.send(m);                   // tell that waits for room
+///
+/// The operations are the same for a remote actor: its messages travel as
+/// protobuf envelopes, so only protobuf messages that A lists in its
+/// `messages` (and, for an ask, a protobuf or void reply) can reach it;
+/// anything else is a dead letter with DeadLetterReason::kLocalOnly (an
+/// ask fails with kBadMessage). A remote ref is bound to one run
+/// (incarnation) of its node; while that node is not connected, tells are
+/// dead letters (kUnreachable) and asks fail at once.
 ///
 /// A counted handle (copies are cheap and share the actor); it keeps the
 /// actor's cell alive, not the actor: once the actor stops, messages become
 /// dead letters and asks fail at once with AskError::kDeadActor. All
 /// operations are thread-safe. Messages from one sender (one task or
-/// thread, sending one after the other) are handled in the order sent.
+/// thread, sending one after the other) are handled in the order sent,
+/// across nodes too. A remote ref must not be used once its Node is
+/// destroyed (dropping it then is fine).
 template <class A>
 class ActorRef {
  public:
   ActorRef() noexcept = default;
   /// A ref to a local actor's cell (spawn, lookup).
   explicit ActorRef(detail::CellPtr cell) noexcept : cell_(std::move(cell)) {}
+  /// A ref to an actor on another node (the remote module makes these).
+  explicit ActorRef(detail::RemotePtr remote) noexcept : remote_(std::move(remote)) {}
 
-  ActorId id() const noexcept { return cell_ ? cell_->id() : 0; }
-  explicit operator bool() const noexcept { return cell_ != nullptr; }
+  /// The actor's id (on its node, for a remote actor).
+  ActorId id() const noexcept { return cell_ ? cell_->id() : remote_ ? remote_->id() : 0; }
+  explicit operator bool() const noexcept { return cell_ || remote_; }
+  /// True if the actor lives on another node.
+  bool is_remote() const noexcept { return static_cast<bool>(remote_); }
+  /// The name of the actor's node, and the incarnation (run) of that node
+  /// the ref is bound to; empty and 0 for a local actor.
+  std::string_view node() const noexcept {
+    return remote_ ? std::string_view(remote_->node()) : std::string_view();
+  }
+  std::uint64_t incarnation() const noexcept { return remote_ ? remote_->incarnation() : 0; }
   friend bool operator==(const ActorRef& a, const ActorRef& b) noexcept {
-    return a.cell_ == b.cell_;
+    if (a.remote_ && b.remote_) return a.remote_->same_actor(*b.remote_);
+    return a.cell_ == b.cell_ && a.remote_ == b.remote_;
   }
 
   /// Queues `m` for A's handler. Never waits: a full bounded mailbox
@@ -50,22 +77,31 @@ class ActorRef {
     using Msg = std::remove_cvref_t<M>;
     check_handles<Msg>();
     if constexpr (detail::Handles<A, Msg>) {
-      return offer(new detail::TellEnvelope<A, Msg>(Msg(std::forward<M>(m))));
+      auto* e = new detail::TellEnvelope<A, Msg>(Msg(std::forward<M>(m)));
+      if (cell_) [[likely]] {
+        return cell_->tell(e);
+      }
+      return remote_->tell(e);
     } else {
       return TellStatus::kDeadActor;  // not reached: check_handles failed
     }
   }
 
   /// `co_await send(m)`: tell, but waits for room in a full bounded mailbox
-  /// with Overflow::kBackpressure (the other policies refuse at once).
+  /// with Overflow::kBackpressure (the other policies refuse at once), or
+  /// in the full outbox to a remote actor's node.
   template <class M>
-  detail::MailboxSend send(M&& m) const {
+  detail::SendToActor send(M&& m) const {
     using Msg = std::remove_cvref_t<M>;
     check_handles<Msg>();
     if constexpr (detail::Handles<A, Msg>) {
-      return detail::MailboxSend(*cell_, new detail::TellEnvelope<A, Msg>(Msg(std::forward<M>(m))));
+      auto* e = new detail::TellEnvelope<A, Msg>(Msg(std::forward<M>(m)));
+      if (cell_) return detail::SendToActor(detail::MailboxSend(*cell_, e));
+      TellStatus status = TellStatus::kQueued;
+      auto pending = remote_->send(e, &status);
+      return detail::SendToActor(std::move(pending), status);
     } else {
-      return detail::MailboxSend(*cell_, nullptr);  // not reached: check_handles failed
+      return detail::SendToActor(nullptr, TellStatus::kDeadActor);  // not reached
     }
   }
 
@@ -81,7 +117,8 @@ class ActorRef {
     return ask_impl(std::forward<M>(m), std::nullopt);
   }
   /// Like ask(m), failing with AskError::kTimeout if no reply comes within
-  /// `timeout` (the handler may still run; its reply is then dropped).
+  /// `timeout` (the handler may still run; its reply is then dropped). To
+  /// a remote actor the deadline travels with the message.
   template <class M>
   auto ask(M&& m, Duration timeout) const {
     return ask_impl(std::forward<M>(m), timeout);
@@ -89,13 +126,65 @@ class ActorRef {
 
   /// Stops the actor at once: queued messages become dead letters (failing
   /// their asks), a handler waiting in a co_await is cancelled.
-  void stop() const noexcept { cell_->stop_now(ExitReason::stopped()); }
+  void stop() const noexcept {
+    if (cell_) {
+      cell_->stop_now(ExitReason::stopped());
+    } else {
+      remote_->stop();
+    }
+  }
   /// Stops the actor once it has handled what is already queued; later
-  /// messages are dead letters.
-  void stop_gracefully() const noexcept { cell_->stop_gracefully(); }
+  /// messages are dead letters. (Local actors only; on a remote ref it is
+  /// stop().)
+  void stop_gracefully() const noexcept {
+    if (cell_) {
+      cell_->stop_gracefully();
+    } else {
+      remote_->stop();
+    }
+  }
 
-  /// The cell, for the framework's own use (monitor, link, registry).
+  /// `watcher` (a local actor) gets Down when this actor stops, at once if
+  /// it has; for a remote actor also when its node is lost (kNodeDown).
+  /// The same as `monitor(ref)` in the watcher's own handlers.
+  template <class W>
+  void monitor(const ActorRef<W>& watcher) const {
+    if (auto* w = watcher.cell()) monitor_by(*w);
+  }
+  /// Links this actor and `other` (a local actor): when either stops
+  /// abnormally, the other gets Exit. With a remote actor the link goes one
+  /// way: `other` gets Exit when this actor stops abnormally or its node is
+  /// lost.
+  template <class B>
+  void link(const ActorRef<B>& other) const {
+    if (auto* o = other.cell()) link_with(*o);
+  }
+  /// The same, for the framework (Actor::monitor, Actor::link).
+  void monitor_by(detail::ActorCellBase& watcher) const {
+    if (cell_) {
+      cell_->add_monitor(watcher);
+    } else {
+      remote_->monitor(watcher);
+    }
+  }
+  void link_with(detail::ActorCellBase& other) const {
+    if (cell_) {
+      detail::ActorCellBase::link(*cell_, other);
+    } else {
+      remote_->link(other);
+    }
+  }
+
+  /// The cell of a local actor (null for a remote one), for the
+  /// framework's own use (monitor, link, registry).
   detail::ActorCellBase* cell() const noexcept { return cell_.get(); }
+  /// The way to a remote actor (null for a local one).
+  detail::RemoteTarget* remote() const noexcept { return remote_.get(); }
+  /// Where work on the ref's behalf runs (timers): the actor's runtime, or
+  /// for a remote actor the runtime of the system that holds the ref.
+  detail::Scheduler& scheduler() const noexcept {
+    return cell_ ? *cell_->scheduler : remote_->scheduler();
+  }
 
  private:
   template <class Msg>
@@ -116,8 +205,11 @@ class ActorRef {
     using R = detail::ReplyOf<A, Msg>;
     auto* slot = detail::ReplySlot<R>::make();
     auto* e = new detail::AskEnvelope<A, Msg>(Msg(std::forward<M>(m)), slot);
+    if (!cell_) [[unlikely]] {
+      return AskFuture<R>(slot, timeout, remote_->ask(e, timeout));
+    }
     if (cell_->overflow() != Overflow::kBackpressure) {
-      (void)offer(e);  // a full mailbox refuses it: a dead letter that fails the ask
+      (void)cell_->tell(e);  // a full mailbox refuses it: a dead letter that fails the ask
       return AskFuture<R>(slot, timeout);
     }
     switch (cell_->offer(e)) {
@@ -133,9 +225,9 @@ class ActorRef {
     return AskFuture<R>(slot, timeout);
   }
 
-  TellStatus offer(detail::EnvelopeBase* e) const noexcept { return cell_->tell(e); }
-
+  // One of the two is set (neither in an empty ref).
   detail::CellPtr cell_;
+  detail::RemotePtr remote_;
 };
 
 }  // namespace troupe

@@ -74,10 +74,12 @@ class ActorSystem {
         options, typename detail::LoopActor<M>::Loop(std::move(loop))));
   }
 
-  /// Registers `ref` under `name`; false if the name is taken or the actor
-  /// already has a name or has stopped. The name is freed when it stops.
+  /// Registers `ref` (a local actor) under `name`; false if the name is
+  /// taken, the actor already has a name or has stopped, or it lives on
+  /// another node. The name is freed when it stops.
   template <class A>
   bool register_name(std::string name, const ActorRef<A>& ref) {
+    if (!ref.cell()) return false;
     return core_->register_name(std::move(name), *ref.cell(), typeid(A));
   }
   /// The actor registered under `name`, if there is one and its class is A

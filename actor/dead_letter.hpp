@@ -13,6 +13,8 @@ enum class DeadLetterReason {
   kDropped,      // the target's bounded mailbox dropped it (policy kDrop)
   kUndecodable,  // it came as bytes (an envelope) that could not be decoded
   kUnreachable,  // (remote actors) its node was not connected, or the connection was lost
+  kLocalOnly,    // (remote actors) it cannot cross to another node: not a protobuf message, or
+                 // not in the actor class's `messages` (or, for an ask, its reply cannot cross)
 };
 
 /// A message that was not delivered, as reported to the dead-letter hook

@@ -9,6 +9,7 @@ enum class TellStatus {
   kDropped,      // a bounded mailbox with Overflow::kDrop dropped it: a dead letter
   kDeadActor,    // the actor had stopped: a dead letter
   kUnreachable,  // (remote actors) its node is not connected: a dead letter
+  kLocalOnly,    // (remote actors) the message cannot cross to another node: a dead letter
 };
 
 }  // namespace troupe

@@ -30,30 +30,28 @@ struct DynamicTellResult {
 /// the actor: they come back as a DecodeError (tell) or AskError::kBadMessage
 /// (ask), and count as dead letters.
 ///
-/// Made from a typed ref whose class lists its `messages`. A counted handle
-/// like ActorRef (copies share the actor); thread-safe.
+/// Made from a typed ref to a local actor whose class lists its
+/// `messages` (a ref to a remote actor gives an empty AnyRef: its node
+/// decodes the envelopes). A counted handle like ActorRef (copies share
+/// the actor); thread-safe.
 class AnyRef {
  public:
   AnyRef() noexcept = default;
   template <class A>
-  explicit AnyRef(const ActorRef<A>& ref) : ref_(ref.cell()), table_(&detail::table_for<A>()) {
-    ref_->retain();
-  }
-  AnyRef(const AnyRef& o) noexcept : ref_(o.ref_), table_(o.table_), limits_(o.limits_) {
-    if (ref_) ref_->retain();
-  }
-  AnyRef& operator=(AnyRef o) noexcept {
-    std::swap(ref_, o.ref_);
-    std::swap(table_, o.table_);
-    std::swap(limits_, o.limits_);
-    return *this;
-  }
-  ~AnyRef() {
-    if (ref_) ref_->release();
+  explicit AnyRef(const ActorRef<A>& ref) : table_(&detail::table_for<A>()) {
+    if (auto* cell = ref.cell()) ref_ = troupe::detail::CellPtr(*cell);
   }
 
   ActorId id() const noexcept { return ref_ ? ref_->id() : 0; }
   explicit operator bool() const noexcept { return ref_ != nullptr; }
+  /// The actor's cell if its class is A (this AnyRef was made from an
+  /// ActorRef<A>), else null: what turns an address back into a typed ref.
+  template <class A>
+  troupe::detail::CellPtr cell_of() const {
+    return table_ == &detail::table_for<A>() ? ref_ : troupe::detail::CellPtr();
+  }
+  /// Stops the actor at once (as ActorRef::stop).
+  void stop() const noexcept { ref_->stop_now(ExitReason::stopped()); }
   /// The limits decoding applies to envelopes given to this ref.
   void set_limits(const DecodeLimits& limits) noexcept { limits_ = limits; }
 
@@ -88,7 +86,7 @@ class AnyRef {
   }
 
  private:
-  troupe::detail::ActorCellBase* ref_ = nullptr;
+  troupe::detail::CellPtr ref_;
   const detail::DispatchTable* table_ = nullptr;
   DecodeLimits limits_;
 };

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <troupe/actor/actor_ref.hpp>
@@ -13,8 +14,8 @@
 #include <troupe/proto/codec.hpp>
 #include <troupe/remote/detail/node_core.hpp>
 #include <troupe/remote/detail/peer.hpp>
+#include <troupe/remote/detail/remote_actor.hpp>
 #include <troupe/remote/node_options.hpp>
-#include <troupe/remote/remote_ref.hpp>
 #include <troupe/runtime/clock.hpp>
 #include <troupe/runtime/select.hpp>
 #include <troupe/runtime/sleep.hpp>
@@ -33,9 +34,9 @@ class Dialer;
 }  // namespace detail
 
 /// An ActorSystem's presence on the network: it listens for other nodes,
-/// dials its seeds, publishes actors by name, and gives RemoteRefs to the
-/// actors other nodes publish. Between two nodes there is one gRPC stream
-/// (bidirectional, long-lived) carrying batches of protobuf envelopes.
+/// dials its seeds, publishes actors by name, and gives ActorRefs to the
+/// actors other nodes publish (the same type as a local actor's ref). Between two nodes there is
+/// one gRPC stream (bidirectional, long-lived) carrying batches of protobuf envelopes.
 ///
 ///   troupe::remote::Node node(system, {.listen = "0.0.0.0:7001",
 ///                                      .seeds = {"10.0.0.2:7001"},
@@ -84,16 +85,23 @@ class Node {
   /// (nothing published under that name), kBadMessage (the actor there
   /// lacks a handler for a type in A's `messages`), kTimeout.
   template <class A>
-  Task<AskResult<RemoteRef<A>>> lookup(std::string node, std::string name,
-                                       Duration timeout = std::chrono::seconds(5));
+  Task<AskResult<ActorRef<A>>> lookup(std::string node, std::string name,
+                                      Duration timeout = std::chrono::seconds(5));
 
   /// A ref to actor `id` on `node`, bound to `incarnation`: for an actor
   /// address that came in a message, no round trip. Unchecked: the sender
   /// vouches that the actor is of class A and published there (else the
-  /// messages are dead letters on that node).
+  /// messages are dead letters on that node). An address of this node's
+  /// own run gives the local actor's ref (if it is published here; else
+  /// an empty ref).
   template <class A>
-  RemoteRef<A> ref(const std::string& node, std::uint64_t incarnation, ActorId id) {
-    return RemoteRef<A>(core_->peer(node), incarnation, id);
+  ActorRef<A> ref(std::string_view node, std::uint64_t incarnation, ActorId id) {
+    check_remote<A>();
+    if (node == name() && incarnation == this->incarnation()) {
+      return ActorRef<A>(core_->find_export(id).template cell_of<A>());
+    }
+    return ActorRef<A>(troupe::detail::RemotePtr::adopt(
+        new detail::RemoteActor(core_->peer(std::string(node)), incarnation, id)));
   }
 
   /// Dials `address` (and keeps redialing it), like a seed.
@@ -111,6 +119,24 @@ class Node {
   void shutdown();
 
  private:
+  // A ref to another node's actor carries protobuf envelopes: the class
+  // must list what it accepts.
+  template <class A>
+  static constexpr void check_remote() {
+    static_assert(
+        requires { typename A::messages; },
+        "an actor reached from another node lists its protobuf messages: "
+        "`using messages = troupe::proto::Messages<...>;`");
+    if constexpr (requires { typename A::messages; }) {
+      static_assert(all_protobuf(typename A::messages{}),
+                    "only protobuf messages cross nodes: every type in the actor's `messages` "
+                    "must be generated from a .proto file");
+    }
+  }
+  template <class... Ts>
+  static constexpr bool all_protobuf(proto::Messages<Ts...>) {
+    return (proto::Message<Ts> && ...);
+  }
   template <class... Ts>
   static void add_types(v1::Lookup& request, proto::Messages<Ts...>) {
     (request.add_message_types(proto::type_name<Ts>()), ...);
@@ -127,8 +153,9 @@ class Node {
 };
 
 template <class A>
-Task<AskResult<RemoteRef<A>>> Node::lookup(std::string node, std::string name, Duration timeout) {
-  using Result = AskResult<RemoteRef<A>>;
+Task<AskResult<ActorRef<A>>> Node::lookup(std::string node, std::string name, Duration timeout) {
+  check_remote<A>();
+  using Result = AskResult<ActorRef<A>>;
   auto peer = core_->peer(node);
   if (!peer->is_up()) {
     connect(node);
@@ -150,7 +177,8 @@ Task<AskResult<RemoteRef<A>>> Node::lookup(std::string node, std::string name, D
   if (!reply) co_return Result::error(reply.error(), reply.cause());
   switch (reply->status()) {
     case v1::LookupReply::FOUND:
-      co_return Result(RemoteRef<A>(peer, incarnation, reply->actor()));
+      co_return Result(ActorRef<A>(troupe::detail::RemotePtr::adopt(
+          new detail::RemoteActor(peer, incarnation, reply->actor()))));
     case v1::LookupReply::WRONG_TYPE: {
       auto r = no_reply(AskError::kBadMessage, reply->detail());
       co_return Result::error(r.error(), r.cause());

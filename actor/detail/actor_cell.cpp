@@ -139,6 +139,11 @@ void ActorCellBase::post_remote_down(ActorId id, std::uint64_t node, ExitReason 
       new SystemMessage{{}, SystemMessage::Kind::kDown, nullptr, id, std::move(reason), node});
 }
 
+void ActorCellBase::post_remote_exit(ActorId id, std::uint64_t node, ExitReason reason) noexcept {
+  push_system(
+      new SystemMessage{{}, SystemMessage::Kind::kExit, nullptr, id, std::move(reason), node});
+}
+
 void ActorCellBase::push_system(SystemMessage* m) noexcept {
   SystemMessage* head = system_head_.load(std::memory_order_relaxed);
   do {

@@ -86,6 +86,8 @@ class ActorCellBase : public TaskHeader {
   /// Queues Down for a remote actor (`id` on the node of incarnation `node`),
   /// which has no cell here.
   void post_remote_down(ActorId id, std::uint64_t node, ExitReason reason) noexcept;
+  /// Queues Exit for a remote actor this one is linked to (see post_remote_down).
+  void post_remote_exit(ActorId id, std::uint64_t node, ExitReason reason) noexcept;
   /// Stop at once: what is queued becomes dead letters.
   void stop_now(ExitReason reason) noexcept { post(SystemMessage::Kind::kStop, nullptr, reason); }
   /// Stop once every message already queued is handled: the mailbox closes

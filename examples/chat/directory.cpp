@@ -46,10 +46,11 @@ troupe::ActorRef<Registry> Directory::local_registry() const {
   return system_->lookup<Registry>(kRegistryName);
 }
 
-Link<Registry> Directory::registry() const {
+troupe::ActorRef<Registry> Directory::registry() const {
   if (auto local = system_->lookup<Registry>(kRegistryName)) return local;
   std::lock_guard lock(mutex_);
-  return remote_registry_ ? Link<Registry>(remote_registry_) : Link<Registry>();
+  return remote_registry_ ? troupe::ActorRef<Registry>(remote_registry_)
+                          : troupe::ActorRef<Registry>();
 }
 
 bool Directory::add_room(const std::string& name, const troupe::ActorRef<Room>& room) const {
@@ -59,7 +60,7 @@ bool Directory::add_room(const std::string& name, const troupe::ActorRef<Room>& 
   return true;
 }
 
-Link<Room> Directory::room(std::string_view name, troupe::ActorId id) const {
+troupe::ActorRef<Room> Directory::room(std::string_view name, troupe::ActorId id) const {
   if (auto local = system_->lookup<Room>(name)) return local;
   std::lock_guard lock(mutex_);
   if (!remote_registry_ || id == 0) return {};
@@ -71,8 +72,7 @@ void Directory::serve_rooms_on(troupe::remote::Node& node) {
   node_ = &node;
 }
 
-void Directory::use_rooms_at(troupe::remote::Node& node,
-                             troupe::remote::RemoteRef<Registry> registry) {
+void Directory::use_rooms_at(troupe::remote::Node& node, troupe::ActorRef<Registry> registry) {
   std::lock_guard lock(mutex_);
   node_ = &node;
   remote_registry_ = std::move(registry);
@@ -103,7 +103,7 @@ void Directory::connections_down(std::uint64_t incarnation) {
   if (hub_ && hub_.incarnation() == incarnation) hub_gone_ = true;
 }
 
-troupe::remote::RemoteRef<SessionHub> Directory::connections_hub() const {
+troupe::ActorRef<SessionHub> Directory::connections_hub() const {
   std::lock_guard lock(mutex_);
   return hub_;
 }

@@ -8,7 +8,6 @@
 #include <troupe/actor/actor_ref.hpp>
 #include <troupe/actor/actor_system.hpp>
 #include <troupe/remote/node.hpp>
-#include <troupe/remote/remote_ref.hpp>
 
 #include "chat.pb.h"
 #include "chat/links.hpp"
@@ -48,7 +47,7 @@ class Directory {
   /// node); false if there is one already.
   bool add_registry(const troupe::ActorRef<Registry>& registry) const;
   /// The Registry, here or on the rooms node; empty once it has stopped.
-  Link<Registry> registry() const;
+  troupe::ActorRef<Registry> registry() const;
   /// The Registry if it is on this node (for the rooms, always).
   troupe::ActorRef<Registry> local_registry() const;
 
@@ -56,13 +55,13 @@ class Directory {
   bool add_room(const std::string& name, const troupe::ActorRef<Room>& room) const;
   /// The room called `name` (actor `id` on the rooms node when it is
   /// there); empty if it is gone.
-  Link<Room> room(std::string_view name, troupe::ActorId id) const;
+  troupe::ActorRef<Room> room(std::string_view name, troupe::ActorId id) const;
 
   // --- A split server ---------------------------------------------------------
   /// This is the rooms node: rooms and the registry are published on `node`.
   void serve_rooms_on(troupe::remote::Node& node);
   /// This is the connections node: the registry is `registry`, on `node`.
-  void use_rooms_at(troupe::remote::Node& node, troupe::remote::RemoteRef<Registry> registry);
+  void use_rooms_at(troupe::remote::Node& node, troupe::ActorRef<Registry> registry);
 
   /// How attach_connections answered.
   enum class Attach {
@@ -85,7 +84,7 @@ class Directory {
   /// still believed for its sessions, should its connection come back.
   void connections_down(std::uint64_t incarnation);
   /// The attached connections node's hub; empty if none.
-  troupe::remote::RemoteRef<SessionHub> connections_hub() const;
+  troupe::ActorRef<SessionHub> connections_hub() const;
   /// True if `origin` (a message's trusted origin) is the attached
   /// connections node, this incarnation of it. False for a local one.
   bool from_connections(const troupe::v1::Origin& origin) const;
@@ -99,8 +98,8 @@ class Directory {
   troupe::ActorSystem* system_;
   mutable std::mutex mutex_;  // guards the split-server state below
   troupe::remote::Node* node_ = nullptr;
-  troupe::remote::RemoteRef<Registry> remote_registry_;
-  troupe::remote::RemoteRef<SessionHub> hub_;
+  troupe::ActorRef<Registry> remote_registry_;
+  troupe::ActorRef<SessionHub> hub_;
   bool hub_gone_ = false;  // its Down came: another connections node may attach
 };
 

@@ -107,7 +107,7 @@ void Registry::watch(const SessionLink& session) {
   }
 }
 
-void Registry::watch_hub(const troupe::remote::RemoteRef<SessionHub>& hub) {
+void Registry::watch_hub(const troupe::ActorRef<SessionHub>& hub) {
   if (hub && hubs_monitored_.insert(hub.incarnation()).second) hub.monitor(self());
 }
 

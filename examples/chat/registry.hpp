@@ -99,7 +99,7 @@ class Registry : public troupe::Actor<Registry> {
   /// attached one (`keep`, an incarnation; 0: forgets every remote one).
   void forget_remote_except(std::uint64_t keep);
   void watch(const SessionLink& session);
-  void watch_hub(const troupe::remote::RemoteRef<SessionHub>& hub);
+  void watch_hub(const troupe::ActorRef<SessionHub>& hub);
   RoomEntry* find_room(const std::string& channel);
   void tell_lines(std::uint64_t session, std::vector<std::string> lines);
 

@@ -69,7 +69,7 @@ class ChatServer {
  private:
   troupe::ActorSystem& system_;
   std::shared_ptr<ServerContext> ctx_;
-  Link<Registry> registry_;
+  troupe::ActorRef<Registry> registry_;
   troupe::Address<v1::StopAccepting> acceptor_;
   bool serving_ = false;
   bool stopped_ = false;

@@ -64,7 +64,7 @@ class Session {
  private:
   struct JoinedRoom {
     std::string channel;
-    Link<Room> ref;
+    troupe::ActorRef<Room> ref;
   };
 
   // Input.
@@ -100,8 +100,13 @@ class Session {
   // (the outbox to a rooms node) instead of refusing. The loop flushes
   // after each line and event, and before each ask, so nothing overtakes.
   template <class A, class M>
-  void post_to(const Link<A>& to, M m) {
-    outgoing_.push_back([to, m = std::move(m)]() { return to.send(m); });
+  void post_to(const troupe::ActorRef<A>& to, M m) {
+    outgoing_.push_back([to, m = std::move(m)]() { return send_to(to, m); });
+  }
+  template <class A, class M>
+  static troupe::Task<troupe::TellStatus> send_to(troupe::ActorRef<A> to, M m) {
+    const troupe::TellStatus status = co_await to.send(std::move(m));
+    co_return status;
   }
   troupe::Task<void> flush();
 
@@ -127,7 +132,7 @@ class Session {
   v1::User me() const;
 
   std::shared_ptr<ServerContext> ctx_;
-  Link<Registry> registry_;
+  troupe::ActorRef<Registry> registry_;
   std::shared_ptr<troupe::TcpStream> stream_;
   std::string host_;
   std::uint64_t id_ = 0;

@@ -42,7 +42,9 @@ class DynamicAskEnvelope final : public Envelope<A> {
   using Reply = troupe::detail::ReplyOf<A, M>;
   DynamicAskEnvelope(M&& m, ReplySlot<v1::Envelope>* slot) : msg_(std::move(m)), reply_(slot) {}
   const std::type_info& type() const noexcept override { return typeid(M); }
-  void refuse(AskError e) noexcept override { reply_.fail(e); }
+  void refuse(AskError e, std::exception_ptr cause) noexcept override {
+    reply_.fail(e, std::move(cause));
+  }
   Task<void> deliver(A& actor) override {
     if constexpr (troupe::detail::kHandlerIsTask<A, M>) {
       return run(actor, std::move(msg_), std::move(reply_));

@@ -330,6 +330,13 @@ void NodeCore::control(const std::shared_ptr<Peer>& from, v1::Envelope& e) {
     }
     return;
   }
+  if (e.type_name() == proto::type_name<v1::Stop>()) {
+    // Only what is published can be stopped, as only it can be reached.
+    auto s = proto::decode<v1::Stop>(e, options_.decode);
+    if (!s) return;
+    if (proto::AnyRef target = find_export(s->actor())) target.stop();
+    return;
+  }
   if (e.type_name() == proto::type_name<v1::Down>()) {
     auto d = proto::decode<v1::Down>(e, options_.decode);
     if (d) from->remote_down(d->actor().actor(), from_wire(d->reason()));

@@ -24,12 +24,20 @@ Peer::Peer(NodeCore& node, std::string name) : node_(node), name_(std::move(name
   room_rx_ = std::move(rrx);
 }
 
-// The node may be gone by now (a RemoteRef can outlive it): nothing here
+// The node may be gone by now (a ref to a remote actor can outlive it): nothing here
 // touches it. Node::shutdown has drained the outbox already.
 Peer::~Peer() {
   for (auto& [id, ask] : asks_) ask->fail(AskError::kUnreachable, "node " + name_ + " is gone");
-  for (auto& [id, cells] : watchers_)
-    for (auto* c : cells) c->release();
+}
+
+void Peer::Watcher::notify(ActorId actor, std::uint64_t node, const ExitReason& reason) const {
+  if (how == Watch::kDown) {
+    cell->post_remote_down(actor, node, reason);
+  } else if (reason.is_abnormal() || reason.kind() == ExitReason::Kind::kNodeDown) {
+    // A node lost is an abnormal end for a link, as Erlang's noconnection
+    // is: the linked actor cannot go on believing the other is there.
+    cell->post_remote_exit(actor, node, reason);
+  }
 }
 
 std::uint64_t Peer::incarnation() const {
@@ -62,24 +70,92 @@ TellStatus Peer::tell(v1::Envelope e, std::uint64_t incarnation) {
   return TellStatus::kFull;
 }
 
-Task<TellStatus> Peer::send(v1::Envelope e, std::uint64_t incarnation) {
-  {
-    std::shared_lock lock(mutex_);
-    if (auto why = refusal(incarnation)) {
-      lock.unlock();
-      node_.dead_letter(e, *why);
-      co_return *why;
-    }
-    auto sent = outbox_tx_.try_send(std::move(e));
-    if (sent) co_return TellStatus::kQueued;
-    e = std::move(sent).value();
+/// A send that found the outbox full: waits for room as the channel's own
+/// send does. The writer of a later connection drops the envelope as a
+/// dead letter if its incarnation is stale by then.
+class OutboxSend final : public troupe::detail::WireSend {
+ public:
+  OutboxSend(std::shared_ptr<Peer> peer, v1::Envelope e)
+      : peer_(std::move(peer)), send_(peer_->outbox_tx_.send(std::move(e))) {}
+  bool poll(Context& cx) noexcept override {
+    if (!send_.poll(cx)) return false;
+    auto sent = send_.await_resume();
+    if (sent) return true;
+    peer_->node_.dead_letter(sent.value(), TellStatus::kUnreachable);
+    status_ = TellStatus::kUnreachable;
+    return true;
   }
-  // Full: wait for room. The writer of a later connection drops the
-  // envelope as a dead letter if its incarnation is stale by then.
-  auto sent = co_await outbox_tx_.send(std::move(e));
-  if (sent) co_return TellStatus::kQueued;
-  node_.dead_letter(sent.value(), TellStatus::kUnreachable);
-  co_return TellStatus::kUnreachable;
+  TellStatus status() const noexcept override { return status_; }
+
+ private:
+  std::shared_ptr<Peer> peer_;
+  SendFuture<v1::Envelope, troupe::detail::MpscCore<v1::Envelope>> send_;
+  TellStatus status_ = TellStatus::kQueued;
+};
+
+/// An ask whose envelope found the outbox full: the AskFuture sends it
+/// when polled, waiting for room like `send` does. Dropped unsent (the
+/// asker gave up), it takes its pending entry back.
+class OutboxSubmit final : public troupe::detail::AskSubmit {
+ public:
+  OutboxSubmit(std::shared_ptr<Peer> peer, std::uint64_t id, v1::Envelope e)
+      : peer_(std::move(peer)), id_(id), send_(peer_->outbox_tx_.send(std::move(e))) {}
+  ~OutboxSubmit() override {
+    if (!done_) (void)peer_->take_ask(id_);
+  }
+
+  bool poll(Context& cx) noexcept override {
+    if (!send_.poll(cx)) return false;
+    done_ = true;
+    auto sent = send_.await_resume();
+    if (!sent) peer_->refuse(sent.value(), TellStatus::kUnreachable);
+    return true;
+  }
+
+ private:
+  std::shared_ptr<Peer> peer_;
+  std::uint64_t id_;
+  SendFuture<v1::Envelope, troupe::detail::MpscCore<v1::Envelope>> send_;
+  bool done_ = false;
+};
+
+std::unique_ptr<troupe::detail::WireSend> Peer::send(v1::Envelope e, std::uint64_t incarnation,
+                                                     TellStatus* status) {
+  std::shared_lock lock(mutex_);
+  if (auto why = refusal(incarnation)) {
+    lock.unlock();
+    node_.dead_letter(e, *why);
+    *status = *why;
+    return nullptr;
+  }
+  auto sent = outbox_tx_.try_send(std::move(e));
+  *status = TellStatus::kQueued;
+  if (sent) return nullptr;
+  lock.unlock();
+  return std::make_unique<OutboxSend>(shared_from_this(), std::move(sent).value());
+}
+
+std::unique_ptr<troupe::detail::AskSubmit> Peer::ask(v1::Envelope e, std::uint64_t incarnation,
+                                                     std::optional<Duration> timeout,
+                                                     std::unique_ptr<PendingAsk> pending) {
+  const std::uint64_t id = node_.next_correlation_id();
+  e.set_correlation_id(id);
+  if (timeout) e.set_deadline_unix_nanos(node_.deadline_after(*timeout));
+  std::shared_lock lock(mutex_);
+  if (auto why = refusal(incarnation)) {
+    lock.unlock();
+    node_.dead_letter(e, *why);
+    pending->fail(
+        *why == TellStatus::kDeadActor ? AskError::kDeadActor : AskError::kUnreachable,
+        "node " + name_ + (*why == TellStatus::kDeadActor ? " restarted" : " is not connected"));
+    return nullptr;
+  }
+  register_ask(id, std::move(pending));
+  auto sent = outbox_tx_.try_send(std::move(e));
+  if (sent) return nullptr;
+  lock.unlock();
+  // Full: the future sends it when polled, waiting for room.
+  return std::make_unique<OutboxSubmit>(shared_from_this(), id, std::move(sent).value());
 }
 
 Task<bool> Peer::post(v1::Envelope e) {
@@ -152,24 +228,24 @@ void Peer::complete(const v1::Envelope& e) {
   if (auto ask = take_ask(e.correlation_id())) ask->complete(e, node_.options().decode);
 }
 
-void Peer::monitor(ActorId actor, std::uint64_t incarnation,
-                   troupe::detail::ActorCellBase& watcher) {
+void Peer::monitor(ActorId actor, std::uint64_t incarnation, troupe::detail::ActorCellBase& watcher,
+                   Watch how) {
   bool first = false;
   {
     std::shared_lock lock(mutex_);
     if (auto why = refusal(incarnation)) {
       lock.unlock();
-      const char* how = *why == TellStatus::kDeadActor ? " restarted" : " is not connected";
-      watcher.post_remote_down(actor, incarnation,
-                               ExitReason::node_down(std::make_exception_ptr(
-                                   std::runtime_error("node " + name_ + how))));
+      const char* what = *why == TellStatus::kDeadActor ? " restarted" : " is not connected";
+      Watcher{troupe::detail::CellPtr(watcher), how}.notify(
+          actor, incarnation,
+          ExitReason::node_down(
+              std::make_exception_ptr(std::runtime_error("node " + name_ + what))));
       return;
     }
     std::lock_guard tables(tables_mutex_);
     auto& cells = watchers_[actor];
     first = cells.empty();
-    watcher.retain();
-    cells.push_back(&watcher);
+    cells.push_back(Watcher{troupe::detail::CellPtr(watcher), how});
   }
   if (!first) return;
   v1::Monitor m;
@@ -183,20 +259,16 @@ void Peer::monitor(ActorId actor, std::uint64_t incarnation,
 }
 
 void Peer::remote_down(ActorId actor, const ExitReason& reason) {
-  std::vector<troupe::detail::ActorCellBase*> cells;
-  std::uint64_t incarnation;
+  std::vector<Watcher> watchers;
   {
     std::lock_guard lock(tables_mutex_);
     auto it = watchers_.find(actor);
     if (it == watchers_.end()) return;
-    cells.swap(it->second);
+    watchers.swap(it->second);
     watchers_.erase(it);
   }
-  incarnation = this->incarnation();
-  for (auto* c : cells) {
-    c->post_remote_down(actor, incarnation, reason);
-    c->release();
-  }
+  const std::uint64_t node = incarnation();
+  for (const auto& w : watchers) w.notify(actor, node, reason);
 }
 
 void Peer::refuse(const v1::Envelope& e, TellStatus why) {
@@ -296,7 +368,7 @@ bool Peer::attach(Connection& c, std::uint64_t incarnation) {
 
 void Peer::release(Connection& c, const std::string& why) {
   std::unordered_map<std::uint64_t, std::unique_ptr<PendingAsk>> asks;
-  std::unordered_map<ActorId, std::vector<troupe::detail::ActorCellBase*>> watchers;
+  std::unordered_map<ActorId, std::vector<Watcher>> watchers;
   std::uint64_t incarnation;
   {
     std::unique_lock lock(mutex_);
@@ -316,11 +388,8 @@ void Peer::release(Connection& c, const std::string& why) {
   node_.unwatch(*this);
   for (auto& [id, ask] : asks) ask->fail(AskError::kUnreachable, why);
   const ExitReason reason = ExitReason::node_down(std::make_exception_ptr(std::runtime_error(why)));
-  for (auto& [actor, cells] : watchers) {
-    for (auto* cell : cells) {
-      cell->post_remote_down(actor, incarnation, reason);
-      cell->release();
-    }
+  for (const auto& [actor, list] : watchers) {
+    for (const auto& w : list) w.notify(actor, incarnation, reason);
   }
 }
 

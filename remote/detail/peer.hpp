@@ -15,6 +15,7 @@
 #include <troupe/actor/actor_id.hpp>
 #include <troupe/actor/ask_future.hpp>
 #include <troupe/actor/detail/actor_cell.hpp>
+#include <troupe/actor/detail/remote_target.hpp>
 #include <troupe/actor/detail/reply_slot.hpp>
 #include <troupe/actor/tell_status.hpp>
 #include <troupe/channels/mpsc.hpp>
@@ -32,7 +33,7 @@ class Connection;
 /// and to which incarnation, the bounded outbox its envelopes wait in, the
 /// asks waiting for its replies, and the local actors monitoring its actors.
 ///
-/// Shared (shared_ptr) by the node and every RemoteRef to one of its
+/// Shared (shared_ptr) by the node and every ref to one of its
 /// actors; outlives its connections: the outbox and tables stay, the
 /// connection comes and goes. Thread-safe. At most one connection is its
 /// holder at a time (dialing, accepting, or up), which is what keeps one
@@ -45,6 +46,7 @@ class Peer : public std::enable_shared_from_this<Peer> {
   ~Peer();
 
   const std::string& name() const noexcept { return name_; }
+  NodeCore& node() const noexcept { return node_; }
   /// The incarnation of the current (or last) connection; 0 before any.
   std::uint64_t incarnation() const;
   bool is_up() const;
@@ -58,14 +60,33 @@ class Peer : public std::enable_shared_from_this<Peer> {
   /// letter): kUnreachable while not connected, kDeadActor for a stale
   /// incarnation, kFull when the outbox is full.
   TellStatus tell(v1::Envelope e, std::uint64_t incarnation);
-  /// Like tell, waiting for room in a full outbox instead of refusing.
-  Task<TellStatus> send(v1::Envelope e, std::uint64_t incarnation);
-  /// Sends an ASK envelope; the reply completes the returned future.
+  /// Like tell, waiting for room in a full outbox instead of refusing:
+  /// null if it is decided at once (`*status` says how), else the send
+  /// that waits, to poll.
+  std::unique_ptr<troupe::detail::WireSend> send(v1::Envelope e, std::uint64_t incarnation,
+                                                 TellStatus* status);
+  /// Sends an ASK envelope (its correlation id and deadline set here);
+  /// its REPLY or FAILURE completes `pending`, as does a refusal or the
+  /// loss of the connection. Null if it is sent or failed at once, else the
+  /// submission that waits for room in the full outbox.
+  std::unique_ptr<troupe::detail::AskSubmit> ask(v1::Envelope e, std::uint64_t incarnation,
+                                                 std::optional<Duration> timeout,
+                                                 std::unique_ptr<PendingAsk> pending);
+  /// The same, for a reply of type R (the node's own asks: lookups).
   template <class R>
-  AskFuture<R> ask(v1::Envelope e, std::uint64_t incarnation, std::optional<Duration> timeout);
-  /// `watcher` gets Down when remote actor `actor` stops or the connection
-  /// to its node is lost (at once if it is not up, or stale).
-  void monitor(ActorId actor, std::uint64_t incarnation, troupe::detail::ActorCellBase& watcher);
+  AskFuture<R> ask(v1::Envelope e, std::uint64_t incarnation, std::optional<Duration> timeout) {
+    auto* slot = troupe::detail::ReplySlot<R>::make();
+    return AskFuture<R>(
+        slot, timeout,
+        ask(std::move(e), incarnation, timeout, std::make_unique<PendingAskOf<R>>(slot)));
+  }
+  /// What a local actor watching a remote one gets when it stops: Down
+  /// (a monitor), or Exit if it stopped abnormally (a link).
+  enum class Watch { kDown, kExit };
+  /// `watcher` gets Down (or Exit) when remote actor `actor` stops or the
+  /// connection to its node is lost (at once if it is not up, or stale).
+  void monitor(ActorId actor, std::uint64_t incarnation, troupe::detail::ActorCellBase& watcher,
+               Watch how = Watch::kDown);
 
   // --- The node's own traffic ------------------------------------------------
   /// Queues a node-level envelope (replies, control) for the current
@@ -137,6 +158,7 @@ class Peer : public std::enable_shared_from_this<Peer> {
   void notify(Wait what);  // under mutex_ (exclusive)
   void register_ask(std::uint64_t id, std::unique_ptr<PendingAsk> ask);
   friend class OutboxSubmit;
+  friend class OutboxSend;
   // Under mutex_ (shared): the outcome of a send to `incarnation` now.
   std::optional<TellStatus> refusal(std::uint64_t incarnation) const;
 
@@ -164,60 +186,14 @@ class Peer : public std::enable_shared_from_this<Peer> {
 
   std::mutex tables_mutex_;  // guards the two tables
   std::unordered_map<std::uint64_t, std::unique_ptr<PendingAsk>> asks_;
-  // Remote actor id -> local watchers (each retained).
-  std::unordered_map<ActorId, std::vector<troupe::detail::ActorCellBase*>> watchers_;
+  struct Watcher {
+    troupe::detail::CellPtr cell;
+    Watch how;
+    /// Tells the watcher that `actor` (of incarnation `node`) stopped.
+    void notify(ActorId actor, std::uint64_t node, const ExitReason& reason) const;
+  };
+  // Remote actor id -> local watchers.
+  std::unordered_map<ActorId, std::vector<Watcher>> watchers_;
 };
-
-/// An ask whose envelope found the outbox full: the AskFuture sends it
-/// when polled, waiting for room like `send` does. Dropped unsent (the
-/// asker gave up), it takes its pending entry back.
-class OutboxSubmit final : public troupe::detail::AskSubmit {
- public:
-  OutboxSubmit(std::shared_ptr<Peer> peer, std::uint64_t id, v1::Envelope e)
-      : peer_(std::move(peer)), id_(id), send_(peer_->outbox_tx_.send(std::move(e))) {}
-  ~OutboxSubmit() override {
-    if (!done_) (void)peer_->take_ask(id_);
-  }
-
-  bool poll(Context& cx) noexcept override {
-    if (!send_.poll(cx)) return false;
-    done_ = true;
-    auto sent = send_.await_resume();
-    if (!sent) peer_->refuse(sent.value(), TellStatus::kUnreachable);
-    return true;
-  }
-
- private:
-  std::shared_ptr<Peer> peer_;
-  std::uint64_t id_;
-  SendFuture<v1::Envelope, troupe::detail::MpscCore<v1::Envelope>> send_;
-  bool done_ = false;
-};
-
-template <class R>
-AskFuture<R> Peer::ask(v1::Envelope e, std::uint64_t incarnation, std::optional<Duration> timeout) {
-  auto* slot = troupe::detail::ReplySlot<R>::make();
-  auto pending = std::make_unique<PendingAskOf<R>>(slot);
-  const std::uint64_t id = node_.next_correlation_id();
-  e.set_correlation_id(id);
-  if (timeout) e.set_deadline_unix_nanos(node_.deadline_after(*timeout));
-  std::shared_lock lock(mutex_);
-  if (auto why = refusal(incarnation)) {
-    lock.unlock();
-    node_.dead_letter(e, *why);
-    pending->fail(
-        *why == TellStatus::kDeadActor ? AskError::kDeadActor : AskError::kUnreachable,
-        "node " + name_ + (*why == TellStatus::kDeadActor ? " restarted" : " is not connected"));
-    return AskFuture<R>(slot, timeout);
-  }
-  register_ask(id, std::move(pending));
-  auto sent = outbox_tx_.try_send(std::move(e));
-  if (sent) return AskFuture<R>(slot, timeout);
-  lock.unlock();
-  // Full: the future sends it when polled, waiting for room.
-  return AskFuture<R>(
-      slot, timeout,
-      std::make_unique<OutboxSubmit>(shared_from_this(), id, std::move(sent).value()));
-}
 
 }  // namespace troupe::remote::detail

@@ -148,8 +148,8 @@ struct Cluster {
 
   /// The insider's ref to an actor the rooms node publishes.
   template <class A>
-  std::optional<troupe::remote::RemoteRef<A>> insider_lookup(const std::string& node,
-                                                             const std::string& name) {
+  std::optional<troupe::ActorRef<A>> insider_lookup(const std::string& node,
+                                                    const std::string& name) {
     auto ref = insider_system.block_on(insider_node.lookup<A>(node, name, 10s));
     if (!ref) return std::nullopt;
     return *ref;
@@ -157,7 +157,7 @@ struct Cluster {
 
   /// True once the registry has handled everything the insider told it:
   /// an ask from the same node comes after those tells.
-  bool registry_caught_up(const troupe::remote::RemoteRef<chat::Registry>& registry) {
+  bool registry_caught_up(const troupe::ActorRef<chat::Registry>& registry) {
     auto reply = insider_system.block_on(reply_of(registry.ask(chat::v1::ListChannels(), 10s)));
     return static_cast<bool>(reply);
   }

@@ -24,7 +24,7 @@
 #include <troupe/remote/detail/connection.hpp>
 #include <troupe/remote/detail/node_core.hpp>
 #include <troupe/remote/detail/peer.hpp>
-#include <troupe/remote/remote_ref.hpp>
+#include <troupe/remote/detail/remote_actor.hpp>
 #include <troupe/runtime/test_executor.hpp>
 
 #include "fuzz_actor.hpp"
@@ -103,7 +103,7 @@ class NodeUnderTest {
 };
 
 // What the node's own users do with the peer once it is up: a Lookup (as
-// Node::lookup sends it), an ask and a monitor (as a RemoteRef does), so
+// Node::lookup sends it), an ask and a monitor (as a ref to a remote actor does), so
 // that the peer's REPLY, FAILURE and Down envelopes have someone waiting.
 Task<void> use_peer(std::shared_ptr<Peer> peer, troupe::ActorRef<Watcher> watcher) {
   auto up = peer->when(Peer::Wait::kUp);
@@ -116,7 +116,8 @@ Task<void> use_peer(std::shared_ptr<Peer> peer, troupe::ActorRef<Watcher> watche
   v1::Envelope e = troupe::proto::encode(lookup, v1::Envelope::ASK);
   e.mutable_target()->set_node(incarnation);
   auto found = peer->ask<v1::LookupReply>(std::move(e), incarnation, fuzz::kAskTimeout);
-  troupe::remote::RemoteRef<fuzz::FuzzActor> remote(peer, incarnation, fuzz::kRemoteActor);
+  troupe::ActorRef<fuzz::FuzzActor> remote(troupe::detail::RemotePtr::adopt(
+      new troupe::remote::detail::RemoteActor(peer, incarnation, fuzz::kRemoteActor)));
   auto summary = remote.ask(fuzzing::Tree{}, fuzz::kAskTimeout);
   remote.monitor(watcher);
   (void)co_await std::move(found);

@@ -32,11 +32,11 @@ extern char** environ;
 namespace remote_test {
 
 using namespace std::chrono_literals;
+using troupe::ActorRef;
 using troupe::ActorSystem;
 using troupe::Task;
 using troupe::remote::Node;
 using troupe::remote::NodeOptions;
-using troupe::remote::RemoteRef;
 
 /// A troupe-remote-test-node process. Killed (SIGKILL) when destroyed
 /// unless stopped first.
@@ -137,7 +137,7 @@ struct Local {
     return system.block_on(std::move(t));
   }
   template <class A>
-  RemoteRef<A> lookup(const std::string& at, const std::string& name) {
+  ActorRef<A> lookup(const std::string& at, const std::string& name) {
     auto r = run(node->lookup<A>(at, name, 10s));
     if (!r) throw std::runtime_error(std::string("lookup failed: ") + troupe::to_string(r.error()));
     return *r;
@@ -146,7 +146,7 @@ struct Local {
   std::optional<Node> node;
 };
 
-inline Task<std::int64_t> ping(RemoteRef<Echo> echo, std::int64_t n) {
+inline Task<std::int64_t> ping(ActorRef<Echo> echo, std::int64_t n) {
   remote_test::Ping p;
   p.set_n(n);
   auto r = co_await echo.ask(p, 10s);

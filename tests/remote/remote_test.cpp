@@ -50,13 +50,13 @@ namespace {
 using namespace std::chrono_literals;
 using remote_test::Echo;
 using remote_test::OrderCheck;
+using troupe::ActorRef;
 using troupe::ActorSystem;
 using troupe::AskError;
 using troupe::Task;
 using troupe::TellStatus;
 using troupe::remote::Node;
 using troupe::remote::NodeOptions;
-using troupe::remote::RemoteRef;
 
 using remote_test::Certificates;
 using remote_test::ChildNode;
@@ -76,7 +76,7 @@ TEST(Remote, TellAndAskReachAnActorInAnotherProcess) {
     s.set_seq(i);
     EXPECT_EQ(order.tell(s), TellStatus::kQueued);
   }
-  auto counts = local.run([](RemoteRef<OrderCheck> o) -> Task<remote_test::Counts> {
+  auto counts = local.run([](ActorRef<OrderCheck> o) -> Task<remote_test::Counts> {
     auto r = co_await o.ask(remote_test::Report{}, 10s);
     co_return r.value();
   }(order));
@@ -105,10 +105,10 @@ TEST(Remote, EverySendersOrderHoldsAcrossTheWire) {
   ChildNode child({});
   Local local;
   auto order = local.lookup<OrderCheck>(child.address(), "order");
-  auto counts = local.run([](RemoteRef<OrderCheck> o) -> Task<remote_test::Counts> {
+  auto counts = local.run([](ActorRef<OrderCheck> o) -> Task<remote_test::Counts> {
     std::vector<troupe::JoinHandle<void>> senders;
     for (std::uint32_t id = 0; id < kSenders; ++id) {
-      senders.push_back(troupe::spawn([](RemoteRef<OrderCheck> o, std::uint32_t id) -> Task<void> {
+      senders.push_back(troupe::spawn([](ActorRef<OrderCheck> o, std::uint32_t id) -> Task<void> {
         remote_test::Seq s;
         s.set_sender(id);
         for (std::uint64_t i = 0; i < kPerSender; ++i) {
@@ -131,7 +131,7 @@ TEST(Remote, AnAskTimesOutWhenTheReplyIsLate) {
   ChildNode child({});
   Local local;
   auto echo = local.lookup<Echo>(child.address(), "echo");
-  auto r = local.run([](RemoteRef<Echo> e) -> Task<troupe::AskResult<remote_test::Pong>> {
+  auto r = local.run([](ActorRef<Echo> e) -> Task<troupe::AskResult<remote_test::Pong>> {
     remote_test::Slow slow;
     slow.set_millis(2000);
     co_return co_await e.ask(slow, 100ms);
@@ -172,7 +172,7 @@ TEST(Remote, AKilledNodeFiresMonitorsAndFailsAsksFastWhileOthersGoOn) {
   auto order = local.lookup<OrderCheck>(doomed.address(), "order");
   auto [sent_tx, sent_rx] = troupe::channel::mpsc::unbounded<bool>();
   auto in_flight = local.system.runtime().spawn(
-      [](RemoteRef<Echo> e, RemoteRef<OrderCheck> o, troupe::MpscSender<bool> sent) -> Task<int> {
+      [](ActorRef<Echo> e, ActorRef<OrderCheck> o, troupe::MpscSender<bool> sent) -> Task<int> {
         int failed = 0;
         remote_test::Slow slow;
         slow.set_millis(60'000);
@@ -231,7 +231,7 @@ TEST(Remote, AFrozenNodeIsFoundByKeepaliveAndTakesTheNodeDownPath) {
     std::chrono::steady_clock::time_point frozen_at;
   };
   auto outcome =
-      local.run([](RemoteRef<Echo> e, RemoteRef<OrderCheck> o, ChildNode* child) -> Task<Outcome> {
+      local.run([](ActorRef<Echo> e, ActorRef<OrderCheck> o, ChildNode* child) -> Task<Outcome> {
         remote_test::Slow slow;
         slow.set_millis(60'000);
         auto in_flight = e.ask(slow, 30s);
@@ -276,7 +276,7 @@ TEST(Remote, ARestartedNodeIsANewIncarnationAndOldRefsFailCleanly) {
   EXPECT_EQ(local.run(ping(new_echo, 5)), 6);
   remote_test::Ping p;
   EXPECT_EQ(old_echo.tell(p), TellStatus::kDeadActor);
-  auto r = local.run([](RemoteRef<Echo> e) -> Task<troupe::AskResult<remote_test::Pong>> {
+  auto r = local.run([](ActorRef<Echo> e) -> Task<troupe::AskResult<remote_test::Pong>> {
     co_return co_await e.ask(remote_test::Ping{}, 10s);
   }(old_echo));
   ASSERT_FALSE(r);
@@ -368,8 +368,8 @@ TEST(Remote, ShuttingANodeDownWhileItIsBusyEndsEverySendAndAsk) {
     };
     std::vector<troupe::JoinHandle<Tally>> senders;
     for (std::uint32_t id = 0; id < kSenders; ++id) {
-      senders.push_back(local.system.runtime().spawn(
-          [](RemoteRef<OrderCheck> o, std::uint32_t id) -> Task<Tally> {
+      senders.push_back(
+          local.system.runtime().spawn([](ActorRef<OrderCheck> o, std::uint32_t id) -> Task<Tally> {
             Tally t;
             remote_test::Seq s;
             s.set_sender(id);
@@ -394,7 +394,7 @@ TEST(Remote, ShuttingANodeDownWhileItIsBusyEndsEverySendAndAsk) {
           }(order, id)));
     }
     // Busy for sure: wait until the child has seen a good number of them.
-    local.run([](RemoteRef<OrderCheck> o) -> Task<void> {
+    local.run([](ActorRef<OrderCheck> o) -> Task<void> {
       for (;;) {
         auto r = co_await o.ask(remote_test::Report{}, 30s);
         if (r.value().received() >= 20'000) co_return;
@@ -413,7 +413,7 @@ TEST(Remote, ShuttingANodeDownWhileItIsBusyEndsEverySendAndAsk) {
   // (counted as dead letters on this side), never more.
   Local observer;
   auto order = observer.lookup<OrderCheck>(child.address(), "order");
-  auto counts = observer.run([](RemoteRef<OrderCheck> o) -> Task<remote_test::Counts> {
+  auto counts = observer.run([](ActorRef<OrderCheck> o) -> Task<remote_test::Counts> {
     auto r = co_await o.ask(remote_test::Report{}, 30s);
     co_return r.value();
   }(order));

@@ -20,6 +20,10 @@ inline constexpr const char* kSecret = "remote-tests-secret-0123456789abcdef";
 struct Echo : troupe::Actor<Echo> {
   using messages = troupe::proto::Messages<Ping, Slow, Quit>;
   void handle(const Quit&) { stop(); }
+  // Handled, but cannot come from another node: Pong is not listed in
+  // `messages`, and an int is no protobuf message.
+  void handle(const Pong&) {}
+  void handle(int) {}
   Pong handle(const Ping& p) {
     Pong r;
     r.set_n(p.n() + 1);

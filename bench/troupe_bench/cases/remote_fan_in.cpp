@@ -99,7 +99,7 @@ struct Measured {
 };
 
 // One producer, in process 1.
-Task<void> produce(remote::RemoteRef<Counter> counter, std::int64_t count) {
+Task<void> produce(ActorRef<Counter> counter, std::int64_t count) {
   Add add;
   add.set_amount(1);
   for (std::int64_t i = 0; i < count; ++i) {
@@ -110,8 +110,8 @@ Task<void> produce(remote::RemoteRef<Counter> counter, std::int64_t count) {
 
 // The driver, in process 1: a task on the system's runtime (block_on), so
 // that the clock runs where the producers are spawned and joined.
-Task<Measured> fan_in(remote::RemoteRef<Counter> counter, remote::RemoteRef<Waiter> waiter,
-                      std::int64_t n, std::int64_t producers) {
+Task<Measured> fan_in(ActorRef<Counter> counter, ActorRef<Waiter> waiter, std::int64_t n,
+                      std::int64_t producers) {
   auto total = waiter.ask(AwaitTotal{});
   Measured m;
   const auto t0 = std::chrono::steady_clock::now();

@@ -60,7 +60,7 @@ struct Measured {
 
 // A, in process 1: a task on the system's runtime (block_on), so that the
 // clock runs where the round trips are made.
-Task<Measured> ping(remote::RemoteRef<Ponger> b, std::int64_t n) {
+Task<Measured> ping(ActorRef<Ponger> b, std::int64_t n) {
   Measured m;
   Ping ping;
   const auto t0 = std::chrono::steady_clock::now();

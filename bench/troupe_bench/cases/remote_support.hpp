@@ -11,7 +11,6 @@
 #include <troupe/actor/actor_system.hpp>
 #include <troupe/remote/node.hpp>
 #include <troupe/remote/node_options.hpp>
-#include <troupe/remote/remote_ref.hpp>
 
 // What the remote cases share. A remote case runs in two processes on
 // loopback: process 1 is troupe-bench-remote (which troupe-bench became,
@@ -72,8 +71,8 @@ void wait_for_stdin_to_close();
 /// `co_await`-free lookup for the driver thread: a ref to the actor that
 /// `address` publishes as `name`; throws if there is none.
 template <class A>
-remote::RemoteRef<A> lookup_or_throw(ActorSystem& system, remote::Node& node,
-                                     const std::string& address, const std::string& name) {
+ActorRef<A> lookup_or_throw(ActorSystem& system, remote::Node& node, const std::string& address,
+                            const std::string& name) {
   auto found = system.block_on(node.lookup<A>(address, name, std::chrono::seconds(10)));
   if (!found) {
     throw std::runtime_error("lookup of " + name + " at " + address +
