@@ -7,7 +7,7 @@
 //
 // A is an ask per round trip (`co_await b.ask(Ping{i})`), the natural
 // Troupe shape: B's reply travels back on the same stream as a REPLY
-// envelope. Telling Pong back instead would need B to hold a RemoteRef to
+// envelope. Telling Pong back instead would need B to hold a ref to
 // an actor A published by process 1; the messages on the wire are the same
 // (one envelope each way per round trip), so the ask is equivalent.
 //
