@@ -44,6 +44,30 @@ using ArmResult = decltype(std::declval<std::remove_reference_t<F>&>().await_res
 template <class R>
 using VariantSlot = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
 
+// What select() and Turns::select() accept as an argument.
+template <class A>
+concept Selectable = Future<std::remove_reference_t<A>> || IsTask<std::remove_cvref_t<A>>::value;
+
+// The variant a select over these (stored) arms gives.
+template <class... Arms>
+using SelectResult = std::variant<VariantSlot<ArmResult<Arms>>...>;
+
+// The value of the arm `winner` of `arms` (which must be ready), as that
+// alternative of R; rethrows what the arm threw. Shared by the selects, so
+// that the biased and the fair one hand out a winner the same way.
+template <class R, std::size_t I = 0, class Tuple>
+R take_winner(Tuple& arms, std::size_t winner) {
+  if constexpr (I + 1 < std::tuple_size_v<Tuple>) {
+    if (winner != I) return take_winner<R, I + 1>(arms, winner);
+  }
+  if constexpr (std::is_void_v<ArmResult<std::tuple_element_t<I, Tuple>>>) {
+    std::get<I>(arms).await_resume();
+    return R(std::in_place_index<I>);
+  } else {
+    return R(std::in_place_index<I>, std::get<I>(arms).await_resume());
+  }
+}
+
 }  // namespace detail
 
 /// The Future behind `co_await select(a, b, ...)`: ready as soon as one of
@@ -54,7 +78,10 @@ using VariantSlot = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
 /// task (no spawn); a Future given as an rvalue is owned, one given as an
 /// lvalue is borrowed (it must outlive the select). Arms are polled in
 /// argument order, so when several are ready at once the first one wins:
-/// put the one that must not starve first.
+/// select is biased (Tokio's `biased;`). That is what a priority wants (a
+/// shutdown signal before work, a timer only when all else is quiet), but a
+/// loop that keeps selecting over busy sources starves the later ones: for
+/// that, Turns (turns.hpp) starts each select after the last winner.
 ///
 /// The losers are cancelled safely when the Select is destroyed (for
 /// `co_await select(...)`, at the end of that statement): their frames and
@@ -66,7 +93,7 @@ using VariantSlot = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
 template <class... Arms>
 class [[nodiscard]] Select {
  public:
-  using result_type = std::variant<detail::VariantSlot<detail::ArmResult<Arms>>...>;
+  using result_type = detail::SelectResult<Arms...>;
 
   template <class... Args>
   explicit Select(Args&&... args) : arms_(std::forward<Args>(args)...) {}
@@ -79,7 +106,7 @@ class [[nodiscard]] Select {
     return winner_ != kNone;
   }
 
-  result_type await_resume() { return take<0>(); }
+  result_type await_resume() { return detail::take_winner<result_type>(arms_, winner_); }
 
   /// Which arm won (valid once ready).
   std::size_t winner() const noexcept { return winner_; }
@@ -98,21 +125,7 @@ class [[nodiscard]] Select {
     }
   }
 
-  template <std::size_t I>
-  result_type take() {
-    if constexpr (I + 1 < sizeof...(Arms)) {
-      if (winner_ != I) return take<I + 1>();
-    }
-    if constexpr (std::is_void_v<detail::ArmResult<std::tuple_element_t<I, Tuple>>>) {
-      std::get<I>(arms_).await_resume();
-      return result_type(std::in_place_index<I>);
-    } else {
-      return result_type(std::in_place_index<I>, std::get<I>(arms_).await_resume());
-    }
-  }
-
-  using Tuple = std::tuple<Arms...>;
-  Tuple arms_;
+  std::tuple<Arms...> arms_;
   std::size_t winner_ = kNone;
 };
 
@@ -123,8 +136,7 @@ class [[nodiscard]] Select {
 ///   else if (auto& msg = std::get<0>(r)) ...a message...
 template <class... Args>
 requires(sizeof...(Args) >= 1 &&
-         ((Future<std::remove_reference_t<Args>> ||
-           detail::IsTask<std::remove_cvref_t<Args>>::value) &&
+         (detail::Selectable<Args> &&
           ...)) Select<typename detail::SelectArm<Args&&>::type...> select(Args&&... args) {
   return Select<typename detail::SelectArm<Args&&>::type...>(std::forward<Args>(args)...);
 }

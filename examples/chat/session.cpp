@@ -5,6 +5,7 @@
 #include <utility>
 
 #include <troupe/runtime/select.hpp>
+#include <troupe/runtime/turns.hpp>
 
 #include "chat/events.hpp"
 #include "chat/numerics.hpp"
@@ -80,48 +81,31 @@ troupe::Task<void> Session::run(troupe::Mailbox<v1::SessionEvent>& mailbox) {
   // line) is taken up when the timer fires, so a chatty client costs no
   // timer operation per line and an idle one wakes once per deadline.
   troupe::Sleep timer(next_deadline());
-  // select() favours its first arm; taking turns keeps a busy mailbox from
-  // starving the client's input, and a chatty client from starving its
-  // deliveries. The timer comes last: it only matters when both are quiet.
-  bool lines_first = false;
+  // The client's lines and the mailbox take turns (after one wins, the
+  // other is polled first): a busy mailbox cannot starve the client's
+  // input, nor a chatty client its deliveries. The timer stays out of the
+  // turns, last in a biased select around them: it only matters when both
+  // are quiet, so a line already there is seen (a sign of life) before an
+  // idle timeout is judged, and a timeout never takes a turn from them.
+  troupe::Turns turns;
   while (!closing_) {
     if (const troupe::Instant due = next_deadline(); due < timer.deadline().value_or(due)) {
       timer.reset(due);
     }
-    std::optional<std::optional<InputLine>> line;
-    std::optional<std::optional<v1::SessionEvent>> event;
-    bool timed_out = false;
-    if (lines_first) {
-      auto r = co_await troupe::select(lines.next(), mailbox.next(), timer);
-      if (r.index() == 0) {
-        line = std::move(std::get<0>(r));
-      } else if (r.index() == 1) {
-        event = std::move(std::get<1>(r));
-      } else {
-        timed_out = true;
-      }
-    } else {
-      auto r = co_await troupe::select(mailbox.next(), lines.next(), timer);
-      if (r.index() == 0) {
-        event = std::move(std::get<0>(r));
-      } else if (r.index() == 1) {
-        line = std::move(std::get<1>(r));
-      } else {
-        timed_out = true;
-      }
-    }
-    lines_first = !lines_first;
-    if (timed_out) {
+    auto r = co_await troupe::select(turns.select(mailbox.next(), lines.next()), timer);
+    if (r.index() == 1) {
       on_timer(timer);
-    } else if (line) {
-      if (!*line) break;  // the client closed, or the connection failed
+    } else if (auto& input = std::get<0>(r); input.index() == 0) {
+      auto& event = std::get<0>(input);
+      if (!event) break;  // stopped gracefully
+      co_await on_event(*event);
+    } else {
+      auto& line = std::get<1>(input);
+      if (!line) break;  // the client closed, or the connection failed
       // Any line is a sign of life, a PONG or not.
       last_input_ = troupe::Clock::now();
       ping_pending_ = false;
-      co_await on_line(**line);
-    } else {
-      if (!*event) break;  // stopped gracefully
-      co_await on_event(**event);
+      co_await on_line(*line);
     }
     co_await flush();
   }
