@@ -91,13 +91,16 @@ class Node {
   /// A ref to actor `id` on `node`, bound to `incarnation`: for an actor
   /// address that came in a message, no round trip. Unchecked: the sender
   /// vouches that the actor is of class A and published there (else the
-  /// messages are dead letters on that node). An address of this node's
-  /// own run gives the local actor's ref (if it is published here; else
-  /// an empty ref).
+  /// messages are dead letters on that node). An address of this node
+  /// gives the local actor's ref if it is published here and of this run;
+  /// else an empty ref.
   template <class A>
   ActorRef<A> ref(std::string_view node, std::uint64_t incarnation, ActorId id) {
     check_remote<A>();
-    if (node == name() && incarnation == this->incarnation()) {
+    if (node == name()) {
+      // This node: its published actor, or nothing (an earlier run's actor
+      // is gone with that run).
+      if (incarnation != this->incarnation()) return ActorRef<A>();
       return ActorRef<A>(core_->find_export(id).template cell_of<A>());
     }
     return ActorRef<A>(troupe::detail::RemotePtr::adopt(

@@ -193,6 +193,8 @@ TEST(OneRef, AnAddressOfThisNodeGivesTheLocalActor) {
   // Another class's id, or an actor not published: no ref.
   EXPECT_FALSE(local.node->ref<remote_test::OrderCheck>(local.node->name(),
                                                         local.node->incarnation(), echo.id()));
+  EXPECT_FALSE(local.node->ref<Echo>(local.node->name(), local.node->incarnation() + 1, echo.id()))
+      << "an earlier run's actor is gone with it";
   ActorRef<Echo> hidden = local.system.spawn<Echo>();
   EXPECT_FALSE(local.node->ref<Echo>(local.node->name(), local.node->incarnation(), hidden.id()));
 }
