@@ -73,7 +73,7 @@ class Actor {
   /// for a remote actor, also when its node is lost: ExitReason::kNodeDown).
   template <class B>
   void monitor(const ActorRef<B>& target) {
-    target.monitor_by(*cell_);
+    target.handle().monitor_by(*cell_);
   }
   /// Links this actor and `other`: when either stops abnormally, the other
   /// gets Exit (and stops too, unless it handles Exit). With a remote
@@ -81,7 +81,7 @@ class Actor {
   /// stops abnormally or its node is lost.
   template <class B>
   void link(const ActorRef<B>& other) {
-    other.link_with(*cell_);
+    other.handle().link_with(*cell_);
   }
 
  private:

@@ -9,12 +9,11 @@
 #include <troupe/actor/actor_id.hpp>
 #include <troupe/actor/ask_future.hpp>
 #include <troupe/actor/detail/actor_cell.hpp>
+#include <troupe/actor/detail/actor_handle.hpp>
 #include <troupe/actor/detail/envelope.hpp>
 #include <troupe/actor/detail/handler_traits.hpp>
 #include <troupe/actor/detail/mailbox_send.hpp>
-#include <troupe/actor/detail/remote_target.hpp>
 #include <troupe/actor/detail/reply_slot.hpp>
-#include <troupe/actor/detail/send_to_actor.hpp>
 #include <troupe/actor/tell_status.hpp>
 #include <troupe/runtime/clock.hpp>
 
@@ -49,25 +48,20 @@ class ActorRef {
  public:
   ActorRef() noexcept = default;
   /// A ref to a local actor's cell (spawn, lookup).
-  explicit ActorRef(detail::CellPtr cell) noexcept : cell_(std::move(cell)) {}
+  explicit ActorRef(detail::CellPtr cell) noexcept : handle_(std::move(cell)) {}
   /// A ref to an actor on another node (the remote module makes these).
-  explicit ActorRef(detail::RemotePtr remote) noexcept : remote_(std::move(remote)) {}
+  explicit ActorRef(detail::RemotePtr remote) noexcept : handle_(std::move(remote)) {}
 
   /// The actor's id (on its node, for a remote actor).
-  ActorId id() const noexcept { return cell_ ? cell_->id() : remote_ ? remote_->id() : 0; }
-  explicit operator bool() const noexcept { return cell_ || remote_; }
+  ActorId id() const noexcept { return handle_.id(); }
+  explicit operator bool() const noexcept { return static_cast<bool>(handle_); }
   /// True if the actor lives on another node.
-  bool is_remote() const noexcept { return static_cast<bool>(remote_); }
+  bool is_remote() const noexcept { return handle_.is_remote(); }
   /// The name of the actor's node, and the incarnation (run) of that node
   /// the ref is bound to; empty and 0 for a local actor.
-  std::string_view node() const noexcept {
-    return remote_ ? std::string_view(remote_->node()) : std::string_view();
-  }
-  std::uint64_t incarnation() const noexcept { return remote_ ? remote_->incarnation() : 0; }
-  friend bool operator==(const ActorRef& a, const ActorRef& b) noexcept {
-    if (a.remote_ && b.remote_) return a.remote_->same_actor(*b.remote_);
-    return a.cell_ == b.cell_ && a.remote_ == b.remote_;
-  }
+  std::string_view node() const noexcept { return handle_.node(); }
+  std::uint64_t incarnation() const noexcept { return handle_.incarnation(); }
+  friend bool operator==(const ActorRef& a, const ActorRef& b) noexcept = default;
 
   /// Queues `m` for A's handler. Never waits: a full bounded mailbox
   /// refuses it (kFull, or kDropped with Overflow::kDrop) and a stopped
@@ -77,11 +71,7 @@ class ActorRef {
     using Msg = std::remove_cvref_t<M>;
     check_handles<Msg>();
     if constexpr (detail::Handles<A, Msg>) {
-      auto* e = new detail::TellEnvelope<A, Msg>(Msg(std::forward<M>(m)));
-      if (cell_) [[likely]] {
-        return cell_->tell(e);
-      }
-      return remote_->tell(e);
+      return handle_.tell(new detail::TellEnvelope<A, Msg>(Msg(std::forward<M>(m))));
     } else {
       return TellStatus::kDeadActor;  // not reached: check_handles failed
     }
@@ -95,11 +85,7 @@ class ActorRef {
     using Msg = std::remove_cvref_t<M>;
     check_handles<Msg>();
     if constexpr (detail::Handles<A, Msg>) {
-      auto* e = new detail::TellEnvelope<A, Msg>(Msg(std::forward<M>(m)));
-      if (cell_) return detail::SendToActor(detail::MailboxSend(*cell_, e));
-      TellStatus status = TellStatus::kQueued;
-      auto pending = remote_->send(e, &status);
-      return detail::SendToActor(std::move(pending), status);
+      return handle_.send(new detail::TellEnvelope<A, Msg>(Msg(std::forward<M>(m))));
     } else {
       return detail::SendToActor(nullptr, TellStatus::kDeadActor);  // not reached
     }
@@ -126,30 +112,18 @@ class ActorRef {
 
   /// Stops the actor at once: queued messages become dead letters (failing
   /// their asks), a handler waiting in a co_await is cancelled.
-  void stop() const noexcept {
-    if (cell_) {
-      cell_->stop_now(ExitReason::stopped());
-    } else {
-      remote_->stop();
-    }
-  }
+  void stop() const noexcept { handle_.stop(); }
   /// Stops the actor once it has handled what is already queued; later
   /// messages are dead letters. (Local actors only; on a remote ref it is
   /// stop().)
-  void stop_gracefully() const noexcept {
-    if (cell_) {
-      cell_->stop_gracefully();
-    } else {
-      remote_->stop();
-    }
-  }
+  void stop_gracefully() const noexcept { handle_.stop_gracefully(); }
 
   /// `watcher` (a local actor) gets Down when this actor stops, at once if
   /// it has; for a remote actor also when its node is lost (kNodeDown).
   /// The same as `monitor(ref)` in the watcher's own handlers.
   template <class W>
   void monitor(const ActorRef<W>& watcher) const {
-    if (auto* w = watcher.cell()) monitor_by(*w);
+    if (auto* w = watcher.cell()) handle_.monitor_by(*w);
   }
   /// Links this actor and `other` (a local actor): when either stops
   /// abnormally, the other gets Exit. With a remote actor the link goes one
@@ -157,34 +131,13 @@ class ActorRef {
   /// lost.
   template <class B>
   void link(const ActorRef<B>& other) const {
-    if (auto* o = other.cell()) link_with(*o);
-  }
-  /// The same, for the framework (Actor::monitor, Actor::link).
-  void monitor_by(detail::ActorCellBase& watcher) const {
-    if (cell_) {
-      cell_->add_monitor(watcher);
-    } else {
-      remote_->monitor(watcher);
-    }
-  }
-  void link_with(detail::ActorCellBase& other) const {
-    if (cell_) {
-      detail::ActorCellBase::link(*cell_, other);
-    } else {
-      remote_->link(other);
-    }
+    if (auto* o = other.cell()) handle_.link_with(*o);
   }
 
-  /// The cell of a local actor (null for a remote one), for the
-  /// framework's own use (monitor, link, registry).
-  detail::ActorCellBase* cell() const noexcept { return cell_.get(); }
-  /// The way to a remote actor (null for a local one).
-  detail::RemoteTarget* remote() const noexcept { return remote_.get(); }
-  /// Where work on the ref's behalf runs (timers): the actor's runtime, or
-  /// for a remote actor the runtime of the system that holds the ref.
-  detail::Scheduler& scheduler() const noexcept {
-    return cell_ ? *cell_->scheduler : remote_->scheduler();
-  }
+  /// The untyped handle, for the framework's own use (monitor, link,
+  /// registry, timers): the cell of a local actor, or the way to a remote.
+  const detail::ActorHandle& handle() const noexcept { return handle_; }
+  detail::ActorCellBase* cell() const noexcept { return handle_.cell(); }
 
  private:
   template <class Msg>
@@ -205,29 +158,28 @@ class ActorRef {
     using R = detail::ReplyOf<A, Msg>;
     auto* slot = detail::ReplySlot<R>::make();
     auto* e = new detail::AskEnvelope<A, Msg>(Msg(std::forward<M>(m)), slot);
-    if (!cell_) [[unlikely]] {
-      return AskFuture<R>(slot, timeout, remote_->ask(e, timeout));
+    detail::ActorCellBase* cell = handle_.cell();
+    if (!cell) [[unlikely]] {
+      return AskFuture<R>(slot, timeout, handle_.remote()->ask(e, timeout));
     }
-    if (cell_->overflow() != Overflow::kBackpressure) {
-      (void)cell_->tell(e);  // a full mailbox refuses it: a dead letter that fails the ask
+    if (cell->overflow() != Overflow::kBackpressure) {
+      (void)cell->tell(e);  // a full mailbox refuses it: a dead letter that fails the ask
       return AskFuture<R>(slot, timeout);
     }
-    switch (cell_->offer(e)) {
+    switch (cell->offer(e)) {
       case detail::ActorCellBase::Offer::kAccepted:
         break;
       case detail::ActorCellBase::Offer::kFull:
         // No room now: the future sends it when polled, waiting as send() does.
-        return AskFuture<R>(slot, timeout, std::make_unique<detail::MailboxAskSubmit>(*cell_, e));
+        return AskFuture<R>(slot, timeout, std::make_unique<detail::MailboxAskSubmit>(*cell, e));
       case detail::ActorCellBase::Offer::kClosed:
-        cell_->dead_letter(e, DeadLetterReason::kStopped, AskError::kDeadActor);
+        cell->dead_letter(e, DeadLetterReason::kStopped, AskError::kDeadActor);
         break;
     }
     return AskFuture<R>(slot, timeout);
   }
 
-  // One of the two is set (neither in an empty ref).
-  detail::CellPtr cell_;
-  detail::RemotePtr remote_;
+  detail::ActorHandle handle_;
 };
 
 }  // namespace troupe

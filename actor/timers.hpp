@@ -54,8 +54,8 @@ Task<void> tell_every(Duration period, ActorRef<A> target, M msg) {
 /// from any thread.
 template <class A, class M>
 TimerHandle send_after(Duration delay, const ActorRef<A>& target, M msg) {
-  return TimerHandle(
-      detail::spawn_on(target.scheduler(), detail::tell_after(delay, target, std::move(msg))));
+  return TimerHandle(detail::spawn_on(target.handle().scheduler(),
+                                      detail::tell_after(delay, target, std::move(msg))));
 }
 
 /// Tells a copy of `msg` to `target` every `period` (the first after one
@@ -63,8 +63,8 @@ TimerHandle send_after(Duration delay, const ActorRef<A>& target, M msg) {
 template <class A, class M>
 TimerHandle send_interval(Duration period, const ActorRef<A>& target, M msg) {
   static_assert(std::is_copy_constructible_v<M>, "send_interval sends copies of the message");
-  return TimerHandle(
-      detail::spawn_on(target.scheduler(), detail::tell_every(period, target, std::move(msg))));
+  return TimerHandle(detail::spawn_on(target.handle().scheduler(),
+                                      detail::tell_every(period, target, std::move(msg))));
 }
 
 }  // namespace troupe

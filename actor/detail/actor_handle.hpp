@@ -1,0 +1,99 @@
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <utility>
+
+#include <troupe/actor/actor_id.hpp>
+#include <troupe/actor/detail/actor_cell.hpp>
+#include <troupe/actor/detail/cell_ptr.hpp>
+#include <troupe/actor/detail/envelope.hpp>
+#include <troupe/actor/detail/mailbox_send.hpp>
+#include <troupe/actor/detail/remote_target.hpp>
+#include <troupe/actor/detail/send_to_actor.hpp>
+#include <troupe/actor/exit_reason.hpp>
+#include <troupe/actor/tell_status.hpp>
+
+namespace troupe::detail {
+
+/// The untyped part of every handle to an actor (ActorRef, Address): the
+/// actor's cell if it lives in this process, or the way to it if it lives
+/// on another node; one of the two, neither in an empty handle. Everything
+/// here takes envelopes the typed handle made; which way they go is
+/// decided here, once. A counted value; thread-safe.
+class ActorHandle {
+ public:
+  ActorHandle() noexcept = default;
+  explicit ActorHandle(CellPtr cell) noexcept : cell_(std::move(cell)) {}
+  explicit ActorHandle(RemotePtr remote) noexcept : remote_(std::move(remote)) {}
+
+  ActorId id() const noexcept { return cell_ ? cell_->id() : remote_ ? remote_->id() : 0; }
+  explicit operator bool() const noexcept { return cell_ || remote_; }
+  bool is_remote() const noexcept { return static_cast<bool>(remote_); }
+  std::string_view node() const noexcept {
+    return remote_ ? std::string_view(remote_->node()) : std::string_view();
+  }
+  std::uint64_t incarnation() const noexcept { return remote_ ? remote_->incarnation() : 0; }
+  friend bool operator==(const ActorHandle& a, const ActorHandle& b) noexcept {
+    if (a.remote_ && b.remote_) return a.remote_->same_actor(*b.remote_);
+    return a.cell_ == b.cell_ && a.remote_ == b.remote_;
+  }
+
+  /// Takes `e`: queued, or refused as a dead letter.
+  TellStatus tell(EnvelopeBase* e) const noexcept {
+    if (cell_) [[likely]] {
+      return cell_->tell(e);
+    }
+    return remote_->tell(e);
+  }
+  /// Takes `e`: queued once there is room (see ActorRef::send).
+  SendToActor send(EnvelopeBase* e) const noexcept {
+    if (cell_) return SendToActor(MailboxSend(*cell_, e));
+    TellStatus status = TellStatus::kQueued;
+    auto pending = remote_->send(e, &status);
+    return SendToActor(std::move(pending), status);
+  }
+
+  void stop() const noexcept {
+    if (cell_) {
+      cell_->stop_now(ExitReason::stopped());
+    } else {
+      remote_->stop();
+    }
+  }
+  void stop_gracefully() const noexcept {
+    if (cell_) {
+      cell_->stop_gracefully();
+    } else {
+      remote_->stop();
+    }
+  }
+  /// `watcher` gets Down when this actor stops (see ActorRef::monitor).
+  void monitor_by(ActorCellBase& watcher) const {
+    if (cell_) {
+      cell_->add_monitor(watcher);
+    } else {
+      remote_->monitor(watcher);
+    }
+  }
+  /// Links this actor and `other` (see ActorRef::link).
+  void link_with(ActorCellBase& other) const {
+    if (cell_) {
+      ActorCellBase::link(*cell_, other);
+    } else {
+      remote_->link(other);
+    }
+  }
+
+  /// Where work on the handle's behalf runs (timers): the actor's runtime,
+  /// or for a remote actor the runtime of the system holding the handle.
+  Scheduler& scheduler() const noexcept { return cell_ ? *cell_->scheduler : remote_->scheduler(); }
+  ActorCellBase* cell() const noexcept { return cell_.get(); }
+  RemoteTarget* remote() const noexcept { return remote_.get(); }
+
+ private:
+  CellPtr cell_;
+  RemotePtr remote_;
+};
+
+}  // namespace troupe::detail
