@@ -71,16 +71,16 @@ class Actor {
 
   /// Delivers `Down` to this actor when `target` stops (at once if it has;
   /// for a remote actor, also when its node is lost: ExitReason::kNodeDown).
-  template <class B>
-  void monitor(const ActorRef<B>& target) {
+  template <detail::Handle H>
+  void monitor(const H& target) {
     target.handle().monitor_by(*cell_);
   }
   /// Links this actor and `other`: when either stops abnormally, the other
   /// gets Exit (and stops too, unless it handles Exit). With a remote
   /// actor the link goes one way: this actor gets Exit when the other
   /// stops abnormally or its node is lost.
-  template <class B>
-  void link(const ActorRef<B>& other) {
+  template <detail::Handle H>
+  void link(const H& other) {
     other.handle().link_with(*cell_);
   }
 

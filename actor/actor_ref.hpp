@@ -51,6 +51,7 @@ class ActorRef {
   explicit ActorRef(detail::CellPtr cell) noexcept : handle_(std::move(cell)) {}
   /// A ref to an actor on another node (the remote module makes these).
   explicit ActorRef(detail::RemotePtr remote) noexcept : handle_(std::move(remote)) {}
+  explicit ActorRef(detail::ActorHandle handle) noexcept : handle_(std::move(handle)) {}
 
   /// The actor's id (on its node, for a remote actor).
   ActorId id() const noexcept { return handle_.id(); }

@@ -15,17 +15,18 @@ ActorCellBase*& constructing_cell() noexcept {
 ActorSystem::ActorSystem(ActorSystemOptions options)
     : owned_runtime_(std::make_unique<Runtime>(RuntimeOptions{options.workers})),
       runtime_(owned_runtime_.get()),
-      core_(std::make_unique<detail::SystemCore>(runtime_->scheduler(),
-                                                 std::move(options.top_level))) {}
+      core_(std::make_unique<detail::SystemCore>(
+          runtime_->scheduler(), std::move(options.top_level), std::move(options.log))) {}
 
 ActorSystem::ActorSystem(Runtime& runtime, ActorSystemOptions options)
     : runtime_(&runtime),
-      core_(std::make_unique<detail::SystemCore>(runtime.scheduler(),
-                                                 std::move(options.top_level))) {}
+      core_(std::make_unique<detail::SystemCore>(runtime.scheduler(), std::move(options.top_level),
+                                                 std::move(options.log))) {}
 
 ActorSystem::ActorSystem(TestExecutor& executor, ActorSystemOptions options)
     : test_executor_(&executor),
-      core_(std::make_unique<detail::SystemCore>(executor, std::move(options.top_level))) {}
+      core_(std::make_unique<detail::SystemCore>(executor, std::move(options.top_level),
+                                                 std::move(options.log))) {}
 
 ActorSystem::~ActorSystem() { shutdown(); }
 

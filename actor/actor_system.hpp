@@ -13,6 +13,7 @@
 #include <troupe/actor/address.hpp>
 #include <troupe/actor/dead_letter.hpp>
 #include <troupe/actor/detail/actor_cell_of.hpp>
+#include <troupe/actor/detail/loop_cell.hpp>
 #include <troupe/actor/detail/system_core.hpp>
 #include <troupe/actor/spawn_options.hpp>
 #include <troupe/actor/supervisor_strategy.hpp>
@@ -28,10 +29,15 @@ struct ActorSystemOptions {
   /// Worker threads of the runtime it creates (0: one per hardware thread).
   std::size_t workers = 0;
   /// What happens to a top-level actor (one with no parent) that fails: by
-  /// default it stops (and the failure is reported on stderr); a strategy
-  /// with a restarting decider restarts it within the intensity limit.
+  /// default it stops (and the failure is reported through `log`); a
+  /// strategy with a restarting decider restarts it within the intensity
+  /// limit.
   SupervisorStrategy top_level = SupervisorStrategy::one_for_one().with_decider(
       [](const std::exception_ptr&) { return Directive::kStop; });
+  /// Where the actors report what nobody else would see (a top-level
+  /// actor stopped by a failure, an on_stop that threw), one line each,
+  /// called on runtime threads. Default: stderr ("troupe: <line>").
+  std::function<void(const std::string&)> log{};
 };
 
 /// The home of a set of actors: spawns them, names them, counts their
@@ -70,8 +76,8 @@ class ActorSystem {
   /// long as it likes; the actor stops when it returns.
   template <class M, class Loop>
   Address<M> spawn_loop(Loop loop, const SpawnOptions& options = {}) {
-    return Address<M>(spawn_with<detail::LoopActor<M>>(
-        options, typename detail::LoopActor<M>::Loop(std::move(loop))));
+    return Address<M>(detail::ActorHandle(detail::spawn_loop_cell<M>(
+        *core_, nullptr, options, typename detail::LoopCell<M>::Loop(std::move(loop)))));
   }
 
   /// Registers `ref` (a local actor) under `name`; false if the name is
@@ -92,11 +98,12 @@ class ActorSystem {
   /// actor registered under `name` if its message type is M.
   template <class M>
   bool register_name(std::string name, const Address<M>& address) {
-    return register_name(std::move(name), address.ref());
+    auto* cell = address.handle().cell();
+    return cell && core_->register_name(std::move(name), *cell, typeid(detail::LoopCell<M>));
   }
   template <class M>
   Address<M> lookup_address(std::string_view name) const {
-    return Address<M>(lookup<detail::LoopActor<M>>(name));
+    return Address<M>(detail::ActorHandle(core_->lookup(name, typeid(detail::LoopCell<M>))));
   }
 
   /// Runs `task` on the system's runtime and waits for it (from outside).

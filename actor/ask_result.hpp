@@ -1,11 +1,12 @@
 #pragma once
 
 #include <exception>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
+
+#include <troupe/runtime/expected.hpp>
 
 namespace troupe {
 
@@ -23,7 +24,16 @@ enum class AskError {
 /// "unreachable".
 const char* to_string(AskError e) noexcept;
 
-/// Thrown by AskResult::value() when there is no reply.
+/// The error of an AskResult: why there is no reply, and the exception
+/// behind it if there is one (what the handler threw for kFailed; a
+/// std::runtime_error saying what went wrong for kBadMessage and for remote
+/// failures). A plain value.
+struct AskFailure {
+  AskError code = AskError::kTimeout;
+  std::exception_ptr cause;
+};
+
+/// Thrown by AskResult::value() when there is no reply and no cause.
 class AskFailed : public std::runtime_error {
  public:
   explicit AskFailed(AskError e)
@@ -34,77 +44,59 @@ class AskFailed : public std::runtime_error {
   AskError error_;
 };
 
-/// The outcome of an ask: the reply, or why there is none. Like a
-/// `std::expected<T, AskError>`. A plain value owned by the asker.
-template <class T>
-class [[nodiscard]] AskResult {
- public:
-  explicit AskResult(T value) : value_(std::move(value)) {}
-  static AskResult error(AskError e, std::exception_ptr cause = nullptr) noexcept {
-    AskResult r;
-    r.error_ = e;
-    r.cause_ = std::move(cause);
-    return r;
+/// An AskResult's value() without a reply rethrows the cause (the
+/// handler's exception, for kFailed), or throws AskFailed.
+template <>
+struct ErrorTraits<AskFailure> {
+  [[noreturn]] static void raise(const AskFailure& f) {
+    if (f.cause) std::rethrow_exception(f.cause);
+    throw AskFailed(f.code);
   }
-
-  bool has_value() const noexcept { return value_.has_value(); }
-  explicit operator bool() const noexcept { return has_value(); }
-  /// The error; only when `!has_value()`.
-  AskError error() const noexcept { return error_; }
-  /// For kFailed: what the handler threw.
-  const std::exception_ptr& cause() const noexcept { return cause_; }
-
-  /// The reply. Without one: rethrows the handler's exception (kFailed) or
-  /// throws AskFailed.
-  T& value() & {
-    check();
-    return *value_;
-  }
-  T&& value() && {
-    check();
-    return std::move(*value_);
-  }
-  T& operator*() & { return value(); }
-  T* operator->() { return &value(); }
-
- private:
-  AskResult() noexcept = default;
-  void check() const {
-    if (value_) return;
-    if (cause_) std::rethrow_exception(cause_);
-    throw AskFailed(error_);
-  }
-  std::optional<T> value_;
-  AskError error_ = AskError::kTimeout;
-  std::exception_ptr cause_;
 };
 
-/// The outcome of an ask whose handler returns nothing: done, or why not.
-template <>
-class [[nodiscard]] AskResult<void> {
+template <class T>
+class AskResult;
+
+namespace detail {
+/// What an AskResult<T> takes as its reply: anything T is constructible
+/// from, except AskResults.
+template <class U, class T>
+concept AskReplySource = !std::is_void_v<T> && std::is_constructible_v<T, U&&> &&
+                         !std::is_same_v<std::remove_cvref_t<U>, AskResult<T>>;
+}  // namespace detail
+
+/// The outcome of an ask: the reply, or why there is none. An
+/// Expected<T, AskFailure> (T may be void), with the accessors asks use:
+/// error() is the AskError, cause() the exception behind it, failure() both.
+/// value() is checked (see ErrorTraits<AskFailure>), `*r` and `r->` are not.
+/// A plain value owned by the asker.
+template <class T>
+class [[nodiscard]] AskResult : public Expected<T, AskFailure> {
+  using Base = Expected<T, AskFailure>;
+
  public:
-  AskResult() noexcept = default;
+  /// Done (AskResult<void>).
+  AskResult() noexcept requires std::is_void_v<T> : Base() {}
+  /// The reply.
+  template <detail::AskReplySource<T> U = T>
+  explicit AskResult(U&& value) : Base(std::in_place, std::forward<U>(value)) {}
+  /// No reply.
+  AskResult(Unexpected<AskFailure> failure) noexcept  // NOLINT(google-explicit-constructor)
+      : Base(std::move(failure)) {}
   static AskResult error(AskError e, std::exception_ptr cause = nullptr) noexcept {
-    AskResult r;
-    r.failed_ = true;
-    r.error_ = e;
-    r.cause_ = std::move(cause);
-    return r;
-  }
-  bool has_value() const noexcept { return !failed_; }
-  explicit operator bool() const noexcept { return has_value(); }
-  AskError error() const noexcept { return error_; }
-  const std::exception_ptr& cause() const noexcept { return cause_; }
-  void value() const {
-    if (!failed_) return;
-    if (cause_) std::rethrow_exception(cause_);
-    throw AskFailed(error_);
+    return AskResult(Unexpected<AskFailure>(AskFailure{e, std::move(cause)}));
   }
 
- private:
-  bool failed_ = false;
-  AskError error_ = AskError::kTimeout;
-  std::exception_ptr cause_;
+  /// Why there is no reply. Precondition: !has_value().
+  AskError error() const noexcept { return failure().code; }
+  /// The exception behind the error, if any: for kFailed, what the handler
+  /// threw. Null with a reply.
+  const std::exception_ptr& cause() const noexcept {
+    static const std::exception_ptr none;
+    return this->has_value() ? none : failure().cause;
+  }
+  /// Both. Precondition: !has_value().
+  const AskFailure& failure() const noexcept { return Base::error(); }
 };
 
 }  // namespace troupe

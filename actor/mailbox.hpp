@@ -4,16 +4,12 @@
 
 #include <troupe/actor/detail/actor_cell.hpp>
 #include <troupe/actor/detail/envelope.hpp>
+#include <troupe/actor/detail/loop_envelope.hpp>
 #include <troupe/channels/async_stream.hpp>
 #include <troupe/channels/detail/channel_outcome.hpp>
 #include <troupe/runtime/context.hpp>
 
 namespace troupe {
-
-namespace detail {
-template <class M>
-class LoopActor;
-}
 
 /// The mailbox of an actor written as a plain loop (`ActorSystem::spawn_loop`):
 /// a stream (AsyncStream) of its messages in arrival order, ending when the
@@ -45,9 +41,9 @@ class Mailbox : public StreamBase<Mailbox<M>> {
       return outcome == detail::ChannelOutcome::kClosed ? StreamPoll<M>::end()
                                                         : StreamPoll<M>::pending();
     }
-    // Only tells reach a loop actor (Address has no ask).
-    auto* e = static_cast<detail::TellEnvelope<detail::LoopActor<M>, M>*>(
-        static_cast<detail::EnvelopeBase*>(node));
+    // A loop actor's cell gets LoopEnvelope<M>s only: Address<M> and the
+    // loop's dispatch table make nothing else (no asks, no other type).
+    auto* e = static_cast<detail::LoopEnvelope<M>*>(static_cast<detail::EnvelopeBase*>(node));
     struct Free {
       detail::EnvelopeBase* e;
       ~Free() { delete e; }

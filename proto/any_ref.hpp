@@ -5,6 +5,7 @@
 
 #include <troupe/actor/actor_id.hpp>
 #include <troupe/actor/actor_ref.hpp>
+#include <troupe/actor/address.hpp>
 #include <troupe/actor/ask_future.hpp>
 #include <troupe/proto/decode_result.hpp>
 #include <troupe/proto/detail/dispatch_table.hpp>
@@ -41,6 +42,11 @@ class AnyRef {
   explicit AnyRef(const ActorRef<A>& ref) : table_(&detail::table_for<A>()) {
     if (auto* cell = ref.cell()) ref_ = troupe::detail::CellPtr(*cell);
   }
+  /// The same for a loop actor over protobuf messages M (tells only).
+  template <class M>
+  explicit AnyRef(const Address<M>& address) : table_(&detail::loop_table_for<M>()) {
+    if (auto* cell = address.handle().cell()) ref_ = troupe::detail::CellPtr(*cell);
+  }
 
   ActorId id() const noexcept { return ref_ ? ref_->id() : 0; }
   explicit operator bool() const noexcept { return ref_ != nullptr; }
@@ -49,6 +55,11 @@ class AnyRef {
   template <class A>
   troupe::detail::CellPtr cell_of() const {
     return table_ == &detail::table_for<A>() ? ref_ : troupe::detail::CellPtr();
+  }
+  /// The same for a loop actor over M.
+  template <class M>
+  troupe::detail::CellPtr loop_cell_of() const {
+    return table_ == &detail::loop_table_for<M>() ? ref_ : troupe::detail::CellPtr();
   }
   /// Stops the actor at once (as ActorRef::stop).
   void stop() const noexcept { ref_->stop_now(ExitReason::stopped()); }

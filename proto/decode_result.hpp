@@ -1,8 +1,12 @@
 #pragma once
 
-#include <optional>
+#include <cstddef>
+#include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
+
+#include <troupe/runtime/expected.hpp>
 
 namespace troupe::proto {
 
@@ -25,28 +29,58 @@ struct DecodeLimits {
   int max_depth = 64;
 };
 
-/// A decoded message, or why there is none. A plain value.
-template <class T>
-class [[nodiscard]] DecodeResult {
- public:
-  explicit DecodeResult(T value) : value_(std::move(value)) {}
-  DecodeResult(DecodeError e, std::string detail) : error_(e), detail_(std::move(detail)) {}
+/// The error of a DecodeResult: what went wrong, and a sentence for logs
+/// naming the type involved. A plain value.
+struct DecodeFailure {
+  DecodeError code = DecodeError::kMalformed;
+  std::string detail;
+};
 
-  bool has_value() const noexcept { return value_.has_value(); }
-  explicit operator bool() const noexcept { return has_value(); }
-  T& value() & noexcept { return *value_; }
-  T&& value() && noexcept { return std::move(*value_); }
-  T& operator*() & noexcept { return *value_; }
-  T* operator->() noexcept { return &*value_; }
-  /// Only when `!has_value()`.
+/// Thrown by DecodeResult::value() when there is no message.
+class DecodeFailed : public std::runtime_error {
+ public:
+  explicit DecodeFailed(const DecodeFailure& f)
+      : std::runtime_error(std::string("troupe: decode failed: ") + to_string(f.code) + ": " +
+                           f.detail),
+        error_(f.code) {}
   DecodeError error() const noexcept { return error_; }
-  /// A sentence for logs: the error and the type name involved.
-  const std::string& detail() const noexcept { return detail_; }
 
  private:
-  std::optional<T> value_;
-  DecodeError error_ = DecodeError::kMalformed;
-  std::string detail_;
+  DecodeError error_;
+};
+
+}  // namespace troupe::proto
+
+namespace troupe {
+/// DecodeResult's value() without a message throws proto::DecodeFailed.
+template <>
+struct ErrorTraits<proto::DecodeFailure> {
+  [[noreturn]] static void raise(const proto::DecodeFailure& f) { throw proto::DecodeFailed(f); }
+};
+}  // namespace troupe
+
+namespace troupe::proto {
+
+/// A decoded message, or why there is none: an Expected<T,
+/// DecodeFailure>, with error() the DecodeError and detail() the sentence.
+/// value() is checked (throws DecodeFailed), `*r` and `r->` are not. A
+/// plain value, owned by whoever decoded.
+template <class T>
+class [[nodiscard]] DecodeResult : public Expected<T, DecodeFailure> {
+  using Base = Expected<T, DecodeFailure>;
+
+ public:
+  explicit DecodeResult(T value) : Base(std::in_place, std::move(value)) {}
+  DecodeResult(DecodeError e, std::string detail)
+      : Base(unexpect, DecodeFailure{e, std::move(detail)}) {}
+
+  /// What went wrong. Precondition: !has_value().
+  DecodeError error() const noexcept { return failure().code; }
+  /// A sentence for logs: the error and the type name involved.
+  /// Precondition: !has_value().
+  const std::string& detail() const noexcept { return failure().detail; }
+  /// Both. Precondition: !has_value().
+  const DecodeFailure& failure() const noexcept { return Base::error(); }
 };
 
 }  // namespace troupe::proto

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cstdint>
+#include <exception>
 #include <fstream>
 #include <limits>
 #include <random>
@@ -218,9 +219,39 @@ Task<bool> Node::wait_for(std::string node, Duration timeout) {
   co_return value&&* value;
 }
 
-AskResult<v1::LookupReply> Node::no_reply(AskError e, const std::string& why) {
-  return AskResult<v1::LookupReply>::error(
-      e, std::make_exception_ptr(std::runtime_error("troupe: " + why)));
+LookupFailure Node::no_reply(const std::string& node, const AskResult<v1::LookupReply>& reply) {
+  if (reply) {
+    switch (reply->status()) {
+      case v1::LookupReply::NOT_FOUND:
+        return {LookupError::kNotFound, reply->detail()};
+      case v1::LookupReply::WRONG_TYPE:
+        return {LookupError::kWrongType, reply->detail()};
+      default:
+        return {LookupError::kBadReply, "node " + node + " answered a lookup with status " +
+                                            std::to_string(reply->status())};
+    }
+  }
+  if (reply.error() == AskError::kTimeout) {
+    return {LookupError::kTimeout, "node " + node + " did not answer the lookup in time"};
+  }
+  // The failure's own sentence, without the "troupe: " of its exception.
+  std::string why = to_string(reply.error());
+  if (reply.cause()) {
+    try {
+      std::rethrow_exception(reply.cause());
+    } catch (const std::exception& e) {
+      why = e.what();
+      if (why.starts_with("troupe: ")) why.erase(0, 8);
+    } catch (...) {
+    }
+  }
+  switch (reply.error()) {
+    case AskError::kUnreachable:  // not connected, or the connection was lost
+    case AskError::kDeadActor:    // it restarted: the lookup went to its earlier run
+      return {LookupError::kUnreachable, why};
+    default:
+      return {LookupError::kBadReply, "node " + node + " answered a lookup with " + why};
+  }
 }
 
 void Node::shutdown() {

@@ -15,6 +15,7 @@
 #include <troupe/remote/detail/node_core.hpp>
 #include <troupe/remote/detail/peer.hpp>
 #include <troupe/remote/detail/remote_actor.hpp>
+#include <troupe/remote/lookup_result.hpp>
 #include <troupe/remote/node_options.hpp>
 #include <troupe/runtime/clock.hpp>
 #include <troupe/runtime/select.hpp>
@@ -65,28 +66,46 @@ class Node {
   /// it does not listen.
   const std::string& address() const noexcept { return address_; }
 
-  /// Makes `ref` reachable from other nodes as `name` (registered in the
-  /// system's registry too; freed when the actor stops). A's `messages`
-  /// list says what the other nodes may send it. False if the name is
-  /// taken by another actor.
+  /// Makes `ref` (a local actor) reachable from other nodes as `name`
+  /// (registered in the system's registry too; freed when the actor
+  /// stops). A's `messages` list says what the other nodes may send it.
+  /// False if the name is taken by another actor, or `ref` is remote.
   template <class A>
   bool publish(const std::string& name, const ActorRef<A>& ref) {
-    if (!core_->system().register_name(name, ref) && core_->system().lookup<A>(name) != ref) {
-      return false;
-    }
-    core_->add_export(ref.id(), proto::AnyRef(ref));
-    ref.cell()->add_monitor(*core_->agent_cell());  // unpublished when it stops
-    return true;
+    const bool named =
+        core_->system().register_name(name, ref) || core_->system().lookup<A>(name) == ref;
+    return named && publish_handle(ref.handle(), proto::AnyRef(ref));
+  }
+  /// The same for a loop actor over protobuf messages M.
+  template <class M>
+  bool publish(const std::string& name, const Address<M>& address) {
+    const bool named = core_->system().register_name(name, address) ||
+                       core_->system().template lookup_address<M>(name) == address;
+    return named && publish_handle(address.handle(), proto::AnyRef(address));
   }
 
   /// `co_await lookup<A>(node, name)`: a ref to the actor `node` publishes
   /// as `name`, dialing `node` (an address) first if it is not connected.
-  /// Errors: kUnreachable (no connection within the timeout), kDeadActor
-  /// (nothing published under that name), kBadMessage (the actor there
-  /// lacks a handler for a type in A's `messages`), kTimeout.
+  /// Or why not (a LookupError, and detail() saying it with the node and
+  /// name): kUnreachable (no connection within the timeout, or it was lost),
+  /// kNotFound (nothing published under that name), kWrongType (the actor
+  /// there lacks a handler for a type in A's `messages`), kTimeout (no
+  /// answer within the timeout), kBadReply (an answer that made no sense).
   template <class A>
-  Task<AskResult<ActorRef<A>>> lookup(std::string node, std::string name,
-                                      Duration timeout = std::chrono::seconds(5));
+  Task<LookupResult<A>> lookup(std::string node, std::string name,
+                               Duration timeout = std::chrono::seconds(5)) {
+    check_remote<A>();
+    return lookup_handle<ActorRef<A>>(std::move(node), std::move(name), timeout,
+                                      type_names(typename A::messages{}));
+  }
+  /// The same for a loop actor over protobuf messages M.
+  template <class M>
+  Task<LookupResultOf<Address<M>>> lookup_address(std::string node, std::string name,
+                                                  Duration timeout = std::chrono::seconds(5)) {
+    static_assert(proto::Message<M>, "only a loop over protobuf messages can be reached remotely");
+    return lookup_handle<Address<M>>(std::move(node), std::move(name), timeout,
+                                     {proto::type_name<M>()});
+  }
 
   /// A ref to actor `id` on `node`, bound to `incarnation`: for an actor
   /// address that came in a message, no round trip. Unchecked: the sender
@@ -97,14 +116,17 @@ class Node {
   template <class A>
   ActorRef<A> ref(std::string_view node, std::uint64_t incarnation, ActorId id) {
     check_remote<A>();
-    if (node == name()) {
-      // This node: its published actor, or nothing (an earlier run's actor
-      // is gone with that run).
-      if (incarnation != this->incarnation()) return ActorRef<A>();
-      return ActorRef<A>(core_->find_export(id).template cell_of<A>());
-    }
-    return ActorRef<A>(troupe::detail::RemotePtr::adopt(
-        new detail::RemoteActor(core_->peer(std::string(node)), incarnation, id)));
+    return ActorRef<A>(handle_at(node, incarnation, id, [](const proto::AnyRef& published) {
+      return published.template cell_of<A>();
+    }));
+  }
+  /// The same for a loop actor over protobuf messages M.
+  template <class M>
+  Address<M> address_of(std::string_view node, std::uint64_t incarnation, ActorId id) {
+    static_assert(proto::Message<M>, "only a loop over protobuf messages can be reached remotely");
+    return Address<M>(handle_at(node, incarnation, id, [](const proto::AnyRef& published) {
+      return published.template loop_cell_of<M>();
+    }));
   }
 
   /// Dials `address` (and keeps redialing it), like a seed.
@@ -122,6 +144,27 @@ class Node {
   void shutdown();
 
  private:
+  // Actor `id` on `node`: the cell `local` finds among this node's
+  // published actors when `node` is this one (and of this run), else the
+  // way to it over the network.
+  template <class Local>
+  troupe::detail::ActorHandle handle_at(std::string_view node, std::uint64_t incarnation,
+                                        ActorId id, Local local) {
+    if (node == name()) {
+      // An earlier run's actor is gone with that run.
+      if (incarnation != this->incarnation()) return {};
+      return troupe::detail::ActorHandle(local(core_->find_export(id)));
+    }
+    return troupe::detail::ActorHandle(troupe::detail::RemotePtr::adopt(
+        new detail::RemoteActor(core_->peer(std::string(node)), incarnation, id)));
+  }
+  bool publish_handle(const troupe::detail::ActorHandle& handle, proto::AnyRef published) {
+    auto* cell = handle.cell();
+    if (!cell) return false;
+    core_->add_export(handle.id(), std::move(published));
+    cell->add_monitor(*core_->agent_cell());  // unpublished when it stops
+    return true;
+  }
   // A ref to another node's actor carries protobuf envelopes: the class
   // must list what it accepts.
   template <class A>
@@ -141,10 +184,17 @@ class Node {
     return (proto::Message<Ts> && ...);
   }
   template <class... Ts>
-  static void add_types(v1::Lookup& request, proto::Messages<Ts...>) {
-    (request.add_message_types(proto::type_name<Ts>()), ...);
+  static std::vector<std::string> type_names(proto::Messages<Ts...>) {
+    return {proto::type_name<Ts>()...};
   }
-  static AskResult<v1::LookupReply> no_reply(AskError e, const std::string& why);
+  // The lookup itself: the actor published as `name` on `node` must accept
+  // every type in `types`.
+  template <class H>
+  Task<LookupResultOf<H>> lookup_handle(std::string node, std::string name, Duration timeout,
+                                        std::vector<std::string> types);
+  // Why a lookup on `node` found no actor: its ask failed, or the reply
+  // says so.
+  static LookupFailure no_reply(const std::string& node, const AskResult<v1::LookupReply>& reply);
 
   std::shared_ptr<detail::NodeCore> core_;
   std::unique_ptr<detail::ClusterService> service_;
@@ -155,42 +205,30 @@ class Node {
   bool shut_down_ = false;
 };
 
-template <class A>
-Task<AskResult<ActorRef<A>>> Node::lookup(std::string node, std::string name, Duration timeout) {
-  check_remote<A>();
-  using Result = AskResult<ActorRef<A>>;
+template <class H>
+Task<LookupResultOf<H>> Node::lookup_handle(std::string node, std::string name, Duration timeout,
+                                            std::vector<std::string> types) {
   auto peer = core_->peer(node);
   if (!peer->is_up()) {
     connect(node);
     const bool up = co_await wait_for(node, timeout);
-    if (!up) {
-      auto r = no_reply(AskError::kUnreachable, "node " + node + " is not connected");
-      co_return Result::error(r.error(), r.cause());
-    }
+    if (!up)
+      co_return LookupResultOf<H>(LookupError::kUnreachable, "node " + node + " is not connected");
   }
   v1::Lookup request;
   request.set_name(name);
-  add_types(request, typename A::messages{});
+  for (auto& type : types) request.add_message_types(std::move(type));
   const std::uint64_t incarnation = peer->incarnation();
   v1::Envelope e = proto::encode(request, v1::Envelope::ASK);
   e.mutable_target()->set_node(incarnation);
   e.mutable_sender()->set_node(core_->incarnation());
   AskResult<v1::LookupReply> reply =
       co_await peer->template ask<v1::LookupReply>(std::move(e), incarnation, timeout);
-  if (!reply) co_return Result::error(reply.error(), reply.cause());
-  switch (reply->status()) {
-    case v1::LookupReply::FOUND:
-      co_return Result(ActorRef<A>(troupe::detail::RemotePtr::adopt(
-          new detail::RemoteActor(peer, incarnation, reply->actor()))));
-    case v1::LookupReply::WRONG_TYPE: {
-      auto r = no_reply(AskError::kBadMessage, reply->detail());
-      co_return Result::error(r.error(), r.cause());
-    }
-    default: {
-      auto r = no_reply(AskError::kDeadActor, reply->detail());
-      co_return Result::error(r.error(), r.cause());
-    }
+  if (!reply || reply->status() != v1::LookupReply::FOUND) {
+    co_return LookupResultOf<H>(unexpected(no_reply(node, reply)));
   }
+  co_return LookupResultOf<H>(H(troupe::detail::ActorHandle(troupe::detail::RemotePtr::adopt(
+      new detail::RemoteActor(peer, incarnation, reply->actor())))));
 }
 
 }  // namespace troupe::remote

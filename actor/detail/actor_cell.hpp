@@ -1,19 +1,20 @@
 #pragma once
 
 #include <atomic>
-#include <cstddef>
 #include <cstdint>
 #include <exception>
-#include <memory>
-#include <mutex>
 #include <string>
 #include <typeinfo>
-#include <vector>
 
 #include <troupe/actor/actor_id.hpp>
+#include <troupe/actor/ask_result.hpp>
+#include <troupe/actor/dead_letter.hpp>
 #include <troupe/actor/detail/cell_ptr.hpp>
 #include <troupe/actor/detail/envelope.hpp>
+#include <troupe/actor/detail/lifecycle.hpp>
+#include <troupe/actor/detail/offer_outcome.hpp>
 #include <troupe/actor/detail/system_core.hpp>
+#include <troupe/actor/detail/system_message.hpp>
 #include <troupe/actor/exit_reason.hpp>
 #include <troupe/actor/mailbox_options.hpp>
 #include <troupe/actor/supervisor_strategy.hpp>
@@ -22,54 +23,42 @@
 #include <troupe/channels/detail/mpsc_queue.hpp>
 #include <troupe/runtime/clock.hpp>
 #include <troupe/runtime/context.hpp>
-#include <troupe/runtime/detail/block_pool.hpp>
 #include <troupe/runtime/detail/task_header.hpp>
 #include <troupe/runtime/task.hpp>
 
 namespace troupe::detail {
 
-class ActorCellBase;
-
-/// A message from the runtime of actors to one actor, ahead of its
-/// mailbox: stop, restart, a child's failure or end, Down, Exit.
-/// BlockPool memory (every actor's end posts one to its parent).
-struct SystemMessage : PooledObject {
-  enum class Kind {
-    kStop,          // stop at once with `reason`
-    kRestart,       // from the supervisor: a fresh instance
-    kChildFailed,   // from a child: it failed with `reason`, decide
-    kChildStopped,  // from a child: it is gone
-    kDown,          // a monitored actor stopped with `reason`
-    kExit,          // a linked actor stopped abnormally with `reason`
-  };
-  Kind kind;
-  ActorCellBase* from;  // retained; nullptr for kStop from outside
-  ActorId from_id;
-  ExitReason reason;
-  std::uint64_t from_node = 0;  // kDown from a remote actor: its node's incarnation
-  SystemMessage* next = nullptr;
-};
+struct CellExtras;
 
 /// The type-erased part of an actor: a task (TaskHeader) whose poll is the
 /// actor's message loop instead of a coroutine, its mailbox, its system
 /// messages, and its place among other actors (parent, children, monitors,
-/// links, name). ActorCell<A> adds the instance of A and the typed dispatch.
+/// links, name). ActorCellOf<A, Args...> (actor_cell_of.hpp, made by
+/// spawn_actor) adds the instance of A and the typed dispatch.
+///
+/// Its code is split by concern, one file each:
+///   actor_cell.cpp      the producer side: offer, tell, dead letters, post
+///   system_message.hpp  the system-message queue
+///   relations.cpp       watchers, links, children, name
+///   supervision.cpp     failures: restart, stop or escalate, and the limits
+///   lifecycle.cpp       the phases (see ActorPhase), the message loop, the end
 ///
 /// Refcounted like any task: the executor's owner list, run queues, and
-/// every ActorRef hold references; the memory goes with the last one, while
-/// the actor itself (its state, its loop) ends when it stops. The loop runs
-/// on one worker at a time; producers (offer, post) are thread-safe.
+/// every ActorRef (CellPtr) hold references; the memory goes with the last
+/// one, while the actor itself (its state, its loop) ends when it stops.
+/// The loop runs on one worker at a time; producers (offer, tell, post, and
+/// monitor, link, name requests) are thread-safe.
 class ActorCellBase : public TaskHeader {
  public:
-  /// The mailbox queue; uncounted (nothing asks an actor's mailbox size).
-  using Mailbox = MpscQueue<false>;
+  /// The mailbox's queue; uncounted (nothing asks an actor's mailbox size).
+  using MailboxQueue = MpscQueue<false>;
+  using Offer = OfferResult;
 
   ActorId id() const noexcept { return id_; }
   SystemCore& system() const noexcept { return *system_; }
 
-  // --- From any thread ---------------------------------------------------------
+  // --- The producer side, from any thread (actor_cell.cpp) ----------------------
 
-  enum class Offer { kAccepted, kFull, kClosed };
   /// Puts `e` in the mailbox; on kFull or kClosed `e` is still the caller's.
   Offer offer(EnvelopeBase* e) noexcept;
   /// Puts `e` in the mailbox or, if refused, makes it a dead letter (an ask
@@ -79,7 +68,7 @@ class ActorCellBase : public TaskHeader {
   /// and destroys it.
   void dead_letter(EnvelopeBase* e, DeadLetterReason why, AskError ask) noexcept;
   Overflow overflow() const noexcept { return overflow_; }
-  Mailbox& mailbox() noexcept { return mailbox_; }
+  MailboxQueue& mailbox() noexcept { return mailbox_; }
 
   /// Queues a system message (overtakes the mailbox) and wakes the actor.
   void post(SystemMessage::Kind kind, ActorCellBase* from, ExitReason reason) noexcept;
@@ -94,26 +83,29 @@ class ActorCellBase : public TaskHeader {
   /// (later messages are dead letters) and the actor stops when drained.
   void stop_gracefully() noexcept;
 
+  // --- Relations, from any thread (relations.cpp) -------------------------------
+
   /// `watcher` gets Down when this actor stops (at once if it has).
   void add_monitor(ActorCellBase& watcher);
   /// Links this actor and `other` both ways.
   static void link(ActorCellBase& a, ActorCellBase& b);
-
-  // --- From the actor's own handlers (its worker thread) -------------------------
-
-  /// Stops after the current handler returns.
-  void request_stop(ExitReason reason) noexcept;
-  /// Adopts a new child (its supervisor is this actor).
+  /// Adopts a new child (its supervisor is this actor); from this actor's
+  /// own handlers.
   void adopt_child(ActorCellBase& child);
-  /// Starts a cell made by ActorCell<A>::make: binds it to the scheduler
-  /// and queues its first run (which constructs the actor).
-  static void start(ActorCellBase& cell);
   /// Records the name the registry knows it by (one per actor), so that
   /// it is freed when the actor stops. False if it has one already or has
   /// stopped.
   bool set_name(const std::string& name);
 
-  /// ReceiveTimeout after `d` without a message (Duration::zero(): none).
+  // --- The lifecycle (lifecycle.cpp) ---------------------------------------------
+
+  /// Starts a cell made by spawn_actor: binds it to the scheduler and
+  /// queues its first run (which constructs the actor).
+  static void start(ActorCellBase& cell);
+  /// Stops after the current handler returns; from its own handlers.
+  void request_stop(ExitReason reason) noexcept;
+  /// ReceiveTimeout after `d` without a message (Duration::zero(): none);
+  /// from its own handlers.
   void set_receive_timeout(Duration d);
 
  protected:
@@ -126,7 +118,7 @@ class ActorCellBase : public TaskHeader {
   void destroy_frame() noexcept final;
   std::exception_ptr unobserved_failure() noexcept final { return nullptr; }
 
-  // The typed part (ActorCell<A>).
+  // The typed part (ActorCellOf<A, Args...>).
   /// Constructs the instance and runs on_start; a Task if on_start waits.
   virtual Task<void> start_instance() = 0;
   /// Runs on_stop (exceptions reported, not thrown) and destroys the instance.
@@ -142,59 +134,54 @@ class ActorCellBase : public TaskHeader {
   virtual const std::type_info& actor_type() const noexcept = 0;
 
  private:
-  enum class Phase : std::uint8_t {
-    kStarting,   // the instance is to be constructed
-    kRunning,    // handling messages
-    kSuspended,  // failed; waiting for its supervisor's decision
-    kStopping,   // waiting for its children to stop
-    kDone,
-  };
-  struct Relations;  // children, monitors, links, name: allocated on first use
+  // The part an idle actor does without, made on first use (lifecycle.cpp).
+  CellExtras& extras();
+  // True once the actor has stopped (set by finalize, before its relations
+  // close). Read by monitor/link/name requests from any thread. Seq_cst:
+  // one half of the store-load pair explained at extras().
+  bool stopped() const noexcept { return stopped_.load(std::memory_order_seq_cst); }
 
-  Relations& relations();
+  // Lifecycle (lifecycle.cpp).
+  bool ending() const noexcept {
+    return phase_ == ActorPhase::kStopping || phase_ == ActorPhase::kDone;
+  }
   void run_task(Task<void> t) noexcept;
   bool handler_running() const noexcept { return static_cast<bool>(current_); }
-  bool stop_pending() const noexcept;
   bool idle_timed_out(Context& cx) noexcept;
   ExitReason exit_reason() const noexcept;
   void set_exit_reason(const ExitReason& r) noexcept;
   void finish_handler() noexcept;
   void handle_system(SystemMessage& m) noexcept;
-  void fail(std::exception_ptr e) noexcept;
+  void suspend(const ExitReason& reason) noexcept;
   void restart() noexcept;
-  void supervise(ActorCellBase& child, const ExitReason& reason) noexcept;
   void begin_stop(ExitReason reason) noexcept;
-  void finalize() noexcept;
+  void finalize(bool notify) noexcept;
   void discard_mailbox() noexcept;
-  void take_system() noexcept;
-  void push_system(SystemMessage* m) noexcept;
-  void free_system_messages() noexcept;
 
-  // A push that finds the actor parked wakes the cell directly: the actor
-  // is the task, so there is no Waker to register or clone.
-  Mailbox mailbox_;
-  std::atomic<SystemMessage*> system_head_{nullptr};
-  SystemMessage* system_local_ = nullptr;  // taken from system_head_, oldest first
+  // Supervision (supervision.cpp).
+  void fail(std::exception_ptr e) noexcept;
+  void supervise(ActorCellBase& child, const ExitReason& reason) noexcept;
+
+  // A push that finds the actor parked (on either queue) wakes the cell
+  // directly: the actor is the task, so there is no Waker to register.
+  MailboxQueue mailbox_;
+  SystemQueue system_queue_;
   SystemCore* system_;
-  ActorCellBase* parent_;  // retained; nullptr for a top-level actor
-  std::atomic<Relations*> relations_{nullptr};
-  Task<void> current_;  // the coroutine handler (or on_start) in progress
+  CellPtr parent_;                            // null for a top-level actor
+  std::atomic<CellExtras*> extras_{nullptr};  // made once, by any thread: see extras()
+  Task<void> current_;                        // the coroutine handler (or on_start) in progress
   ActorId id_;
   // Why it stops: requested (stop_requested_) or final (kStopping, kDone).
-  // The kind lives here, the error (abnormal exits only) in the relations,
-  // which keeps an idle actor within 256 bytes.
+  // The kind lives here, the error (abnormal exits only) in the extras.
   ExitReason::Kind exit_kind_ = ExitReason::Kind::kNormal;
   Overflow overflow_;
   // Where SystemCore keeps this actor if it is top-level (its mutex guards it).
   friend class SystemCore;
   std::uint32_t top_level_slot_ = kNoSlot;
   static constexpr std::uint32_t kNoSlot = ~std::uint32_t{0};
-  Phase phase_ = Phase::kStarting;
+  ActorPhase phase_ = ActorPhase::kStarting;
   bool stop_requested_ = false;
-  // Set once the actor has stopped, before its watchers and links are
-  // collected: monitor/link/name requests that come later see it (under the
-  // relations mutex) and act on the exit instead of registering.
-  std::atomic<bool> stopped_{false};
+  std::atomic<bool> stopped_{false};  // see stopped()
 };
 
 }  // namespace troupe::detail

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <cstdio>
 #include <exception>
 #include <new>
 #include <optional>
@@ -66,7 +65,7 @@ class ActorCellOf final : public ActorCellBase {
       try {
         instance().on_stop(reason);
       } catch (...) {
-        std::fprintf(stderr, "troupe: an actor's on_stop threw; ignored\n");
+        system().log("an actor's on_stop threw; ignored");
       }
     }
     alive_ = false;

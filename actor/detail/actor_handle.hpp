@@ -1,5 +1,6 @@
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <string_view>
 #include <utility>
@@ -94,6 +95,13 @@ class ActorHandle {
  private:
   CellPtr cell_;
   RemotePtr remote_;
+};
+
+/// Anything that reaches an actor (ActorRef<A>, Address<M>): what monitor
+/// and link accept.
+template <class H>
+concept Handle = requires(const H& h) {
+  { h.handle() } -> std::same_as<const ActorHandle&>;
 };
 
 }  // namespace troupe::detail

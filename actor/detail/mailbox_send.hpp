@@ -4,6 +4,8 @@
 
 #include <troupe/actor/ask_future.hpp>
 #include <troupe/actor/detail/actor_cell.hpp>
+#include <troupe/actor/detail/cell_ptr.hpp>
+#include <troupe/actor/detail/offer_outcome.hpp>
 #include <troupe/actor/tell_status.hpp>
 #include <troupe/channels/detail/waiter_list.hpp>
 #include <troupe/runtime/context.hpp>
@@ -17,11 +19,9 @@ namespace troupe::detail {
 /// reference on the cell. Not movable once polled; polled by one task.
 class MailboxSend {
  public:
-  MailboxSend(ActorCellBase& cell, EnvelopeBase* e) noexcept : cell_(&cell), envelope_(e) {
-    cell_->retain();
-  }
+  MailboxSend(ActorCellBase& cell, EnvelopeBase* e) noexcept : cell_(cell), envelope_(e) {}
   MailboxSend(MailboxSend&& o) noexcept
-      : cell_(std::exchange(o.cell_, nullptr)),
+      : cell_(std::move(o.cell_)),
         envelope_(std::exchange(o.envelope_, nullptr)),
         status_(o.status_),
         done_(o.done_) {}
@@ -33,7 +33,6 @@ class MailboxSend {
       cell_->mailbox().senders_waiting().notify_one();
     }
     delete envelope_;
-    cell_->release();
   }
 
   bool poll(Context& cx) noexcept {
@@ -47,27 +46,14 @@ class MailboxSend {
 
  private:
   bool attempt() noexcept {
-    switch (cell_->offer(envelope_)) {
-      case ActorCellBase::Offer::kAccepted:
-        envelope_ = nullptr;
-        status_ = TellStatus::kQueued;
-        break;
-      case ActorCellBase::Offer::kClosed:
-        cell_->dead_letter(std::exchange(envelope_, nullptr), DeadLetterReason::kStopped,
-                           AskError::kDeadActor);
-        status_ = TellStatus::kDeadActor;
-        break;
-      case ActorCellBase::Offer::kFull:
-        if (cell_->overflow() == Overflow::kBackpressure) return false;
-        {
-          const bool drop = cell_->overflow() == Overflow::kDrop;
-          cell_->dead_letter(std::exchange(envelope_, nullptr),
-                             drop ? DeadLetterReason::kDropped : DeadLetterReason::kMailboxFull,
-                             AskError::kMailboxFull);
-          status_ = drop ? TellStatus::kDropped : TellStatus::kFull;
-        }
-        break;
+    const OfferOutcome o = offer_outcome(cell_->offer(envelope_), cell_->overflow(),
+                                         /*may_wait=*/true);
+    if (o.wait) return false;
+    if (o.refused()) {
+      cell_->dead_letter(envelope_, o.reason, o.ask);
     }
+    envelope_ = nullptr;  // the mailbox's, or a dead letter
+    status_ = o.status;
     if (enlisted_) {  // a wake it was handed is used by this attempt
       cell_->mailbox().senders_waiting().remove(node_);
       enlisted_ = false;
@@ -76,7 +62,7 @@ class MailboxSend {
     return true;
   }
 
-  ActorCellBase* cell_;
+  CellPtr cell_;
   EnvelopeBase* envelope_;
   ChannelWaiter node_;
   TellStatus status_ = TellStatus::kQueued;

@@ -1,3 +1,4 @@
+#include <cstdio>
 #include <utility>
 #include <vector>
 
@@ -6,11 +7,25 @@
 
 namespace troupe::detail {
 
+void SystemCore::log(const std::string& line) const noexcept {
+  try {
+    if (log_) {
+      log_(line);
+    } else {
+      std::fprintf(stderr, "troupe: %s\n", line.c_str());
+    }
+  } catch (...) {  // a failing hook must not take the actor down with it
+  }
+}
+
 void SystemCore::actor_finished() noexcept {
+  // Release: an actor's end happens before whoever sees the count drop
+  // (shutdown's wait); acquire: so does every earlier one's, for the last.
   if (live_.fetch_sub(1, std::memory_order_acq_rel) == 1) live_.notify_all();
 }
 
 void SystemCore::wait_until_none_alive() const noexcept {
+  // Acquire: pairs with actor_finished.
   for (std::size_t n = live_.load(std::memory_order_acquire); n != 0;
        n = live_.load(std::memory_order_acquire)) {
     live_.wait(n, std::memory_order_acquire);
@@ -20,40 +35,33 @@ void SystemCore::wait_until_none_alive() const noexcept {
 bool SystemCore::add_top_level(ActorCellBase& cell) {
   std::lock_guard lock(mutex_);
   if (stopping_) return false;
-  cell.retain();
   cell.top_level_slot_ = static_cast<std::uint32_t>(top_level_cells_.size());
-  top_level_cells_.push_back(&cell);
+  top_level_cells_.emplace_back(cell);
   return true;
 }
 
 void SystemCore::remove_top_level(ActorCellBase& cell) noexcept {
-  {
-    std::lock_guard lock(mutex_);
-    const std::uint32_t slot = cell.top_level_slot_;
-    if (slot >= top_level_cells_.size() || top_level_cells_[slot] != &cell) return;
-    ActorCellBase* last = top_level_cells_.back();
-    top_level_cells_[slot] = last;
-    last->top_level_slot_ = slot;
-    top_level_cells_.pop_back();
-    cell.top_level_slot_ = ActorCellBase::kNoSlot;
+  CellPtr gone;  // released outside the lock
+  std::lock_guard lock(mutex_);
+  const std::uint32_t slot = cell.top_level_slot_;
+  if (slot >= top_level_cells_.size() || top_level_cells_[slot] != &cell) return;
+  gone = std::move(top_level_cells_[slot]);
+  if (slot + 1 != top_level_cells_.size()) {
+    top_level_cells_[slot] = std::move(top_level_cells_.back());
+    top_level_cells_[slot]->top_level_slot_ = slot;
   }
-  cell.release();
+  top_level_cells_.pop_back();
+  cell.top_level_slot_ = ActorCellBase::kNoSlot;
 }
 
 void SystemCore::stop_all() noexcept {
-  std::vector<ActorCellBase*> cells;
+  std::vector<CellPtr> cells;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
-    for (ActorCellBase* c : top_level_cells_) {
-      c->retain();
-      cells.push_back(c);
-    }
+    cells = top_level_cells_;
   }
-  for (ActorCellBase* c : cells) {
-    c->stop_now(ExitReason::shutdown());
-    c->release();
-  }
+  for (const CellPtr& c : cells) c->stop_now(ExitReason::shutdown());
 }
 
 bool SystemCore::register_name(std::string name, ActorCellBase& cell, std::type_index type) {
@@ -90,7 +98,7 @@ void SystemCore::unregister(const std::string& name, const ActorCellBase& cell) 
 }
 
 void SystemCore::dead_letter(const DeadLetter& d) noexcept {
-  dead_letters_.fetch_add(1, std::memory_order_relaxed);
+  dead_letters_.fetch_add(1, std::memory_order_relaxed);  // a count: orders nothing
   std::function<void(const DeadLetter&)> hook;
   {
     std::lock_guard lock(mutex_);

@@ -24,22 +24,35 @@ class ActorCellBase;
 
 /// The state of an ActorSystem that its actors share: the scheduler they
 /// run on, id allocation, the count of live actors (for shutdown), the
-/// top-level actors, the name registry and the dead-letter account.
-/// Thread-safe; owned by the ActorSystem, which outlives its actors.
+/// top-level actors, the name registry, the dead-letter account and the
+/// log. Thread-safe; owned by the ActorSystem, which outlives its actors.
 class SystemCore {
  public:
-  SystemCore(Scheduler& scheduler, SupervisorStrategy top_level) noexcept
-      : scheduler_(scheduler), top_level_(std::move(top_level)) {}
+  /// Where the actors report what nobody else would see (one line each,
+  /// from any thread); empty: stderr (see log()).
+  using LogHook = std::function<void(const std::string&)>;
+
+  SystemCore(Scheduler& scheduler, SupervisorStrategy top_level, LogHook log = {}) noexcept
+      : scheduler_(scheduler), top_level_(std::move(top_level)), log_(std::move(log)) {}
   SystemCore(const SystemCore&) = delete;
   SystemCore& operator=(const SystemCore&) = delete;
 
   Scheduler& scheduler() noexcept { return scheduler_; }
   const SupervisorStrategy& top_level_strategy() const noexcept { return top_level_; }
+  // Relaxed: an id only has to be unique, which the atomic add alone makes it.
   ActorId next_id() noexcept { return ids_.fetch_add(1, std::memory_order_relaxed) + 1; }
 
+  /// Reports `line` through the log hook, or as "troupe: <line>" on stderr
+  /// without one. A hook that throws is ignored.
+  void log(const std::string& line) const noexcept;
+
   // --- Live actors -------------------------------------------------------------
+  // Relaxed: nothing is published with the increment; the decrement in
+  // actor_finished is the one that orders the actor's end (acq_rel).
   void actor_started() noexcept { live_.fetch_add(1, std::memory_order_relaxed); }
   void actor_finished() noexcept;
+  // Acquire: pairs with actor_finished's release, so that whoever sees an
+  // actor gone sees what it did before.
   std::size_t live() const noexcept { return live_.load(std::memory_order_acquire); }
   /// Blocks the calling thread until no actor is alive.
   void wait_until_none_alive() const noexcept;
@@ -61,6 +74,7 @@ class SystemCore {
 
   // --- Dead letters ------------------------------------------------------------
   void dead_letter(const DeadLetter& d) noexcept;
+  // Relaxed: a count read for its own sake; it orders nothing else.
   std::uint64_t dead_letters() const noexcept {
     return dead_letters_.load(std::memory_order_relaxed);
   }
@@ -69,18 +83,19 @@ class SystemCore {
  private:
   Scheduler& scheduler_;
   const SupervisorStrategy top_level_;
+  const LogHook log_;  // set once, read by any thread
   // Written by every spawn and every end, from all workers: each on its own
   // cache line, away from the fields every spawn only reads.
   alignas(64) std::atomic<ActorId> ids_{0};
   alignas(64) std::atomic<std::size_t> live_{0};
 
   alignas(64) mutable std::mutex mutex_;  // guards the members below
-  // Every top-level actor (retained), each cell knowing its slot, so that
-  // adding and removing cost no allocation beyond the vector's growth.
-  std::vector<ActorCellBase*> top_level_cells_;
+  // Every top-level actor, each cell knowing its slot, so that adding and
+  // removing cost no allocation beyond the vector's growth.
+  std::vector<CellPtr> top_level_cells_;
   bool stopping_ = false;
   struct Entry {
-    ActorCellBase* cell;
+    ActorCellBase* cell;  // not counted: the actor unregisters itself when it stops
     std::type_index type;
   };
   std::unordered_map<std::string, Entry> names_;

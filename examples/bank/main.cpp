@@ -28,19 +28,20 @@ troupe::Task<void> typed(troupe::ActorRef<bank::Account> account) {
   bank::Withdraw w;
   w.set_cents(2'500);
   auto r = co_await account.ask(w, 1s);
-  std::printf("typed:    withdraw 25.00 -> %s, balance %.2f\n", r->ok() ? "ok" : "refused",
-              r->balance_cents() / 100.0);
+  const bank::WithdrawResult& result = r.value();  // throws if there is no reply
+  std::printf("typed:    withdraw 25.00 -> %s, balance %.2f\n", result.ok() ? "ok" : "refused",
+              result.balance_cents() / 100.0);
 }
 
 troupe::Task<void> by_envelope(troupe::proto::AnyRef account) {
   // What a peer would send: bytes with a type name.
   const std::string wire = troupe::proto::encode(deposit(500)).SerializeAsString();
   auto envelope = troupe::proto::decode_envelope(wire);
-  account.tell(*envelope);
+  account.tell(envelope.value());
 
   auto reply = co_await account.ask(troupe::proto::encode(bank::GetBalance{}), 1s);
   auto balance = troupe::proto::decode<bank::Balance>(reply.value());
-  std::printf("envelope: balance %.2f\n", balance->cents() / 100.0);
+  std::printf("envelope: balance %.2f\n", balance.value().cents() / 100.0);
 
   troupe::v1::Envelope junk;
   junk.set_type_name("bank.Deposit");

@@ -101,7 +101,7 @@ void Registry::refuse(std::string_view what, const troupe::v1::Origin& origin,
 
 void Registry::watch(const SessionLink& session) {
   if (!session.is_remote()) {
-    monitor(session.local().ref());
+    monitor(session.local());
   } else {
     watch_hub(session.hub());
   }

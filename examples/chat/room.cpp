@@ -197,7 +197,7 @@ void Room::handle(const v1::Who& m) {
 
 void Room::watch(const SessionLink& session) {
   if (!session.is_remote()) {
-    if (monitored_.insert(session.local().id()).second) monitor(session.local().ref());
+    if (monitored_.insert(session.local().id()).second) monitor(session.local());
   } else if (hubs_monitored_.insert(session.hub().incarnation()).second) {
     session.hub().monitor(self());
   }

@@ -12,6 +12,7 @@
 #include <troupe/actor/detail/actor_cell.hpp>
 #include <troupe/actor/detail/envelope.hpp>
 #include <troupe/actor/detail/handler_traits.hpp>
+#include <troupe/actor/detail/loop_envelope.hpp>
 #include <troupe/actor/detail/reply_slot.hpp>
 #include <troupe/proto/codec.hpp>
 #include <troupe/proto/decode_result.hpp>
@@ -115,6 +116,36 @@ DispatchTable make_table(Messages<Ms...>) {
 template <class A>
 const DispatchTable& table_for() {
   static const DispatchTable table = make_table<A>(typename A::messages{});
+  return table;
+}
+
+/// The table of a loop actor over Mailbox<M>: M, told (a loop takes no
+/// asks: it has no handler to reply from).
+template <class M>
+const DispatchTable& loop_table_for() {
+  static_assert(Message<M>, "only a loop over protobuf messages can be reached by envelope");
+  static const DispatchTable table = [] {
+    DispatchEntry d;
+    d.tell = [](ActorCellBase& cell, const v1::Envelope& e, const DecodeLimits& limits,
+                const v1::Origin* origin) {
+      auto m = decode_from<M>(e, limits, origin);
+      if (!m) {
+        undecodable(cell, e);
+        return DynamicTell{m.error(), TellStatus::kQueued};
+      }
+      return DynamicTell{std::nullopt,
+                         cell.tell(new troupe::detail::LoopEnvelope<M>(std::move(m).value()))};
+    };
+    d.ask = [](ActorCellBase& cell, const v1::Envelope& e, const DecodeLimits&,
+               std::optional<Duration> timeout, const v1::Origin*) {
+      undecodable(cell, e);
+      return failed_ask(timeout, DecodeError::kUnknownType,
+                        "a loop actor takes no asks (" + e.type_name() + ")");
+    };
+    DispatchTable t;
+    t.emplace(type_name<M>(), d);
+    return t;
+  }();
   return table;
 }
 

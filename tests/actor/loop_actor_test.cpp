@@ -8,6 +8,7 @@
 
 #include <troupe/actor/actor.hpp>
 #include <troupe/actor/actor_system.hpp>
+#include <troupe/actor/address.hpp>
 #include <troupe/actor/mailbox.hpp>
 #include <troupe/channels/channel.hpp>
 #include <troupe/channels/stream/by_ref.hpp>
@@ -77,6 +78,43 @@ TEST(LoopActor, TheMailboxWorksWithStreamCombinators) {
   a.stop();
   ex.run_until_idle();
   EXPECT_EQ(system.live_actors(), 0u);
+}
+
+// Watches whatever it is told to, and keeps the Downs it gets.
+struct LoopWatcher : troupe::Actor<LoopWatcher> {
+  explicit LoopWatcher(std::vector<troupe::Down>* downs) : downs(downs) {}
+  void handle(const troupe::Address<int>& target) { monitor(target); }
+  void handle(const troupe::Down& d) { downs->push_back(d); }
+  std::vector<troupe::Down>* downs;
+};
+
+TEST(LoopActor, IsNamedFoundAndMonitoredLikeAnyActor) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  auto a = system.spawn_loop<int>([](Mailbox<int>& mailbox) -> Task<void> {
+    for (;;) {
+      auto m = co_await mailbox.next();
+      if (!m || *m < 0) co_return;
+    }
+  });
+  ASSERT_TRUE(system.register_name("loop", a));
+  EXPECT_EQ(system.lookup_address<int>("loop"), a);
+  EXPECT_FALSE(system.lookup_address<long>("loop")) << "another message type is another actor";
+  EXPECT_FALSE(system.lookup<LoopWatcher>("loop"));
+  EXPECT_FALSE(a.is_remote());
+
+  std::vector<troupe::Down> downs;
+  auto watcher = system.spawn<LoopWatcher>(&downs);
+  watcher.tell(a);
+  ex.run_until_idle();
+  EXPECT_TRUE(downs.empty());
+  a.tell(-1);  // the loop returns: the actor stops normally
+  ex.run_until_idle();
+  ASSERT_EQ(downs.size(), 1u);
+  EXPECT_EQ(downs[0].actor, a.id());
+  EXPECT_EQ(downs[0].reason.kind(), troupe::ExitReason::Kind::kNormal);
+  EXPECT_FALSE(system.lookup_address<int>("loop")) << "its name went with it";
+  EXPECT_EQ(a.tell(1), TellStatus::kDeadActor);
 }
 
 }  // namespace

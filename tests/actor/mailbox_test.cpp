@@ -18,6 +18,7 @@
 #include <troupe/actor/mailbox.hpp>
 #include <troupe/channels/channel.hpp>
 #include <troupe/runtime/join_handle.hpp>
+#include <troupe/runtime/sleep.hpp>
 #include <troupe/runtime/spawn.hpp>
 #include <troupe/runtime/task.hpp>
 #include <troupe/runtime/test_executor.hpp>
@@ -362,8 +363,9 @@ struct OrderCheck : troupe::Actor<OrderCheck> {
   return std::this_thread::get_id();
 }
 
-// 64 producer tasks tell one actor; each yields every few sends, so the
-// runtime moves it between its two workers; order per sender must hold.
+// 64 producer tasks tell one actor; each yields every few sends and
+// sleeps now and then, so the runtime moves it between its two workers;
+// order per sender must hold.
 // The run repeats (a few times at most) until some producer did change
 // threads: order under migration is what is tested.
 TEST(Mailbox, SixtyFourProducersIntoOneActorKeepPerSenderOrderUnderMigration) {
@@ -382,6 +384,10 @@ TEST(Mailbox, SixtyFourProducersIntoOneActorKeepPerSenderOrderUnderMigration) {
             for (std::uint64_t i = 0; i < n; ++i) {
               EXPECT_EQ(c.tell(Ordered{id, i}), TellStatus::kQueued);
               if (i % 16 == 15) co_await troupe::yield_now();
+              // A timer's wake comes from whichever worker drives the
+              // timers, so the task may resume on the other one: without
+              // this, two busy workers rarely steal from each other.
+              if (i % 512 == 511) co_await troupe::sleep_for(std::chrono::microseconds(50));
               if (mailbox_test_thread_id() != last) {
                 last = mailbox_test_thread_id();
                 migrations.fetch_add(1, std::memory_order_relaxed);

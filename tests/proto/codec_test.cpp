@@ -75,6 +75,20 @@ TEST(Codec, AnotherTypeNameIsATypeMismatch) {
   EXPECT_NE(r.detail().find("testing.Deposit"), std::string::npos);
 }
 
+TEST(Codec, ValueWithoutAMessageThrowsDecodeFailedWithTheDetail) {
+  testing::Deposit d;
+  const auto r = proto::decode<testing::Withdraw>(proto::encode(d));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.failure().code, DecodeError::kTypeMismatch);
+  try {
+    (void)r.value();
+    FAIL() << "value() should have thrown";
+  } catch (const proto::DecodeFailed& e) {
+    EXPECT_EQ(e.error(), DecodeError::kTypeMismatch);
+    EXPECT_EQ(std::string(e.what()), "troupe: decode failed: type mismatch: " + r.detail());
+  }
+}
+
 TEST(Codec, MalformedBytesAreAnErrorNotACrash) {
   troupe::v1::Envelope e;
   e.set_type_name("testing.Deposit");

@@ -139,7 +139,7 @@ struct Local {
   template <class A>
   ActorRef<A> lookup(const std::string& at, const std::string& name) {
     auto r = run(node->lookup<A>(at, name, 10s));
-    if (!r) throw std::runtime_error(std::string("lookup failed: ") + troupe::to_string(r.error()));
+    if (!r) throw std::runtime_error("lookup failed: " + r.detail());
     return *r;
   }
   ActorSystem system;

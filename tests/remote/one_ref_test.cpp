@@ -16,8 +16,10 @@
 #include <troupe/actor/actor_system.hpp>
 #include <troupe/channels/mpsc.hpp>
 #include <troupe/remote/node.hpp>
+#include <troupe/runtime/clock.hpp>
 #include <troupe/runtime/select.hpp>
 #include <troupe/runtime/sleep.hpp>
+#include <troupe/runtime/yield.hpp>
 
 #include "nodes.hpp"
 #include "test_actors.hpp"
@@ -56,7 +58,8 @@ Task<std::optional<OneRefEvent>> next_event(troupe::MpscReceiver<OneRefEvent>& r
 }
 
 static_assert(std::is_same_v<decltype(std::declval<troupe::remote::Node&>().lookup<Echo>("", "")),
-                             Task<troupe::AskResult<ActorRef<Echo>>>>,
+                             Task<troupe::remote::LookupResult<Echo>>> &&
+                  std::is_same_v<troupe::remote::LookupResult<Echo>::value_type, ActorRef<Echo>>,
               "a node's lookup gives the ActorRef that spawn gives");
 
 TEST(OneRef, OneFunctionServesALocalAndARemoteActor) {
@@ -197,6 +200,58 @@ TEST(OneRef, AnAddressOfThisNodeGivesTheLocalActor) {
       << "an earlier run's actor is gone with it";
   ActorRef<Echo> hidden = local.system.spawn<Echo>();
   EXPECT_FALSE(local.node->ref<Echo>(local.node->name(), local.node->incarnation(), hidden.id()));
+}
+
+TEST(OneRef, ALoopActorOnAnotherNodeIsReachedByItsAddress) {
+  ChildNode child({});
+  Local local;
+  auto found =
+      local.run(local.node->lookup_address<remote_test::Seq>(child.address(), "relay", 10s));
+  ASSERT_TRUE(found) << found.detail();
+  troupe::Address<remote_test::Seq> relay = *found;
+  EXPECT_TRUE(relay.is_remote());
+  EXPECT_EQ(relay,
+            local.node->address_of<remote_test::Seq>(relay.node(), relay.incarnation(), relay.id()))
+      << "an address that came in a message is the same actor";
+  // Tells and sends from one sender arrive in order through the loop.
+  remote_test::Seq s;
+  s.set_sender(9);
+  for (std::uint64_t i = 0; i < 100; ++i) {
+    s.set_seq(i);
+    ASSERT_EQ(relay.tell(s), TellStatus::kQueued);
+  }
+  const auto sent = local.run([](troupe::Address<remote_test::Seq> r) -> Task<int> {
+    int queued = 0;
+    remote_test::Seq m;
+    m.set_sender(9);
+    for (std::uint64_t i = 100; i < 200; ++i) {
+      m.set_seq(i);
+      queued += (co_await r.send(m)) == TellStatus::kQueued;
+    }
+    co_return queued;
+  }(relay));
+  EXPECT_EQ(sent, 100);
+  // The loop hands them on to "order" on that node, after they arrive:
+  // ask "order" until it has all 200 (or 10 s have passed).
+  auto order = local.lookup<remote_test::OrderCheck>(child.address(), "order");
+  const auto counts =
+      local.run([](ActorRef<remote_test::OrderCheck> o) -> Task<remote_test::Counts> {
+        const auto until = troupe::Clock::now() + 10s;
+        for (;;) {
+          auto r = co_await o.ask(remote_test::Report{}, 10s);
+          if (!r || r->received() >= 200 || troupe::Clock::now() > until) {
+            co_return r ? *r : remote_test::Counts{};
+          }
+          co_await troupe::yield_now();
+        }
+      }(order));
+  EXPECT_EQ(counts.received(), 200u);
+  EXPECT_EQ(counts.reorders(), 0u);
+  // A class actor is not a loop over Seq.
+  auto wrong =
+      local.run(local.node->lookup_address<remote_test::Seq>(child.address(), "echo", 10s));
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error(), troupe::remote::LookupError::kWrongType);
 }
 
 }  // namespace

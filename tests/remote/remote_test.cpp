@@ -55,6 +55,7 @@ using troupe::ActorSystem;
 using troupe::AskError;
 using troupe::Task;
 using troupe::TellStatus;
+using troupe::remote::LookupError;
 using troupe::remote::Node;
 using troupe::remote::NodeOptions;
 
@@ -89,14 +90,14 @@ TEST(Remote, LookupSaysWhatIsMissing) {
   Local local;
   auto missing = local.run(local.node->lookup<Echo>(child.address(), "nobody", 10s));
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error(), AskError::kDeadActor);
+  EXPECT_EQ(missing.error(), LookupError::kNotFound);
   // "order" is there, but has no handler for Echo's messages.
   auto wrong = local.run(local.node->lookup<Echo>(child.address(), "order", 10s));
   ASSERT_FALSE(wrong);
-  EXPECT_EQ(wrong.error(), AskError::kBadMessage);
+  EXPECT_EQ(wrong.error(), LookupError::kWrongType);
   auto unreachable = local.run(local.node->lookup<Echo>("127.0.0.1:1", "echo", 300ms));
   ASSERT_FALSE(unreachable);
-  EXPECT_EQ(unreachable.error(), AskError::kUnreachable);
+  EXPECT_EQ(unreachable.error(), LookupError::kUnreachable);
 }
 
 TEST(Remote, EverySendersOrderHoldsAcrossTheWire) {
@@ -298,7 +299,7 @@ TEST(Remote, ANodeWithoutTheSecretIsRefusedWithAClearLine) {
     Local local(options);
     auto r = local.run(local.node->lookup<Echo>(child.address(), "echo", 1s));
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error(), AskError::kUnreachable);
+    EXPECT_EQ(r.error(), LookupError::kUnreachable);
   }
   child.stop();
   EXPECT_NE(child.stderr_text().find("wrong cluster secret"), std::string::npos)
@@ -330,7 +331,7 @@ TEST(Remote, AMonitorSeesARemoteActorStopNormally) {
   // The name went with it.
   auto again = local.run(local.node->lookup<Echo>(child.address(), "echo", 10s));
   ASSERT_FALSE(again);
-  EXPECT_EQ(again.error(), AskError::kDeadActor);
+  EXPECT_EQ(again.error(), LookupError::kNotFound);
 }
 
 TEST(Remote, NodesTalkOverMutualTlsAndAPlaintextNodeIsRefused) {
@@ -345,7 +346,7 @@ TEST(Remote, NodesTalkOverMutualTlsAndAPlaintextNodeIsRefused) {
     Local local(plain);
     auto r = local.run(local.node->lookup<Echo>(child.address(), "echo", 1s));
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error(), AskError::kUnreachable);
+    EXPECT_EQ(r.error(), LookupError::kUnreachable);
   }
   NodeOptions tls;
   tls.tls = certs.options();

@@ -497,7 +497,7 @@ TEST(RemoteSecurity, ACertificateForAnotherNameIsRefusedBothWays) {
     // And we dial it.
     auto r = node.run(node.node->lookup<Echo>(impostor.address(), "echo", 2s));
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error(), troupe::AskError::kUnreachable);
+    EXPECT_EQ(r.error(), troupe::remote::LookupError::kUnreachable);
     EXPECT_TRUE(eventually([&] { return log.count("its certificate names") >= 2; }));
     impostor.stop();
     EXPECT_NE(impostor.stderr_text().find("the certificate does not name node-a"),

@@ -1,5 +1,6 @@
 // A node process for the remote tests: publishes an Echo as "echo" and an
-// OrderCheck as "order", prints "READY <address> <incarnation>" on stdout,
+// OrderCheck as "order" (and a loop actor "relay" that hands Seqs on to it),
+// prints "READY <address> <incarnation>" on stdout,
 // and runs until its stdin closes (or it is killed).
 //
 //   troupe-remote-test-node [--listen HOST:PORT] [--name N] [--secret S] [--seed ADDR]...
@@ -12,6 +13,7 @@
 #include <string>
 
 #include <troupe/actor/actor_system.hpp>
+#include <troupe/actor/mailbox.hpp>
 #include <troupe/remote/node.hpp>
 
 #include "test_actors.hpp"
@@ -48,7 +50,19 @@ int main(int argc, char** argv) {
   troupe::ActorSystem system(troupe::ActorSystemOptions{.workers = 2});
   troupe::remote::Node node(system, options);
   node.publish("echo", system.spawn<remote_test::Echo>());
-  node.publish("order", system.spawn<remote_test::OrderCheck>());
+  auto order = system.spawn<remote_test::OrderCheck>();
+  node.publish("order", order);
+  // A loop actor, reached from other nodes like the others: it hands each
+  // Seq on to "order", in the order it got them.
+  node.publish("relay",
+               system.spawn_loop<remote_test::Seq>(
+                   [order](troupe::Mailbox<remote_test::Seq>& mailbox) -> troupe::Task<void> {
+                     for (;;) {
+                       auto s = co_await mailbox.next();
+                       if (!s) co_return;
+                       order.tell(*s);
+                     }
+                   }));
   std::printf("READY %s %llu\n", node.address().c_str(),
               static_cast<unsigned long long>(node.incarnation()));
   std::fflush(stdout);

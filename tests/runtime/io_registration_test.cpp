@@ -195,7 +195,7 @@ TEST(IoSource, ReadableCompletesOnceThePeerWrites) {
   const char c = 'x';
   ASSERT_EQ(::write(p.b.fd(), &c, 1), 1);
   IoResult<ReadyEvent> ev = waiting.wait();
-  ASSERT_TRUE(ev.ok()) << ev.error().message();
+  ASSERT_TRUE(ev.has_value()) << ev.error().message();
   EXPECT_TRUE(ev->ready & IoRegistration::kReadable);
   EXPECT_TRUE(p.a.registered());
 }
@@ -205,10 +205,10 @@ TEST(IoSource, TasksOfBothDirectionsShareOneLazyRegistration) {
   Pair p;
   auto reading = rt.spawn(wait_readable(p.a));
   auto writing = rt.spawn(wait_writable(p.a));
-  EXPECT_TRUE(writing.wait().ok());
+  EXPECT_TRUE(writing.wait().has_value());
   const char c = 'x';
   ASSERT_EQ(::write(p.b.fd(), &c, 1), 1);
-  EXPECT_TRUE(reading.wait().ok());
+  EXPECT_TRUE(reading.wait().has_value());
   EXPECT_EQ(rt.scheduler().reactor()->registrations(), 1u);
   p.a.reset();
   EXPECT_EQ(rt.scheduler().reactor()->registrations(), 0u);
@@ -222,7 +222,7 @@ Task<int> churn(int rounds) {
   for (int i = 0; i < rounds; ++i) {
     Pair p;
     // Bound first: g++ 12.2 miscompiles a co_await in an if condition.
-    const bool writable = (co_await troupe::detail::writable(p.a)).ok();
+    const bool writable = (co_await troupe::detail::writable(p.a)).has_value();
     if (writable && p.a.registered()) ++registered;
     const char c = 'x';
     if (::write(p.b.fd(), &c, 1) != 1) co_return -1;

@@ -18,7 +18,7 @@ IoResult<int> parse_digit(char c) {
 
 TEST(IoResult, HoldsTheValueOnSuccess) {
   IoResult<int> r = parse_digit('7');
-  EXPECT_TRUE(r.ok());
+  EXPECT_TRUE(r.has_value());
   EXPECT_TRUE(static_cast<bool>(r));
   EXPECT_EQ(r.value(), 7);
   EXPECT_EQ(*r, 7);
@@ -27,7 +27,7 @@ TEST(IoResult, HoldsTheValueOnSuccess) {
 
 TEST(IoResult, HoldsTheErrorCodeOnFailure) {
   IoResult<int> r = parse_digit('x');
-  EXPECT_FALSE(r.ok());
+  EXPECT_FALSE(r.has_value());
   EXPECT_FALSE(static_cast<bool>(r));
   EXPECT_EQ(r.error(), std::errc::invalid_argument);
   EXPECT_EQ(r.value_or(-1), -1);
@@ -65,21 +65,21 @@ TEST(IoResult, BoolValuesAreNotConfusedWithErrors) {
   IoResult<bool> yes = true;
   IoResult<bool> no = false;
   IoResult<bool> failed = std::errc::bad_file_descriptor;
-  EXPECT_TRUE(yes.ok());
+  EXPECT_TRUE(yes.has_value());
   EXPECT_TRUE(yes.value());
-  EXPECT_TRUE(no.ok());
+  EXPECT_TRUE(no.has_value());
   EXPECT_FALSE(no.value());
-  EXPECT_FALSE(failed.ok());
+  EXPECT_FALSE(failed.has_value());
 }
 
 TEST(IoResult, VoidResultIsOkUnlessItHoldsAnError) {
   IoResult<void> ok;
-  EXPECT_TRUE(ok.ok());
+  EXPECT_TRUE(ok.has_value());
   EXPECT_NO_THROW(ok.value());
   IoResult<void> from_empty_code = std::error_code();
-  EXPECT_TRUE(from_empty_code.ok());
+  EXPECT_TRUE(from_empty_code.has_value());
   IoResult<void> failed = std::errc::not_connected;
-  EXPECT_FALSE(failed.ok());
+  EXPECT_FALSE(failed.has_value());
   EXPECT_EQ(failed.error(), std::errc::not_connected);
   EXPECT_THROW(failed.value(), std::system_error);
 }

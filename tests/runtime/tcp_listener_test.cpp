@@ -36,7 +36,7 @@ Task<IoResult<TcpStream>> connect_to(SocketAddress addr) {
 
 TEST(TcpListener, BindingPortZeroPicksAFreePortReportedByLocalAddress) {
   IoResult<TcpListener> l = TcpListener::bind(SocketAddress::ipv4_loopback(0));
-  ASSERT_TRUE(l.ok()) << l.error().message();
+  ASSERT_TRUE(l.has_value()) << l.error().message();
   const SocketAddress addr = l->local_address().value();
   EXPECT_TRUE(addr.is_ipv4());
   EXPECT_NE(addr.port(), 0);
@@ -61,7 +61,7 @@ TEST(TcpListener, AcceptReturnsTheStreamAndTheClientAddress) {
   auto accepting = rt.spawn(accept_once(listener));
   TcpStream client = rt.block_on(connect_to(listener.local_address().value())).value();
   IoResult<TcpListener::Accepted> accepted = accepting.wait();
-  ASSERT_TRUE(accepted.ok()) << accepted.error().message();
+  ASSERT_TRUE(accepted.has_value()) << accepted.error().message();
   EXPECT_EQ(accepted->peer, client.local_address().value());
   EXPECT_EQ(accepted->stream.peer_address().value(), client.local_address().value());
   EXPECT_EQ(accepted->stream.local_address().value(), listener.local_address().value());
@@ -83,7 +83,7 @@ TEST(TcpListener, AListenerBoundBeforeTheRuntimeJoinsItsReactorOnlyWhenAcceptWai
   rt.block_on(wait_for(pending));
   EXPECT_EQ(reactor->registrations(), 1u);
   TcpStream client = rt.block_on(connect_to(listener.local_address().value())).value();
-  EXPECT_TRUE(accepting.wait().ok());
+  EXPECT_TRUE(accepting.wait().has_value());
   const std::size_t with_listener = reactor->registrations();
   { TcpListener gone = std::move(listener); }
   EXPECT_EQ(reactor->registrations(), with_listener - 1);
@@ -114,7 +114,7 @@ TEST(TcpListener, CancellingABlockedAcceptLeavesTheListenerUsableThenDestroyable
   auto accepting = rt.spawn(accept_once(*listener));
   TcpStream client = rt.block_on(connect_to(addr)).value();
   IoResult<TcpListener::Accepted> accepted = accepting.wait();
-  ASSERT_TRUE(accepted.ok());
+  ASSERT_TRUE(accepted.has_value());
   EXPECT_EQ(accepted->peer, client.local_address().value());
 
   // Cancel another blocked accept, then destroy the listener.
@@ -144,7 +144,7 @@ TEST(TcpListener, Ipv6LoopbackAcceptsAnIpv6Client) {
   auto accepting = rt.spawn(accept_once(*listener));
   TcpStream client = rt.block_on(connect_to(addr)).value();
   IoResult<TcpListener::Accepted> accepted = accepting.wait();
-  ASSERT_TRUE(accepted.ok()) << accepted.error().message();
+  ASSERT_TRUE(accepted.has_value()) << accepted.error().message();
   EXPECT_TRUE(accepted->peer.is_ipv6());
   EXPECT_EQ(accepted->peer.ip_string(), "::1");
 }

@@ -75,8 +75,7 @@ ActorRef<A> lookup_or_throw(ActorSystem& system, remote::Node& node, const std::
                             const std::string& name) {
   auto found = system.block_on(node.lookup<A>(address, name, std::chrono::seconds(10)));
   if (!found) {
-    throw std::runtime_error("lookup of " + name + " at " + address +
-                             " failed: " + to_string(found.error()));
+    throw std::runtime_error("lookup of " + name + " at " + address + " failed: " + found.detail());
   }
   return *found;
 }

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <troupe/actor/detail/lifecycle.hpp>
+#include <troupe/actor/detail/relations.hpp>
+#include <troupe/actor/detail/supervision.hpp>
+
+namespace troupe::detail {
+
+/// The part of an actor's cell that an actor which is only ever told
+/// things does without: allocated on first use (ActorCellBase::extras()),
+/// so that an idle actor is one allocation, and freed with the cell. One
+/// member per concept; each says who may touch it.
+struct CellExtras {
+  Relations relations;           // thread-safe (relations.hpp)
+  SupervisionState supervision;  // the actor's loop only (supervision.hpp)
+  LifecycleExtras lifecycle;     // the actor's loop only (lifecycle.hpp)
+};
+
+}  // namespace troupe::detail
