@@ -13,6 +13,7 @@
 #include <troupe/actor/detail/envelope.hpp>
 #include <troupe/actor/detail/handler_traits.hpp>
 #include <troupe/actor/detail/mailbox_send.hpp>
+#include <troupe/actor/detail/offer_outcome.hpp>
 #include <troupe/actor/detail/reply_slot.hpp>
 #include <troupe/actor/tell_status.hpp>
 #include <troupe/runtime/clock.hpp>
@@ -163,20 +164,13 @@ class ActorRef {
     if (!cell) [[unlikely]] {
       return AskFuture<R>(slot, timeout, handle_.remote()->ask(e, timeout));
     }
-    if (cell->overflow() != Overflow::kBackpressure) {
-      (void)cell->tell(e);  // a full mailbox refuses it: a dead letter that fails the ask
-      return AskFuture<R>(slot, timeout);
+    const auto outcome = detail::offer_outcome(cell->offer(e), cell->overflow(), /*may_wait=*/true);
+    if (outcome.wait) {
+      // No room now: the future sends it when polled, waiting as send() does.
+      return AskFuture<R>(slot, timeout, std::make_unique<detail::MailboxAskSubmit>(*cell, e));
     }
-    switch (cell->offer(e)) {
-      case detail::ActorCellBase::Offer::kAccepted:
-        break;
-      case detail::ActorCellBase::Offer::kFull:
-        // No room now: the future sends it when polled, waiting as send() does.
-        return AskFuture<R>(slot, timeout, std::make_unique<detail::MailboxAskSubmit>(*cell, e));
-      case detail::ActorCellBase::Offer::kClosed:
-        cell->dead_letter(e, DeadLetterReason::kStopped, AskError::kDeadActor);
-        break;
-    }
+    // A refusal is a dead letter that fails the ask.
+    if (outcome.refused()) cell->dead_letter(e, outcome.reason, outcome.ask);
     return AskFuture<R>(slot, timeout);
   }
 
