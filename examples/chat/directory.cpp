@@ -6,7 +6,6 @@
 #include "chat/irc_message.hpp"
 #include "chat/registry.hpp"
 #include "chat/room.hpp"
-#include "chat/session_hub.hpp"
 
 namespace chat {
 
@@ -21,18 +20,27 @@ constexpr const char* kRegistryName = "chat.registry";
 }  // namespace
 
 bool Directory::add_session(std::uint64_t session, const SessionAddress& address) const {
+  std::lock_guard lock(mutex_);
+  // Only published actors can be reached from the other node.
+  if (node_) return node_->publish(session_name(session), address);
   return system_->register_name(session_name(session), address);
 }
 
-SessionAddress Directory::local_session(std::uint64_t session) const {
-  return system_->lookup_address<v1::SessionEvent>(session_name(session));
+SessionAddress Directory::session(std::uint64_t session) const {
+  if (auto local = system_->lookup_address<v1::SessionEvent>(session_name(session))) return local;
+  std::lock_guard lock(mutex_);
+  if (connections_node_.empty()) return {};
+  return node_->address_of<v1::SessionEvent>(connections_node_, connections_incarnation_, session);
 }
 
-SessionLink Directory::session(std::uint64_t session) const {
-  if (SessionAddress a = local_session(session)) return SessionLink(std::move(a));
+SessionAddress Directory::session_of(std::uint64_t session,
+                                     const troupe::v1::Origin& origin) const {
+  if (origin.node().empty()) {
+    return system_->lookup_address<v1::SessionEvent>(session_name(session));
+  }
+  if (!from_connections(origin)) return {};
   std::lock_guard lock(mutex_);
-  if (hub_) return SessionLink(hub_, session);
-  return {};
+  return node_->address_of<v1::SessionEvent>(origin.node(), origin.incarnation(), session);
 }
 
 bool Directory::add_registry(const troupe::ActorRef<Registry>& registry) const {
@@ -86,39 +94,25 @@ Directory::Attach Directory::attach_connections(const v1::ConnectionsAttached& m
   // local origin (empty) names no node: refused too.
   const troupe::v1::Origin& origin = m.origin();
   if (origin.node().empty() || origin.node() != m.node() ||
-      origin.incarnation() != m.incarnation() || m.hub() == 0) {
+      origin.incarnation() != m.incarnation()) {
     return Attach::kNotFromThatNode;
   }
-  if (hub_ && !hub_gone_) {
-    const bool restarted = hub_.node() == m.node() && hub_.incarnation() != m.incarnation();
-    if (!restarted) return Attach::kTaken;
+  if (!connections_node_.empty()) {
+    const bool restarted =
+        connections_node_ == m.node() && connections_incarnation_ != m.incarnation();
+    bool connected = false;
+    for (const std::string& peer : node_->peers()) connected |= peer == connections_node_;
+    if (connected && !restarted) return Attach::kTaken;
   }
-  hub_ = node_->ref<SessionHub>(m.node(), m.incarnation(), m.hub());
-  hub_gone_ = false;
+  connections_node_ = m.node();
+  connections_incarnation_ = m.incarnation();
   return Attach::kAccepted;
-}
-
-void Directory::connections_down(std::uint64_t incarnation) {
-  std::lock_guard lock(mutex_);
-  if (hub_ && hub_.incarnation() == incarnation) hub_gone_ = true;
-}
-
-troupe::ActorRef<SessionHub> Directory::connections_hub() const {
-  std::lock_guard lock(mutex_);
-  return hub_;
 }
 
 bool Directory::from_connections(const troupe::v1::Origin& origin) const {
   if (origin.node().empty()) return false;
   std::lock_guard lock(mutex_);
-  return hub_ && hub_.node() == origin.node() && hub_.incarnation() == origin.incarnation();
-}
-
-SessionLink Directory::remote_session(std::uint64_t session,
-                                      const troupe::v1::Origin& origin) const {
-  if (!from_connections(origin)) return {};
-  std::lock_guard lock(mutex_);
-  return SessionLink(hub_, session);
+  return connections_node_ == origin.node() && connections_incarnation_ == origin.incarnation();
 }
 
 bool Directory::from_rooms(const troupe::v1::Origin& origin) const {
@@ -128,9 +122,9 @@ bool Directory::from_rooms(const troupe::v1::Origin& origin) const {
          remote_registry_.incarnation() == origin.incarnation();
 }
 
-bool SessionLink::lives_on(const troupe::v1::Origin& origin) const noexcept {
-  if (origin.node().empty()) return static_cast<bool>(local_);
-  return hub_ && hub_.node() == origin.node() && hub_.incarnation() == origin.incarnation();
+bool lives_on(const SessionAddress& session, const troupe::v1::Origin& origin) noexcept {
+  if (!session) return false;
+  return session.node() == origin.node() && session.incarnation() == origin.incarnation();
 }
 
 void Refusals::refuse(std::string_view kind, const std::string& why) {

@@ -7,16 +7,25 @@
 
 #include <troupe/actor/actor_ref.hpp>
 #include <troupe/actor/actor_system.hpp>
+#include <troupe/actor/address.hpp>
 #include <troupe/remote/node.hpp>
 
 #include "chat.pb.h"
-#include "chat/links.hpp"
 
 namespace chat {
 
 class Registry;
 class Room;
-class SessionHub;
+
+/// A session actor's address (sessions are loop actors over their
+/// mailbox), here or on the connections node of a split server: the same
+/// handle either way.
+using SessionAddress = troupe::Address<v1::SessionEvent>;
+
+/// True if `session` lives on the node `origin` names (a message's trusted
+/// origin), this incarnation of it; or, for an empty (local) origin, in
+/// this process.
+bool lives_on(const SessionAddress& session, const troupe::v1::Origin& origin) noexcept;
 
 /// Turns the names that travel in chat messages (a session id, a room's
 /// directory name) back into actors, through the ActorSystem's name
@@ -24,24 +33,30 @@ class SessionHub;
 /// registry makes up. A name is freed when its actor stops.
 ///
 /// In a server split over two nodes it also knows the other node: on the
-/// connections node the registry and the rooms are RemoteRefs, on the rooms
-/// node the sessions are reached through the connections node's SessionHub;
-/// the actors get Links and do not care which. It also holds what the rooms
-/// node believes of the other node: which node (and incarnation) is the
-/// attached connections node, the only one whose messages may speak for
-/// sessions (see attach_connections).
+/// connections node the registry and the rooms are remote refs, and the
+/// sessions are published (so that the rooms node reaches them); on the
+/// rooms node a session of the connections node is an Address made from
+/// its id (Node::address_of). The actors hold the same handle types either
+/// way. It also holds what each node believes of the other: on the rooms
+/// node, which node (and incarnation) is the attached connections node,
+/// the only one whose messages may speak for sessions (see
+/// attach_connections); on the connections node, which is the rooms node.
 ///
 /// Borrows the system (and the node), which must outlive it. Thread-safe.
 class Directory {
  public:
   explicit Directory(troupe::ActorSystem& system) noexcept : system_(&system) {}
 
-  /// Names a session after its id; false if the name is taken.
+  /// Names a session after its id (and publishes it on a split server's
+  /// node); false if the name is taken.
   bool add_session(std::uint64_t session, const SessionAddress& address) const;
-  /// The session, here or behind the other node's hub; empty if unknown.
-  SessionLink session(std::uint64_t session) const;
-  /// The session if it is on this node.
-  SessionAddress local_session(std::uint64_t session) const;
+  /// The session: here, or of the attached connections node; empty if
+  /// unknown.
+  SessionAddress session(std::uint64_t session) const;
+  /// The session `session` of the node `origin` (a message's trusted
+  /// origin): here for an empty one, else on that node if it is the
+  /// attached connections node; empty otherwise.
+  SessionAddress session_of(std::uint64_t session, const troupe::v1::Origin& origin) const;
 
   /// Names the server's one Registry (and publishes it on the rooms
   /// node); false if there is one already.
@@ -65,32 +80,25 @@ class Directory {
 
   /// How attach_connections answered.
   enum class Attach {
-    kAccepted,         // the sessions of m.node() are behind m.hub() from now on
+    kAccepted,         // the sessions of m.node() may speak from now on
     kNotFromThatNode,  // it did not come from the node it names (or from no node)
-    kTaken,            // another connections node is attached, and not gone
+    kTaken,            // another connections node is attached, and connected
     kNotRoomsNode,     // this is not the rooms node of a split server
   };
-  /// On the rooms node: the sessions of node `m.node()` are behind its hub,
-  /// if `m` came from that node (its trusted `origin`: the name and
-  /// incarnation it proved) and the place is free: no connections node
-  /// attached yet, or the attached one is gone (its hub's Down came:
-  /// connections_down), or `m` comes from a later incarnation of the same
-  /// node name (it restarted: the framework connects one incarnation of a
-  /// name at a time, so the earlier one's connection is gone). One
+  /// On the rooms node: the sessions of node `m.node()` may speak for
+  /// themselves, if `m` came from that node (its trusted `origin`: the name
+  /// and incarnation it proved) and the place is free: no connections node
+  /// attached yet, or the attached one is no longer connected (it died, or
+  /// its connection was lost), or `m` comes from a later incarnation of the
+  /// same node name (it restarted: the framework connects one incarnation
+  /// of a name at a time, so the earlier one's connection is gone). One
   /// connections node at a time; its sessions are the only remote ones.
+  /// Until another attaches, a gone one is still believed for its
+  /// sessions, should its connection come back.
   Attach attach_connections(const v1::ConnectionsAttached& m);
-  /// The hub of `incarnation` is gone (its node too, or its connection):
-  /// another connections node may attach. Until one does, the gone one is
-  /// still believed for its sessions, should its connection come back.
-  void connections_down(std::uint64_t incarnation);
-  /// The attached connections node's hub; empty if none.
-  troupe::ActorRef<SessionHub> connections_hub() const;
   /// True if `origin` (a message's trusted origin) is the attached
   /// connections node, this incarnation of it. False for a local one.
   bool from_connections(const troupe::v1::Origin& origin) const;
-  /// Session `session` of the node `origin`, through its hub: empty unless
-  /// that is the attached connections node.
-  SessionLink remote_session(std::uint64_t session, const troupe::v1::Origin& origin) const;
   /// On the connections node: true if `origin` is the rooms node in use.
   bool from_rooms(const troupe::v1::Origin& origin) const;
 
@@ -99,8 +107,8 @@ class Directory {
   mutable std::mutex mutex_;  // guards the split-server state below
   troupe::remote::Node* node_ = nullptr;
   troupe::ActorRef<Registry> remote_registry_;
-  troupe::ActorRef<SessionHub> hub_;
-  bool hub_gone_ = false;  // its Down came: another connections node may attach
+  std::string connections_node_;  // the attached one; empty if none
+  std::uint64_t connections_incarnation_ = 0;
 };
 
 /// "node NAME (incarnation N)", or "this process" for a local origin: for

@@ -6,7 +6,6 @@
 #include "chat/irc_message.hpp"
 #include "chat/numerics.hpp"
 #include "chat/room.hpp"
-#include "chat/session_hub.hpp"
 
 namespace chat {
 
@@ -39,9 +38,7 @@ void Registry::handle(const v1::SessionOpened& m) {
   // The acceptor of this process announces its sessions; a connections
   // node announces its own, and only the attached one may.
   const troupe::v1::Origin& origin = m.origin();
-  SessionLink address = origin.node().empty()
-                            ? SessionLink(ctx_->directory.local_session(m.session()))
-                            : ctx_->directory.remote_session(m.session(), origin);
+  SessionAddress address = ctx_->directory.session_of(m.session(), origin);
   if (!address) {
     if (!origin.node().empty())
       refuse("SessionOpened", origin, "not the attached connections node");
@@ -51,7 +48,7 @@ void Registry::handle(const v1::SessionOpened& m) {
     if (!origin.node().empty()) refuse("SessionOpened", origin, "a session id already known");
     return;
   }
-  watch(address);
+  monitor(address);
   v1::User user;
   user.set_session(m.session());
   user.set_host(m.host());
@@ -65,7 +62,6 @@ void Registry::handle(const v1::ConnectionsAttached& m) {
       // Sessions of an earlier incarnation (or of a node gone before) are
       // unreachable now: their nicks are free.
       forget_remote_except(m.incarnation());
-      watch_hub(ctx_->directory.connections_hub());
       return;
     case Attach::kNotFromThatNode:
       refuse("ConnectionsAttached", m.origin(),
@@ -84,12 +80,17 @@ void Registry::handle(const v1::ConnectionsAttached& m) {
 Registry::Known* Registry::sender(std::uint64_t session, const troupe::v1::Origin& origin,
                                   std::string_view what) {
   auto it = sessions_.find(session);
-  if (it != sessions_.end() && it->second.address.lives_on(origin)) return &it->second;
-  // From this process: a session that is gone already (nothing to refuse).
-  if (!origin.node().empty()) {
+  if (it != sessions_.end() && lives_on(it->second.address, origin)) return &it->second;
+  // From this process: a session that is gone already. From the attached
+  // connections node, for a session it no longer has: its Down overtook its
+  // last messages. Neither is refused.
+  const bool late =
+      origin.node().empty() || (it == sessions_.end() && ctx_->directory.from_connections(origin));
+  if (!late) {
     refuse(what, origin,
-           it == sessions_.end() ? "session " + std::to_string(session) + " is unknown"
-                                 : "session " + std::to_string(session) + " lives elsewhere");
+           it == sessions_.end()
+               ? "session " + std::to_string(session) + " is not of the attached connections node"
+               : "session " + std::to_string(session) + " lives elsewhere");
   }
   return nullptr;
 }
@@ -97,18 +98,6 @@ Registry::Known* Registry::sender(std::uint64_t session, const troupe::v1::Origi
 void Registry::refuse(std::string_view what, const troupe::v1::Origin& origin,
                       const std::string& why) {
   ctx_->refusals.refuse(what, "from " + describe(origin) + ": " + why);
-}
-
-void Registry::watch(const SessionLink& session) {
-  if (!session.is_remote()) {
-    monitor(session.local());
-  } else {
-    watch_hub(session.hub());
-  }
-}
-
-void Registry::watch_hub(const troupe::ActorRef<SessionHub>& hub) {
-  if (hub && hubs_monitored_.insert(hub.incarnation()).second) hub.monitor(self());
 }
 
 v1::NickReply Registry::handle(const v1::ClaimNick& m) {
@@ -156,7 +145,7 @@ void Registry::forget(std::uint64_t session) {
 void Registry::forget_remote_except(std::uint64_t keep) {
   std::vector<std::uint64_t> gone;
   for (const auto& [id, known] : sessions_) {
-    if (known.address.is_remote() && known.address.hub().incarnation() != keep) gone.push_back(id);
+    if (known.address.is_remote() && known.address.incarnation() != keep) gone.push_back(id);
   }
   for (const std::uint64_t id : gone) forget(id);
 }
@@ -321,7 +310,7 @@ void Registry::handle(const v1::ServerClosing& m) {
     return;
   }
   for (const auto& [id, known] : sessions_) {
-    if (!origin.node().empty() && !known.address.lives_on(origin)) continue;
+    if (!origin.node().empty() && !lives_on(known.address, origin)) continue;
     v1::SessionEvent e;
     e.mutable_disconnect()->set_reason(m.reason());
     known.address.tell(std::move(e));
@@ -329,30 +318,18 @@ void Registry::handle(const v1::ServerClosing& m) {
 }
 
 void Registry::handle(const troupe::Down& m) {
-  if (m.node != 0) {
-    // A connections node's hub is gone (that node, or the connection to
-    // it): its sessions cannot be reached, their nicks are free, and
-    // another connections node may attach.
-    hubs_monitored_.erase(m.node);
-    ctx_->directory.connections_down(m.node);
-    std::vector<std::uint64_t> gone;
-    for (const auto& [id, known] : sessions_) {
-      if (known.address.is_remote() && known.address.hub().incarnation() == m.node) {
-        gone.push_back(id);
-      }
+  if (m.node == 0) {
+    if (auto room = room_ids_.find(m.actor); room != room_ids_.end()) {
+      rooms_.erase(room->second);
+      room_ids_.erase(room);
+      return;
     }
-    for (const std::uint64_t id : gone) forget(id);
-    return;
   }
-  if (auto room = room_ids_.find(m.actor); room != room_ids_.end()) {
-    rooms_.erase(room->second);
-    room_ids_.erase(room);
-    return;
-  }
-  // A session of this process: free its nick if it did not. (Only a local
-  // one: a session of the connections node may have the same number as an
-  // actor here, a room that just stopped say, and is not gone.)
-  if (auto it = sessions_.find(m.actor); it != sessions_.end() && !it->second.address.is_remote()) {
+  // A session, here or on a connections node (gone, or its node lost): its
+  // nick is free. Only if it is that one: a session of another node may
+  // have the same number.
+  if (auto it = sessions_.find(m.actor);
+      it != sessions_.end() && it->second.address.incarnation() == m.node) {
     forget(m.actor);
   }
 }
@@ -366,7 +343,7 @@ void Registry::tell_lines(std::uint64_t session, std::vector<std::string> lines)
   auto it = sessions_.find(session);
   if (it != sessions_.end()) {
     it->second.address.tell(deliver(lines));
-  } else if (SessionLink a = ctx_->directory.session(session)) {
+  } else if (SessionAddress a = ctx_->directory.session(session)) {
     a.tell(deliver(lines));
   }
 }

@@ -4,7 +4,6 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 
 #include <troupe/actor/actor.hpp>
 #include <troupe/actor/supervisor_strategy.hpp>
@@ -14,12 +13,10 @@
 #include "chat.pb.h"
 #include "chat/context.hpp"
 #include "chat/directory.hpp"
-#include "chat/links.hpp"
 
 namespace chat {
 
 class Room;
-class SessionHub;
 
 /// The actor that owns the server's names: which session has which nick,
 /// and which room actor serves which channel. It creates rooms on the first
@@ -28,9 +25,10 @@ class SessionHub;
 ///
 /// One per server. Sessions ask it (ClaimNick, ListChannels) and tell it
 /// the rest; it never waits on anyone, so those asks cannot deadlock. It
-/// knows every session (the acceptor announces each) and monitors them, so
-/// a nick is freed even if its session dies without saying so, and a
-/// shutdown can say goodbye to all. Handlers run one at a time: no locks.
+/// knows every session (the acceptor announces each) and monitors them, here
+/// or on the connections node, so a nick is freed even if its session dies
+/// without saying so or its node is lost, and a shutdown can say goodbye to
+/// all. Handlers run one at a time: no locks.
 ///
 /// What it believes (a split server, where another node talks to it): its
 /// own table of sessions is the authority on who a session is. A message
@@ -38,11 +36,13 @@ class SessionHub;
 /// and lives where the message came from (its trusted `origin`: this
 /// process, or the attached connections node, this incarnation of it);
 /// the sender's nick, user and host are then the table's, never the
-/// message's User. What it forwards to a room carries the table's User and
-/// an empty origin: the room may believe it. ConnectionsAttached is taken
-/// only from the node it names, and only while no other connections node
-/// is attached (Directory::attach_connections). Whatever it refuses is
-/// dropped and counted (ServerContext::refusals), never answered.
+/// message's User. (A message from the attached node for a session it no
+/// longer has is late news, its Down having overtaken it: dropped, not
+/// refused.) What it forwards to a room carries the table's User and an
+/// empty origin: the room may believe it. ConnectionsAttached is taken only
+/// from the node it names, and only while no other connections node is
+/// attached (Directory::attach_connections). Whatever it refuses is dropped
+/// and counted (ServerContext::refusals), never answered.
 class Registry : public troupe::Actor<Registry> {
  public:
   explicit Registry(std::shared_ptr<ServerContext> ctx);
@@ -78,7 +78,7 @@ class Registry : public troupe::Actor<Registry> {
  private:
   struct Known {
     v1::User user;  // nick empty until claimed
-    SessionLink address;
+    SessionAddress address;
   };
   struct RoomEntry {
     troupe::ActorRef<Room> ref;
@@ -95,11 +95,9 @@ class Registry : public troupe::Actor<Registry> {
   Known* sender(std::uint64_t session, const troupe::v1::Origin& origin, std::string_view what);
   void refuse(std::string_view what, const troupe::v1::Origin& origin, const std::string& why);
   void forget(std::uint64_t session);
-  /// Forgets the sessions behind a connections node's hub other than the
-  /// attached one (`keep`, an incarnation; 0: forgets every remote one).
+  /// Forgets the sessions of connections nodes other than the attached
+  /// one (`keep`, an incarnation).
   void forget_remote_except(std::uint64_t keep);
-  void watch(const SessionLink& session);
-  void watch_hub(const troupe::ActorRef<SessionHub>& hub);
   RoomEntry* find_room(const std::string& channel);
   void tell_lines(std::uint64_t session, std::vector<std::string> lines);
 
@@ -109,9 +107,6 @@ class Registry : public troupe::Actor<Registry> {
   std::unordered_map<std::string, RoomEntry> rooms_;         // folded channel -> room
   std::unordered_map<std::uint64_t, std::string> room_ids_;  // room actor id -> folded channel
   std::uint64_t next_room_ = 1;
-  // The incarnations whose hub is monitored (a split server; more than one
-  // only while a restarted connections node's old Down is on its way).
-  std::unordered_set<std::uint64_t> hubs_monitored_;
 };
 
 }  // namespace chat

@@ -6,7 +6,6 @@
 #include "chat/irc_message.hpp"
 #include "chat/numerics.hpp"
 #include "chat/registry.hpp"
-#include "chat/session_hub.hpp"
 
 namespace chat {
 
@@ -34,7 +33,7 @@ std::optional<Room::Sender> Room::sender(std::uint64_t session, const troupe::v1
   if (origin.node().empty()) return Sender{member};
   // From another node: a member must live there; a non-member (its lines
   // crossed its leaving) must at least be a session of that node.
-  if (member ? member->address.lives_on(origin) : ctx_->directory.from_connections(origin)) {
+  if (member ? lives_on(member->address, origin) : ctx_->directory.from_connections(origin)) {
     return Sender{member};
   }
   ctx_->refusals.refuse(
@@ -61,14 +60,13 @@ void Room::handle(const v1::Join& m) {
   }
   ++joins_seen_;
   const std::uint64_t id = m.user().session();
-  SessionLink address = ctx_->directory.session(id);
+  SessionAddress address = ctx_->directory.session(id);
   if (auto it = members_.find(id); it != members_.end()) {
     // In already; unless that member was of an earlier incarnation of the
     // connections node (its Down still on its way): gone, and this is
     // another session with the same number.
-    const SessionLink& was = it->second.address;
-    if (!was.is_remote() || !address.is_remote() ||
-        was.hub().incarnation() == address.hub().incarnation()) {
+    const SessionAddress& was = it->second.address;
+    if (!was.is_remote() || !address.is_remote() || was.incarnation() == address.incarnation()) {
       return;
     }
     members_.erase(it);
@@ -195,29 +193,25 @@ void Room::handle(const v1::Who& m) {
   tell_lines(m.user().session(), std::move(lines));
 }
 
-void Room::watch(const SessionLink& session) {
-  if (!session.is_remote()) {
-    if (monitored_.insert(session.local().id()).second) monitor(session.local());
-  } else if (hubs_monitored_.insert(session.hub().incarnation()).second) {
-    session.hub().monitor(self());
-  }
+void Room::watch(const SessionAddress& session) {
+  if (monitored_.emplace(session.incarnation(), session.id()).second) monitor(session);
 }
 
 void Room::handle(const troupe::Down& m) {
-  if (m.node != 0) {
-    // A connections node is gone (that incarnation), and every member there
-    // with it: they could not say goodbye, and nobody here is left to hear it.
-    hubs_monitored_.erase(m.node);
-    std::erase_if(members_, [&m](const auto& kv) {
-      return kv.second.address.is_remote() && kv.second.address.hub().incarnation() == m.node;
+  monitored_.erase({m.node, m.actor});
+  if (m.reason.kind() == troupe::ExitReason::Kind::kNodeDown) {
+    // The connections node is lost (that incarnation), and every member
+    // there with it: they could not say goodbye, and nobody there is left
+    // to hear it. The first Down removes them all.
+    const auto gone = std::erase_if(members_, [&m](const auto& kv) {
+      return kv.second.address.is_remote() && kv.second.address.incarnation() == m.node;
     });
-    report();
+    if (gone != 0) report();
     return;
   }
-  monitored_.erase(m.actor);
   auto it = members_.find(m.actor);
-  // Gone before it stopped, or a member of the other node with the same number.
-  if (it == members_.end() || it->second.address.is_remote()) return;
+  // Gone before it stopped, or a session of another node with the same number.
+  if (it == members_.end() || it->second.address.incarnation() != m.node) return;
   const std::string line =
       irc::format(mask_of(it->second.user), "QUIT", {}, std::string_view("Connection lost"));
   members_.erase(it);
@@ -225,39 +219,39 @@ void Room::handle(const troupe::Down& m) {
   broadcast(line);
 }
 
-std::optional<std::pair<v1::Routed, SessionLink>> Room::tell_local(const v1::SessionEvent& event,
-                                                                   std::uint64_t except) const {
-  // Members behind the other node's hub get one Routed message for all.
-  std::optional<std::pair<v1::Routed, SessionLink>> remote;
-  for (const auto& [id, member] : members_) {
-    if (id == except) continue;
-    if (!member.address.is_remote()) {
-      member.address.tell(v1::SessionEvent(event));
-      continue;
-    }
-    if (!remote) remote.emplace(v1::Routed(), member.address);
-    remote->first.add_sessions(id);
-  }
-  if (remote) *remote->first.mutable_event() = event;
-  return remote;
-}
-
 void Room::broadcast(const std::string& line, std::uint64_t except) const {
-  if (auto remote = tell_local(deliver(line), except)) remote->second.hub().tell(remote->first);
+  const v1::SessionEvent event = deliver(line);
+  for (const auto& [id, member] : members_) {
+    if (id != except) member.address.tell(v1::SessionEvent(event));
+  }
 }
 
 troupe::Task<void> Room::broadcast_and_wait(std::string line, std::uint64_t except) {
-  auto remote = tell_local(deliver(line), except);
-  if (!remote) co_return;
-  const troupe::TellStatus sent = co_await remote->second.hub().send(remote->first);
-  (void)sent;  // a refusal is a dead letter, counted by the system
+  // A member on the connections node gets its own envelope, on the one
+  // stream to that node (the frames batch them); `send` waits while its
+  // outbox is full. Their addresses are copied out first, so that no
+  // iterator into the table is held across a wait.
+  const v1::SessionEvent event = deliver(line);
+  std::vector<SessionAddress> remote;
+  for (const auto& [id, member] : members_) {
+    if (id == except) continue;
+    if (member.address.is_remote()) {
+      remote.push_back(member.address);
+    } else {
+      member.address.tell(v1::SessionEvent(event));
+    }
+  }
+  for (const SessionAddress& to : remote) {
+    const troupe::TellStatus sent = co_await to.send(v1::SessionEvent(event));
+    (void)sent;  // a refusal is a dead letter, counted by the system
+  }
 }
 
 void Room::tell_lines(std::uint64_t session, std::vector<std::string> lines) const {
   auto it = members_.find(session);
   if (it != members_.end()) {
     it->second.address.tell(deliver(lines));
-  } else if (SessionLink a = ctx_->directory.session(session)) {
+  } else if (SessionAddress a = ctx_->directory.session(session)) {
     a.tell(deliver(lines));
   }
 }

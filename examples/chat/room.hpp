@@ -4,9 +4,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -18,7 +18,6 @@
 #include "chat.pb.h"
 #include "chat/context.hpp"
 #include "chat/directory.hpp"
-#include "chat/links.hpp"
 
 namespace chat {
 
@@ -31,8 +30,9 @@ class Registry;
 ///
 /// Spawned by the Registry (its supervisor), which forwards Joins and the
 /// commands of non-members; members' sessions talk to it directly. It
-/// monitors its members, so a session that dies without leaving is removed
-/// anyway. Like every actor, its handlers run one at a time: no locks.
+/// monitors its members, here or on the connections node, so a session
+/// that dies without leaving (or whose node is lost) is removed anyway.
+/// Like every actor, its handlers run one at a time: no locks.
 ///
 /// What it believes (a split server): its member table is the authority on
 /// who its members are and on which node they live. A message from another
@@ -67,7 +67,7 @@ class Room : public troupe::Actor<Room> {
  private:
   struct Member {
     v1::User user;
-    SessionLink address;
+    SessionAddress address;
   };
 
   /// Who may have sent a message about `session` from `origin`.
@@ -92,14 +92,11 @@ class Room : public troupe::Actor<Room> {
   void broadcast(const std::string& line, std::uint64_t except = 0) const;
   /// The same, waiting while the outbox to the connections node is full.
   troupe::Task<void> broadcast_and_wait(std::string line, std::uint64_t except);
-  /// What broadcast sends through the hub: the members there, and a hub.
-  std::optional<std::pair<v1::Routed, SessionLink>> tell_local(const v1::SessionEvent& event,
-                                                               std::uint64_t except) const;
   void tell_lines(std::uint64_t session, std::vector<std::string> lines) const;
   std::vector<std::string> names_lines(std::string_view nick) const;
   v1::Members others(std::uint64_t session) const;
   void report() const;
-  void watch(const SessionLink& session);
+  void watch(const SessionAddress& session);
 
   std::shared_ptr<ServerContext> ctx_;
   troupe::ActorRef<Registry> registry_;  // its parent, always on this node
@@ -107,9 +104,9 @@ class Room : public troupe::Actor<Room> {
   std::string name_;
   std::string topic_;
   std::map<std::uint64_t, Member> members_;  // by session id: join order, roughly
-  std::unordered_set<std::uint64_t> monitored_;
-  // The incarnations whose hub is monitored (split server).
-  std::unordered_set<std::uint64_t> hubs_monitored_;
+  // The sessions monitored, by (incarnation of their node, id): a session
+  // of the connections node may have the same number as one here.
+  std::set<std::pair<std::uint64_t, std::uint64_t>> monitored_;
   std::uint64_t joins_seen_ = 0;
 };
 

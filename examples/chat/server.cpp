@@ -16,7 +16,6 @@
 #include "chat/irc_message.hpp"
 #include "chat/registry.hpp"
 #include "chat/session.hpp"
-#include "chat/session_hub.hpp"
 
 namespace chat {
 
@@ -63,7 +62,8 @@ troupe::Task<void> start_session(troupe::ActorSystem& system, std::shared_ptr<Se
   auto session = std::make_shared<Session>(ctx, std::move(stream), host);
   SessionAddress address = system.spawn_loop<v1::SessionEvent>(
       [session](troupe::Mailbox<v1::SessionEvent>& mailbox) { return session->run(mailbox); });
-  // Named and announced before it hears anything, so that its id resolves
+  // Named (on a split server, published: the rooms node reaches it by its
+  // id) and announced before it hears anything, so that its id resolves
   // for whoever it talks to.
   ctx->directory.add_session(address.id(), address);
   v1::SessionOpened opened;
@@ -147,12 +147,9 @@ bool ChatServer::use_rooms_at(troupe::remote::Node& node, const std::string& add
   auto registry = system_.block_on(node.lookup<Registry>(address, "chat.registry", timeout));
   if (!registry) return false;
   ctx_->directory.use_rooms_at(node, *registry);
-  auto hub = system_.spawn<SessionHub>(ctx_);
-  node.publish("chat.sessions", hub);
   v1::ConnectionsAttached attached;
   attached.set_node(node.name());
   attached.set_incarnation(node.incarnation());
-  attached.set_hub(hub.id());
   // Ahead of every session's SessionOpened: the same outbox, in order.
   registry->tell(attached);
   registry_ = *registry;

@@ -16,7 +16,6 @@
 
 #include "chat.pb.h"
 #include "chat/context.hpp"
-#include "chat/links.hpp"
 
 namespace chat {
 
@@ -49,8 +48,9 @@ class ChatServer {
   /// publishes them on `node` for a connections node. Accepts no clients.
   void serve_rooms(troupe::remote::Node& node);
   /// The connections side, before start(): finds the Registry of the rooms
-  /// node at `address` and gives it a SessionHub to reach the sessions
-  /// here. False if the rooms node did not answer within `timeout`.
+  /// node at `address` and attaches this node to it (its sessions are
+  /// published here for the rooms node). False if the rooms node did not
+  /// answer within `timeout`.
   bool use_rooms_at(troupe::remote::Node& node, const std::string& address,
                     troupe::Duration timeout);
 

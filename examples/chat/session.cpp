@@ -70,6 +70,7 @@ troupe::Task<void> Session::run(troupe::Mailbox<v1::SessionEvent>& mailbox) {
     ~DropRefs() { s.drop_refs(); }
   } drop{*this};
   auto first = co_await mailbox.next();
+  while (first && !trusted(*first)) first = co_await mailbox.next();
   if (!first || !first->has_attached()) co_return;
   id_ = first->attached().session();
   registry_ = ctx_->directory.registry();
@@ -98,7 +99,7 @@ troupe::Task<void> Session::run(troupe::Mailbox<v1::SessionEvent>& mailbox) {
     } else if (auto& input = std::get<0>(r); input.index() == 0) {
       auto& event = std::get<0>(input);
       if (!event) break;  // stopped gracefully
-      co_await on_event(*event);
+      if (trusted(*event)) co_await on_event(*event);
     } else {
       auto& line = std::get<1>(input);
       if (!line) break;  // the client closed, or the connection failed
@@ -107,9 +108,7 @@ troupe::Task<void> Session::run(troupe::Mailbox<v1::SessionEvent>& mailbox) {
       ping_pending_ = false;
       co_await on_line(*line);
     }
-    co_await flush();
   }
-  co_await flush();
   co_await finish();
 }
 
@@ -133,11 +132,11 @@ troupe::Task<void> Session::dispatch(const irc::Message& m) {
   if (c == "NICK") {
     co_await cmd_nick(m);
   } else if (c == "USER") {
-    cmd_user(m);
+    co_await cmd_user(m);
   } else if (c == "PASS") {
     if (registered_) send(numerics::already_registered(server(), nick_));
   } else if (c == "CAP") {
-    cmd_cap(m);
+    co_await cmd_cap(m);
   } else if (c == "PING") {
     cmd_ping(m);
   } else if (c == "PONG") {
@@ -150,19 +149,19 @@ troupe::Task<void> Session::dispatch(const irc::Message& m) {
   } else if (!registered_) {
     send(numerics::not_registered(server(), nick_or_star()));
   } else if (c == "JOIN") {
-    cmd_join(m);
+    co_await cmd_join(m);
   } else if (c == "PART") {
-    cmd_part(m);
+    co_await cmd_part(m);
   } else if (c == "PRIVMSG" || c == "NOTICE") {
-    cmd_post(m, c == "NOTICE");
+    co_await cmd_post(m, c == "NOTICE");
   } else if (c == "TOPIC") {
-    cmd_topic(m);
+    co_await cmd_topic(m);
   } else if (c == "NAMES") {
-    cmd_names(m);
+    co_await cmd_names(m);
   } else if (c == "LIST") {
     co_await cmd_list(m);
   } else if (c == "WHO") {
-    cmd_who(m);
+    co_await cmd_who(m);
   } else if (c == "MOTD") {
     send_motd();
   } else if (c == "MODE") {
@@ -200,6 +199,13 @@ troupe::Task<void> Session::on_event(v1::SessionEvent& e) {
   }
 }
 
+bool Session::trusted(const v1::SessionEvent& e) const {
+  if (e.origin().node().empty() || ctx_->directory.from_rooms(e.origin())) return true;
+  ctx_->refusals.refuse("SessionEvent", "from " + describe(e.origin()) + " to session " +
+                                            std::to_string(id_) + ": not the rooms node");
+  return false;
+}
+
 troupe::Task<void> Session::cmd_nick(const irc::Message& m) {
   if (m.params.empty() || m.params[0].empty()) {
     send(numerics::no_nick_given(server(), nick_or_star()));
@@ -214,7 +220,6 @@ troupe::Task<void> Session::cmd_nick(const irc::Message& m) {
   v1::ClaimNick claim;
   *claim.mutable_user() = me();
   claim.mutable_user()->set_nick(nick);
-  co_await flush();
   auto reply = co_await registry_.ask(std::move(claim), ctx_->options.ask_timeout);
   if (!reply) {
     send(irc::format(server(), "NOTICE", {nick_or_star()}, "The server is busy, try again"));
@@ -226,7 +231,7 @@ troupe::Task<void> Session::cmd_nick(const irc::Message& m) {
   }
   if (!registered_) {
     nick_ = nick;
-    try_register();
+    co_await try_register();
     co_return;
   }
   const std::string line = irc::format(mask(), "NICK", {}, nick);
@@ -244,30 +249,30 @@ troupe::Task<void> Session::cmd_nick(const irc::Message& m) {
   }
   const v1::SessionEvent event = deliver(line);
   for (std::uint64_t peer : peers) {
-    if (SessionLink a = ctx_->directory.session(peer)) a.tell(v1::SessionEvent(event));
+    if (SessionAddress a = ctx_->directory.session(peer)) a.tell(v1::SessionEvent(event));
   }
 }
 
-void Session::cmd_user(const irc::Message& m) {
+troupe::Task<void> Session::cmd_user(const irc::Message& m) {
   if (registered_) {
     send(numerics::already_registered(server(), nick_));
-    return;
+    co_return;
   }
   if (m.params.size() < 4) {
     send(numerics::need_more_params(server(), nick_or_star(), "USER"));
-    return;
+    co_return;
   }
   user_ = clean_user(m.params[0]);
   realname_ = m.params[3].substr(0, 64);
-  try_register();
+  co_await try_register();
 }
 
-void Session::cmd_cap(const irc::Message& m) {
+troupe::Task<void> Session::cmd_cap(const irc::Message& m) {
   // No capabilities: enough for IRCv3 clients to see that and go on. A
   // client that starts negotiating is registered only after CAP END.
   if (m.params.empty()) {
     send(numerics::need_more_params(server(), nick_or_star(), "CAP"));
-    return;
+    co_return;
   }
   const std::string& sub = m.params[0];
   if (sub == "LS" || sub == "LIST") {
@@ -279,7 +284,7 @@ void Session::cmd_cap(const irc::Message& m) {
                      m.params.size() > 1 ? m.params[1] : ""));
   } else if (sub == "END") {
     cap_negotiating_ = false;
-    try_register();
+    co_await try_register();
   } else {
     send(
         irc::format(server(), "410", {nick_or_star(), irc::printable(sub)}, "Invalid CAP command"));
@@ -294,19 +299,20 @@ void Session::cmd_ping(const irc::Message& m) {
   send(irc::format(server(), "PONG", {server()}, m.params[0]));
 }
 
-void Session::cmd_join(const irc::Message& m) {
+troupe::Task<void> Session::cmd_join(const irc::Message& m) {
   if (m.params.empty() || m.params[0].empty()) {
     send(numerics::need_more_params(server(), nick_, "JOIN"));
-    return;
+    co_return;
   }
   if (m.params[0] == "0") {  // RFC 2812: JOIN 0 leaves every channel
+    // rooms_ does not change while this waits: only this loop changes it.
     for (const auto& [key, room] : rooms_) {
       v1::Part part;
       *part.mutable_user() = me();
       part.set_channel(room.channel);
-      post_to(room.ref, std::move(part));
+      co_await to_room(&room, std::move(part));
     }
-    return;
+    co_return;
   }
   for (std::string_view item : irc::split_list(m.params[0])) {
     const std::string channel(item);
@@ -324,14 +330,14 @@ void Session::cmd_join(const irc::Message& m) {
     v1::Join join;
     *join.mutable_user() = me();
     join.set_channel(channel);
-    post_to(registry_, std::move(join));
+    co_await to_registry(std::move(join));
   }
 }
 
-void Session::cmd_part(const irc::Message& m) {
+troupe::Task<void> Session::cmd_part(const irc::Message& m) {
   if (m.params.empty() || m.params[0].empty()) {
     send(numerics::need_more_params(server(), nick_, "PART"));
-    return;
+    co_return;
   }
   const std::string reason = m.params.size() > 1 ? m.params[1] : "";
   for (std::string_view item : irc::split_list(m.params[0])) {
@@ -342,24 +348,20 @@ void Session::cmd_part(const irc::Message& m) {
     *part.mutable_user() = me();
     part.set_channel(channel);
     part.set_reason(reason);
-    if (const JoinedRoom* room = joined(key)) {
-      post_to(room->ref, std::move(part));
-    } else {
-      post_to(registry_, std::move(part));
-    }
+    co_await to_room(joined(key), std::move(part));
   }
 }
 
-void Session::cmd_post(const irc::Message& m, bool notice) {
+troupe::Task<void> Session::cmd_post(const irc::Message& m, bool notice) {
   // NOTICE never gets an automatic reply (RFC 2812 3.3.2), errors included.
   const std::string_view command = notice ? "NOTICE" : "PRIVMSG";
   if (m.params.empty() || m.params[0].empty()) {
     if (!notice) send(numerics::no_recipient(server(), nick_, command));
-    return;
+    co_return;
   }
   if (m.params.size() < 2 || m.params[1].empty()) {
     if (!notice) send(numerics::no_text(server(), nick_));
-    return;
+    co_return;
   }
   const std::string& text = m.params[1];
   for (std::string_view item : irc::split_list(m.params[0])) {
@@ -369,25 +371,23 @@ void Session::cmd_post(const irc::Message& m, bool notice) {
     post.set_target(target);
     post.set_text(text);
     post.set_notice(notice);
+    const JoinedRoom* room = nullptr;
     if (irc::is_channel(target)) {
       const std::string key = irc::fold_case(target);
       if (defer_if_joining(key, irc::Message{"", std::string(command), {target, text}})) continue;
-      if (const JoinedRoom* room = joined(key)) {
-        post_to(room->ref, std::move(post));
-        continue;
-      }
+      room = joined(key);
     }
-    post_to(registry_, std::move(post));
+    co_await to_room(room, std::move(post));
   }
 }
 
-void Session::cmd_topic(const irc::Message& m) {
+troupe::Task<void> Session::cmd_topic(const irc::Message& m) {
   if (m.params.empty() || m.params[0].empty()) {
     send(numerics::need_more_params(server(), nick_, "TOPIC"));
-    return;
+    co_return;
   }
   const std::string key = irc::fold_case(m.params[0]);
-  if (defer_if_joining(key, m)) return;
+  if (defer_if_joining(key, m)) co_return;
   v1::Topic topic;
   *topic.mutable_user() = me();
   topic.set_channel(m.params[0]);
@@ -395,27 +395,19 @@ void Session::cmd_topic(const irc::Message& m) {
     topic.set_set(true);
     topic.set_text(m.params[1]);
   }
-  if (const JoinedRoom* room = joined(key)) {
-    post_to(room->ref, std::move(topic));
-  } else {
-    post_to(registry_, std::move(topic));
-  }
+  co_await to_room(joined(key), std::move(topic));
 }
 
-void Session::cmd_names(const irc::Message& m) {
+troupe::Task<void> Session::cmd_names(const irc::Message& m) {
   if (m.params.empty() || m.params[0].empty()) {
     send(numerics::names_end(server(), nick_, "*"));
-    return;
+    co_return;
   }
   for (std::string_view item : irc::split_list(m.params[0])) {
     v1::Names names;
     *names.mutable_user() = me();
     names.set_channel(std::string(item));
-    if (const JoinedRoom* room = joined(irc::fold_case(item))) {
-      post_to(room->ref, std::move(names));
-    } else {
-      post_to(registry_, std::move(names));
-    }
+    co_await to_room(joined(irc::fold_case(item)), std::move(names));
   }
 }
 
@@ -425,7 +417,6 @@ troupe::Task<void> Session::cmd_list(const irc::Message& m) {
     for (std::string_view item : irc::split_list(m.params[0]))
       query.add_channels(std::string(item));
   }
-  co_await flush();
   auto list = co_await registry_.ask(std::move(query), ctx_->options.ask_timeout);
   send(numerics::list_start(server(), nick_));
   if (list) {
@@ -436,21 +427,17 @@ troupe::Task<void> Session::cmd_list(const irc::Message& m) {
   send(numerics::list_end(server(), nick_));
 }
 
-void Session::cmd_who(const irc::Message& m) {
+troupe::Task<void> Session::cmd_who(const irc::Message& m) {
   if (m.params.empty() || m.params[0].empty()) {
     send(numerics::who_end(server(), nick_, "*"));
-    return;
+    co_return;
   }
   v1::Who who;
   *who.mutable_user() = me();
   who.set_mask(m.params[0]);
   const JoinedRoom* room =
       irc::is_channel(m.params[0]) ? joined(irc::fold_case(m.params[0])) : nullptr;
-  if (room) {
-    post_to(room->ref, std::move(who));
-  } else {
-    post_to(registry_, std::move(who));
-  }
+  co_await to_room(room, std::move(who));
 }
 
 void Session::cmd_mode(const irc::Message& m) {
@@ -489,12 +476,12 @@ void Session::send_motd() {
   send(numerics::motd_end(server(), nick_));
 }
 
-void Session::try_register() {
-  if (registered_ || nick_.empty() || user_.empty() || cap_negotiating_) return;
+troupe::Task<void> Session::try_register() {
+  if (registered_ || nick_.empty() || user_.empty() || cap_negotiating_) co_return;
   registered_ = true;
   v1::Identify identify;
   *identify.mutable_user() = me();
-  post_to(registry_, std::move(identify));
+  co_await to_registry(std::move(identify));
   send(numerics::welcome(server(), nick_, mask()));
   send(numerics::your_host(server(), nick_, kVersion));
   send(numerics::created(server(), nick_, ctx_->created));
@@ -515,15 +502,20 @@ const Session::JoinedRoom* Session::joined(const std::string& key) const {
   return it == rooms_.end() ? nullptr : &it->second;
 }
 
-troupe::Task<void> Session::flush() {
-  // Taken out first: sending may wait, and nothing is added meanwhile
-  // (the loop is here), but the lambdas must outlive their sends.
-  auto batch = std::move(outgoing_);
-  outgoing_.clear();
-  for (auto& next : batch) {
-    const troupe::TellStatus sent = co_await next();
-    (void)sent;  // a refusal is a dead letter, counted by the system
+template <class M>
+troupe::Task<void> Session::to_registry(M m) {
+  const troupe::TellStatus sent = co_await registry_.send(std::move(m));
+  (void)sent;  // a refusal is a dead letter, counted by the system
+}
+
+template <class M>
+troupe::Task<void> Session::to_room(const JoinedRoom* room, M m) {
+  if (!room) {
+    co_await to_registry(std::move(m));
+    co_return;
   }
+  const troupe::TellStatus sent = co_await room->ref.send(std::move(m));
+  (void)sent;
 }
 
 troupe::Instant Session::next_deadline() const noexcept {
@@ -572,13 +564,12 @@ troupe::Task<void> Session::finish() {
   // it may take the nick at once...
   v1::SessionClosed closed;
   closed.set_session(id_);
-  post_to(registry_, std::move(closed));
-  co_await flush();
+  co_await to_registry(std::move(closed));
   // ...and tell each of them once.
   if (registered_ && !peers.empty()) {
     const v1::SessionEvent event = deliver(irc::format(mask(), "QUIT", {}, quit_reason_));
     for (std::uint64_t peer : peers) {
-      if (SessionLink a = ctx_->directory.session(peer)) a.tell(v1::SessionEvent(event));
+      if (SessionAddress a = ctx_->directory.session(peer)) a.tell(v1::SessionEvent(event));
     }
   }
   // The address may connect again as soon as this one is seen to close

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,7 +19,6 @@
 #include "chat/context.hpp"
 #include "chat/irc_message.hpp"
 #include "chat/line_reader.hpp"
-#include "chat/links.hpp"
 #include "chat/outbox.hpp"
 
 namespace chat {
@@ -35,8 +33,10 @@ class Room;
 /// its Outbox only.
 ///
 /// It speaks IRC: registration (NICK, USER, CAP), then the commands, which
-/// become messages to the Registry or to the Rooms it is in. Reading the
-/// next line waits until the current one is handled, so a client that
+/// become messages to the Registry or to the Rooms it is in, sent with
+/// `send` in the order the commands make them (on a split server a full
+/// outbox to the rooms node makes the session wait, never drops). Reading
+/// the next line waits until the current one is handled, so a client that
 /// floods the server only slows itself down. When the client quits,
 /// disconnects or falls behind (the slow-client policy, see Outbox), it
 /// leaves its rooms, frees its nick and tells everyone who shared a channel
@@ -45,6 +45,11 @@ class Room;
 /// It also keeps idle connections from holding their sockets forever: one
 /// timer, armed for the next deadline (registration, then the server's
 /// PING, then its answer), closes them the way a lost connection is.
+///
+/// On a split server it is published on the connections node, so that any
+/// node that knows the secret can reach it: it takes events only from this
+/// process or from the rooms node in use (their trusted origin), and drops
+/// and counts the rest (ServerContext::refusals).
 ///
 /// Made by the acceptor and owned by its loop; used by that one task only.
 /// The acceptor has counted the connection in ctx->addresses; the session
@@ -71,44 +76,42 @@ class Session {
   troupe::Task<void> on_line(const InputLine& line);
   troupe::Task<void> dispatch(const irc::Message& m);
   troupe::Task<void> on_event(v1::SessionEvent& e);
+  /// True if `e` comes from this process or the rooms node in use; else
+  /// counted as refused.
+  bool trusted(const v1::SessionEvent& e) const;
 
-  // Commands.
+  // Commands. Those that send to the registry or a room await each `send`
+  // before the next: nothing overtakes, and a full way makes them wait.
   troupe::Task<void> cmd_nick(const irc::Message& m);
-  void cmd_user(const irc::Message& m);
-  void cmd_cap(const irc::Message& m);
+  troupe::Task<void> cmd_user(const irc::Message& m);
+  troupe::Task<void> cmd_cap(const irc::Message& m);
   void cmd_ping(const irc::Message& m);
-  void cmd_join(const irc::Message& m);
-  void cmd_part(const irc::Message& m);
-  void cmd_post(const irc::Message& m, bool notice);
-  void cmd_topic(const irc::Message& m);
-  void cmd_names(const irc::Message& m);
+  troupe::Task<void> cmd_join(const irc::Message& m);
+  troupe::Task<void> cmd_part(const irc::Message& m);
+  troupe::Task<void> cmd_post(const irc::Message& m, bool notice);
+  troupe::Task<void> cmd_topic(const irc::Message& m);
+  troupe::Task<void> cmd_names(const irc::Message& m);
   troupe::Task<void> cmd_list(const irc::Message& m);
-  void cmd_who(const irc::Message& m);
+  troupe::Task<void> cmd_who(const irc::Message& m);
   void cmd_mode(const irc::Message& m);
   void cmd_quit(const irc::Message& m);
   void send_motd();
-  void try_register();
+  troupe::Task<void> try_register();
 
   // Channel commands go to the room when the session is in it, wait while
-  // its Join is on the way (so they cannot overtake it), else go to the
-  // registry. True if `m` was set aside for later.
+  // its Join is on the way, else go to the registry. True if `m` was set
+  // aside for later. Awaiting each send is not enough here: a command sent
+  // through the registry before the room's Joined and one sent straight to
+  // the room after it take two ways, and the second could arrive first.
   bool defer_if_joining(const std::string& key, irc::Message m);
   const JoinedRoom* joined(const std::string& key) const;
-
-  // Messages to the registry and the rooms, in the order the commands made
-  // them: flush() sends them with `send`, which waits while the way is full
-  // (the outbox to a rooms node) instead of refusing. The loop flushes
-  // after each line and event, and before each ask, so nothing overtakes.
-  template <class A, class M>
-  void post_to(const troupe::ActorRef<A>& to, M m) {
-    outgoing_.push_back([to, m = std::move(m)]() { return send_to(to, m); });
-  }
-  template <class A, class M>
-  static troupe::Task<troupe::TellStatus> send_to(troupe::ActorRef<A> to, M m) {
-    const troupe::TellStatus status = co_await to.send(std::move(m));
-    co_return status;
-  }
-  troupe::Task<void> flush();
+  /// Sends `m` to the registry, waiting while the way is full (the outbox
+  /// to a rooms node).
+  template <class M>
+  troupe::Task<void> to_registry(M m);
+  /// The same to `room`, or to the registry if null.
+  template <class M>
+  troupe::Task<void> to_room(const JoinedRoom* room, M m);
 
   // Timeouts: when the timer must fire next (Instant::max(): never), and
   // what to do when it does.
@@ -146,7 +149,6 @@ class Session {
 
   std::unordered_map<std::string, JoinedRoom> rooms_;  // by folded channel name
   std::unordered_map<std::string, std::vector<irc::Message>> joining_;
-  std::vector<std::function<troupe::Task<troupe::TellStatus>()>> outgoing_;
 
   troupe::Instant connected_at_ = troupe::Clock::now();
   troupe::Instant last_input_ = connected_at_;  // the last line from the client

@@ -2,12 +2,14 @@
 // each on its own ActorSystem: the rooms node (registry and rooms), the
 // real connections node (with the clients), and an insider: a node that
 // knows the cluster secret, so the handshake lets it in, and that tries to
-// take over the delivery of the sessions (a hub of its own) or to speak
-// for a session of the connections node (a forged PRIVMSG "from alice").
-// What the clients see decides: the right user gets every real line, and
-// no forged one reaches anybody. And the connections node's own messages
-// name their senders as the tables do; a connections node that is gone can
-// be replaced by the next one.
+// attach as the connections node (with a session of its own), to speak for
+// a session of the connections node (a forged PRIVMSG "from alice"), or to
+// write to a session it reaches there (sessions are published). What the
+// clients see decides: the right user gets every real line, and no forged
+// one reaches anybody. And the connections node's own messages name their
+// senders as the tables do; a connections node that is gone can be
+// replaced by the next one, its sessions out of the rooms and their nicks
+// free.
 
 #include <chrono>
 #include <cstdint>
@@ -22,6 +24,7 @@
 
 #include <troupe/actor/actor.hpp>
 #include <troupe/actor/actor_system.hpp>
+#include <troupe/actor/mailbox.hpp>
 #include <troupe/proto/messages.hpp>
 #include <troupe/remote/node.hpp>
 #include <troupe/runtime/sleep.hpp>
@@ -33,7 +36,6 @@
 #include "chat/registry.hpp"
 #include "chat/room.hpp"
 #include "chat/server.hpp"
-#include "chat/session_hub.hpp"
 #include "test_client.hpp"
 
 namespace chat_split_trust_test {
@@ -75,23 +77,19 @@ Task<troupe::AskResult<R>> reply_of(troupe::AskFuture<R> future) {
   co_return r;
 }
 
-// The insider's would-be hub: records every line the rooms node sends it.
-class FakeHub : public troupe::Actor<FakeHub> {
- public:
-  using messages = troupe::proto::Messages<chat::v1::Routed>;
-
-  explicit FakeHub(std::shared_ptr<Lines> seen) : seen_(std::move(seen)) {}
-
-  void handle(const chat::v1::Routed& m) {
-    seen_->add(m.event().has_deliver() ? m.event().deliver().text() : std::string("<event>"));
+// The loop of the insider's would-be session: records every event the
+// rooms node sends it.
+Task<void> record_events(std::shared_ptr<Lines> seen,
+                         troupe::Mailbox<chat::v1::SessionEvent>& mailbox) {
+  for (;;) {
+    auto e = co_await mailbox.next();
+    if (!e) co_return;
+    seen->add(e->has_deliver() ? e->deliver().text() : std::string("<event>"));
   }
-
- private:
-  std::shared_ptr<Lines> seen_;
-};
+}
 
 // The three nodes. The connections node listens too (the real one need
-// not), so that the insider can also try its hub.
+// not), so that the insider can also reach the sessions published there.
 struct Cluster {
   Cluster()
       : rooms_node(rooms_system, {.listen = "127.0.0.1:0", .cluster_secret = kTrustSecret}),
@@ -212,11 +210,10 @@ bool any_contains(const std::vector<std::string>& lines, const std::string& need
   return false;
 }
 
-// --- (1) a hub takeover ------------------------------------------------------------
+// --- (1) an insider attaching as the connections node ------------------------------
 
-// After the takeover attempts: alice and bob connect to the real
-// connections node; a private message and a channel line reach the right
-// user there.
+// After the attempts: alice and bob connect to the real connections node;
+// a private message and a channel line reach the right user there.
 Task<Ending> private_message_after_takeover(SocketAddress addr) {
   auto alice = co_await TestClient::connect(addr);
   auto bob = co_await TestClient::connect(addr);
@@ -228,7 +225,7 @@ Task<Ending> private_message_after_takeover(SocketAddress addr) {
   CO_ASSERT(got, << "bob never got alice's private message:\n" << bob->dump());
   EXPECT_NE(got->find(":alice!alice@127.0.0.1 PRIVMSG bob :for bob only"), std::string::npos)
       << *got;
-  // A channel goes through the hub too (the room's fan-out).
+  // A channel: the room's fan-out to the sessions of the connections node.
   CO_ASSERT(co_await alice->join("#hub"), << alice->dump());
   CO_ASSERT(co_await bob->join("#hub"), << bob->dump());
   CO_ASSERT(co_await alice->send("PRIVMSG #hub :in the channel"));
@@ -237,39 +234,63 @@ Task<Ending> private_message_after_takeover(SocketAddress addr) {
   co_return kRanToTheEnd;
 }
 
-TEST(SplitTrust, AnInsiderCannotTakeOverTheSessionHub) {
+TEST(SplitTrust, AnInsiderCannotAttachAsTheConnectionsNode) {
   Cluster c;
   ASSERT_TRUE(c.attached);
   ASSERT_TRUE(c.address) << c.error;
+  // The insider's would-be session, published like a real one.
   auto seen = std::make_shared<Lines>();
-  auto fake = c.insider_system.spawn<FakeHub>(seen);
-  ASSERT_TRUE(c.insider_node.publish("fake.hub", fake));
+  auto fake = c.insider_system.spawn_loop<chat::v1::SessionEvent>(
+      [seen](troupe::Mailbox<chat::v1::SessionEvent>& mailbox) {
+        return record_events(seen, mailbox);
+      });
+  ASSERT_TRUE(c.insider_node.publish("chat.session." + std::to_string(fake.id()), fake));
   auto registry = c.insider_lookup<chat::Registry>(c.rooms_node.address(), "chat.registry");
   ASSERT_TRUE(registry);
 
   // The insider names itself (a second connections node while one is
-  // attached), then the real connections node (its incarnation, and the
-  // next one, as if it had restarted), each time with its own hub.
+  // attached and connected), then the real connections node (its
+  // incarnation, and the next one, as if it had restarted).
   chat::v1::ConnectionsAttached itself;
   itself.set_node(c.insider_node.name());
   itself.set_incarnation(c.insider_node.incarnation());
-  itself.set_hub(fake.id());
   chat::v1::ConnectionsAttached impostor;
   impostor.set_node(c.connections_node.name());
   impostor.set_incarnation(c.connections_node.incarnation());
-  impostor.set_hub(fake.id());
   claim_connections_origin(impostor, c.connections_node);
   chat::v1::ConnectionsAttached restarted = impostor;
   restarted.set_incarnation(c.connections_node.incarnation() + 1);
   EXPECT_EQ(registry->tell(itself), troupe::TellStatus::kQueued);
   EXPECT_EQ(registry->tell(impostor), troupe::TellStatus::kQueued);
   EXPECT_EQ(registry->tell(restarted), troupe::TellStatus::kQueued);
+  // Then acts as if attached: announces its session, which claims a nick
+  // and joins the channel the real clients use.
+  chat::v1::SessionOpened opened;
+  opened.set_session(fake.id());
+  opened.set_host("127.0.0.1");
+  claim_connections_origin(opened, c.connections_node);
+  chat::v1::ClaimNick claim;
+  *claim.mutable_user() = claimed_alice(fake.id());
+  claim_connections_origin(claim, c.connections_node);
+  chat::v1::Join join;
+  *join.mutable_user() = claimed_alice(fake.id());
+  join.set_channel("#hub");
+  claim_connections_origin(join, c.connections_node);
+  EXPECT_EQ(registry->tell(opened), troupe::TellStatus::kQueued);
+  auto claimed = c.insider_system.block_on(reply_of(registry->ask(claim, 10s)));
+  ASSERT_TRUE(claimed);
+  EXPECT_EQ(claimed->status(), chat::v1::NickReply::IN_USE);
+  EXPECT_EQ(registry->tell(join), troupe::TellStatus::kQueued);
   ASSERT_TRUE(c.registry_caught_up(*registry));
 
+  // The real alice gets her nick, and the channel is the real clients'.
   EXPECT_TRUE(chat::test::ran_to_the_end(
       c.connections_system.block_on(private_message_after_takeover(*c.address))));
-  EXPECT_EQ(seen->all(), std::vector<std::string>()) << "the insider's hub got lines";
+  EXPECT_EQ(seen->all(), std::vector<std::string>()) << "the insider's session got events";
   EXPECT_EQ(c.rooms.refused("ConnectionsAttached"), 3u);
+  EXPECT_EQ(c.rooms.refused("SessionOpened"), 1u);
+  EXPECT_EQ(c.rooms.refused("ClaimNick"), 1u);
+  EXPECT_EQ(c.rooms.refused("Join"), 1u);
   // Logged once, however many.
   EXPECT_EQ(c.log->count("refused ConnectionsAttached"), 1u);
 }
@@ -379,7 +400,7 @@ TEST(SplitTrust, AnInsiderCannotPostAsAnotherSession) {
   EXPECT_EQ(c.log->count("refused Post"), 1u);
 }
 
-// --- (3) lines written to the connections node's hub -------------------------------
+// --- (3) events written to a session of the connections node -----------------------
 
 Task<Ending> bob_registers(TestClient& bob) {
   CO_ASSERT(co_await bob.register_as("bob"), << bob.dump());
@@ -397,6 +418,10 @@ Task<Ending> alice_writes_to_bob(TestClient& bob, SocketAddress addr) {
   co_return kRanToTheEnd;
 }
 
+// Sessions are published on the connections node (the rooms node reaches
+// them there), so the insider reaches bob's too: a line "from alice", a
+// Disconnect and a Joined, each claiming to come from the rooms node, are
+// dropped by the session; bob sees none of them and stays connected.
 TEST(SplitTrust, OnlyTheRoomsNodeWritesToTheSessions) {
   Cluster c;
   ASSERT_TRUE(c.attached);
@@ -407,18 +432,24 @@ TEST(SplitTrust, OnlyTheRoomsNodeWritesToTheSessions) {
   const auto bob_id = c.only_session();
   ASSERT_TRUE(bob_id);
 
-  auto hub = c.insider_lookup<chat::SessionHub>(c.connections_node.address(), "chat.sessions");
-  ASSERT_TRUE(hub);
-  chat::v1::Routed routed;
-  routed.add_sessions(*bob_id);
-  *routed.mutable_event() = chat::deliver(":alice!alice@127.0.0.1 PRIVMSG bob :forged routed");
-  routed.mutable_origin()->set_node(c.rooms_node.name());
-  routed.mutable_origin()->set_incarnation(c.rooms_node.incarnation());
-  EXPECT_EQ(hub->tell(routed), troupe::TellStatus::kQueued);
-  ASSERT_TRUE(Cluster::refused(c.connections, "Routed", 1));
+  auto session = c.insider_system.block_on(c.insider_node.lookup_address<chat::v1::SessionEvent>(
+      c.connections_node.address(), "chat.session." + std::to_string(*bob_id), 10s));
+  ASSERT_TRUE(session);
+  std::vector<chat::v1::SessionEvent> forged(3);
+  forged[0] = chat::deliver(":alice!alice@127.0.0.1 PRIVMSG bob :forged line");
+  forged[1].mutable_disconnect()->set_reason("forged disconnect");
+  forged[2].mutable_joined()->set_channel("#forged");
+  forged[2].mutable_joined()->set_room("chat.room.1");
+  for (auto& e : forged) {
+    e.mutable_origin()->set_node(c.rooms_node.name());
+    e.mutable_origin()->set_incarnation(c.rooms_node.incarnation());
+    EXPECT_EQ(session->tell(e), troupe::TellStatus::kQueued);
+  }
+  ASSERT_TRUE(Cluster::refused(c.connections, "SessionEvent", 3));
 
   EXPECT_TRUE(chat::test::ran_to_the_end(
       c.connections_system.block_on(alice_writes_to_bob(*bob, *c.address))));
+  EXPECT_EQ(c.connections.refused(), 3u);
 }
 
 // --- (4) who a session is: the tables say, not the message ----------------------------
@@ -562,6 +593,63 @@ TEST(SplitTrust, AConnectionsNodeThatIsGoneIsReplacedByTheNextOne) {
       next.system.block_on(private_message_after_takeover(*next.address))));
   EXPECT_EQ(c.rooms.refused("ConnectionsAttached"), 1u);
   EXPECT_EQ(c.rooms.refused(), 1u);
+}
+
+// --- (6) a connections node lost with its sessions ---------------------------------
+
+Task<Ending> alice_in_the_room(TestClient& alice) {
+  CO_ASSERT(co_await alice.register_as("alice"), << alice.dump());
+  CO_ASSERT(co_await alice.join("#room"), << alice.dump());
+  co_return kRanToTheEnd;
+}
+
+// On the next connections node: the nick is free, and the channel has no
+// one of the lost node left in it (the NAMES reply lists only bob, whose
+// session id is not the lost alice's: a Join under her id would replace
+// her anyway).
+Task<Ending> alice_again_and_bob(SocketAddress addr) {
+  auto alice = co_await TestClient::connect(addr);
+  CO_ASSERT(alice);
+  CO_ASSERT(co_await alice->register_as("alice"), << alice->dump());
+  auto bob = co_await TestClient::connect(addr);
+  CO_ASSERT(bob);
+  CO_ASSERT(co_await bob->register_as("bob"), << bob->dump());
+  CO_ASSERT(co_await bob->send("JOIN #room"));
+  auto names = co_await bob->expect(" 353 bob ", 5s);
+  CO_ASSERT(names, << bob->dump());
+  EXPECT_EQ(names->substr(names->find(" :") + 2), "bob") << bob->dump();
+  co_return kRanToTheEnd;
+}
+
+// The registry and the rooms monitor the sessions of the connections node:
+// when that node is lost (no goodbye from any session), its sessions leave
+// the rooms and free their nicks.
+TEST(SplitTrust, ALostConnectionsNodesSessionsLeaveTheRoomsAndFreeTheirNicks) {
+  Cluster c;
+  ASSERT_TRUE(c.attached);
+  ASSERT_TRUE(c.address) << c.error;
+  auto alice = c.connections_system.block_on(TestClient::connect(*c.address));
+  ASSERT_TRUE(alice);
+  ASSERT_TRUE(chat::test::ran_to_the_end(c.connections_system.block_on(alice_in_the_room(*alice))));
+  const std::string first = c.connections_node.name();
+  c.connections_node.shutdown();  // the sessions stay, cut off from the rooms
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  auto connected = [&c, &first] {
+    for (const auto& p : c.rooms_node.peers()) {
+      if (p == first) return true;
+    }
+    return false;
+  };
+  while (connected() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_FALSE(connected());
+  OtherConnections next(c.rooms_node.address(), c.log);
+  ASSERT_TRUE(next.attached);
+  ASSERT_TRUE(next.address);
+  EXPECT_TRUE(chat::test::ran_to_the_end(next.system.block_on(alice_again_and_bob(*next.address))));
+  EXPECT_EQ(c.rooms.refused(), 0u);
+  alice.reset();  // its session ends, before the cluster goes
 }
 
 }  // namespace chat_split_trust_test
