@@ -164,23 +164,28 @@ class ActorCellBase : public TaskHeader {
 
   // A push that finds the actor parked (on either queue) wakes the cell
   // directly: the actor is the task, so there is no Waker to register.
+  //
+  // The order is for the loop's sake: what every turn reads (the mailbox's
+  // words, the handler, the extras pointer, the phase and flags, the system
+  // queue's words) sits together, within 56 bytes after the mailbox's head,
+  // so that a message costs the fewest cache lines.
   MailboxQueue mailbox_;
-  SystemQueue system_queue_;
-  SystemCore* system_;
-  CellPtr parent_;                            // null for a top-level actor
-  std::atomic<CellExtras*> extras_{nullptr};  // made once, by any thread: see extras()
   Task<void> current_;                        // the coroutine handler (or on_start) in progress
-  ActorId id_;
+  std::atomic<CellExtras*> extras_{nullptr};  // made once, by any thread: see extras()
+  ActorPhase phase_ = ActorPhase::kStarting;
+  bool stop_requested_ = false;
+  Overflow overflow_;
   // Why it stops: requested (stop_requested_) or final (kStopping, kDone).
   // The kind lives here, the error (abnormal exits only) in the extras.
   ExitReason::Kind exit_kind_ = ExitReason::Kind::kNormal;
-  Overflow overflow_;
   // Where SystemCore keeps this actor if it is top-level (its mutex guards it).
   friend class SystemCore;
   std::uint32_t top_level_slot_ = kNoSlot;
   static constexpr std::uint32_t kNoSlot = ~std::uint32_t{0};
-  ActorPhase phase_ = ActorPhase::kStarting;
-  bool stop_requested_ = false;
+  SystemQueue system_queue_;
+  SystemCore* system_;
+  CellPtr parent_;  // null for a top-level actor
+  ActorId id_;
   std::atomic<bool> stopped_{false};  // see stopped()
 };
 

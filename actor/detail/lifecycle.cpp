@@ -19,10 +19,10 @@ ActorCellBase::ActorCellBase(SystemCore& system, ActorCellBase* parent,
                              const MailboxOptions& mailbox)
     : TaskHeader(system.scheduler(), 3),  // owner list, run queue, the first ActorRef
       mailbox_(mailbox.capacity),
+      overflow_(mailbox.overflow),
       system_(&system),
       parent_(parent ? CellPtr(*parent) : nullptr),
-      id_(system.next_id()),
-      overflow_(mailbox.overflow) {
+      id_(system.next_id()) {
   system.actor_started();
 }
 

@@ -12,11 +12,11 @@ bool SystemQueue::push(SystemMessage* m) noexcept {
   // (the close may come in between).
   if (queue_.reserve() == ChannelOutcome::kDone) {
     switch (queue_.push(m)) {
-      case MpscQueue<false>::Push::kPushedWake:
+      case Queue::Push::kPushedWake:
         return true;
-      case MpscQueue<false>::Push::kPushed:
+      case Queue::Push::kPushed:
         return false;
-      case MpscQueue<false>::Push::kClosed:
+      case Queue::Push::kClosed:
         break;
     }
   }

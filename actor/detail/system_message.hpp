@@ -65,6 +65,9 @@ class SystemQueue {
   /// empty queue is left armed, so the next push says to wake the actor.
   SystemMessage* pop() noexcept {
     if (taken_ != nullptr) return as_message(std::exchange(taken_, taken_->next));
+    // The usual case, on every turn of the loop: nothing since the last
+    // look, which left the queue armed.
+    if (queue_.idle()) return nullptr;
     ChannelOutcome outcome;
     return as_message(queue_.poll(outcome, [] { return true; }));
   }
@@ -79,8 +82,11 @@ class SystemQueue {
  private:
   static SystemMessage* as_message(MpscNode* n) noexcept { return static_cast<SystemMessage*>(n); }
 
-  MpscQueue<false> queue_{MpscQueue<false>::kUnbounded};
+  // taken_ first: it and the queue's head are what every turn reads.
   MpscNode* taken_ = nullptr;  // out of queue_, not handled yet, oldest first
+  // Never bounded, never counted: the queue is its two words.
+  using Queue = MpscQueue</*kCountUnbounded=*/false, /*kBoundable=*/false>;
+  Queue queue_;
 };
 
 }  // namespace troupe::detail

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <utility>
 
 #include <troupe/channels/detail/channel_outcome.hpp>
@@ -49,14 +50,21 @@ struct MpscNode {
 ///
 /// `kCountUnbounded`: keep size() for an unbounded queue too (a bounded one
 /// always counts). Counting costs every push an atomic add on a shared
-/// word, so mailboxes, which need no size, skip it.
-template <bool kCountUnbounded = true>
+/// word, so mailboxes, which need no size, skip it. `kBoundable`: the queue
+/// may be made bounded; one that never is and does not count either (an
+/// actor's system messages) is then its two words and nothing else.
+template <bool kCountUnbounded = true, bool kBoundable = true>
 class MpscQueue {
+  static constexpr bool kHasCounts = kCountUnbounded || kBoundable;
+
  public:
   static constexpr std::size_t kUnbounded = ~std::size_t{0};
 
-  explicit MpscQueue(std::size_t capacity)
-      : bounded_(capacity == kUnbounded ? nullptr : std::make_unique<Bounded>(capacity)) {}
+  explicit MpscQueue(std::size_t capacity = kUnbounded) {
+    if constexpr (kBoundable) {
+      if (capacity != kUnbounded) bounded_ = std::make_unique<Bounded>(capacity);
+    }
+  }
   MpscQueue(const MpscQueue&) = delete;
   MpscQueue& operator=(const MpscQueue&) = delete;
 
@@ -66,24 +74,30 @@ class MpscQueue {
   /// is full (park on senders_waiting() and retry), or kClosed.
   ChannelOutcome reserve() noexcept {
     if (is_closed()) return ChannelOutcome::kClosed;
-    if (!bounded()) {
-      if constexpr (kCountUnbounded) sent_.fetch_add(1, std::memory_order_relaxed);
-      return ChannelOutcome::kDone;
-    }
-    std::size_t s = sent_.load(std::memory_order_relaxed);
-    do {
-      if (s - received_.load(std::memory_order_seq_cst) >= bounded_->capacity) {
-        return ChannelOutcome::kWouldBlock;
+    if constexpr (kHasCounts) {
+      if (!bounded()) {
+        if constexpr (kCountUnbounded) sent_.fetch_add(1, std::memory_order_relaxed);
+        return ChannelOutcome::kDone;
       }
-    } while (!sent_.compare_exchange_weak(s, s + 1, std::memory_order_seq_cst,
-                                          std::memory_order_relaxed));
+      std::size_t s = sent_.load(std::memory_order_relaxed);
+      do {
+        if (s - received_.load(std::memory_order_seq_cst) >= bounded_->capacity) {
+          return ChannelOutcome::kWouldBlock;
+        }
+      } while (!sent_.compare_exchange_weak(s, s + 1, std::memory_order_seq_cst,
+                                            std::memory_order_relaxed));
+    }
     return ChannelOutcome::kDone;
   }
 
   /// Gives back a reserved slot that will not be used.
   void unreserve() noexcept {
-    if (counted()) sent_.fetch_sub(1, std::memory_order_seq_cst);
-    if (bounded()) bounded_->senders_waiting.notify_one();
+    if constexpr (kHasCounts) {
+      if (counted()) sent_.fetch_sub(1, std::memory_order_seq_cst);
+      if constexpr (kBoundable) {
+        if (bounded()) bounded_->senders_waiting.notify_one();
+      }
+    }
   }
 
   /// What a push did.
@@ -113,7 +127,9 @@ class MpscQueue {
   bool close() noexcept {
     const std::uintptr_t prev = head_.fetch_or(kClosed, std::memory_order_acq_rel);
     if (prev & kClosed) return false;
-    if (bounded()) bounded_->senders_waiting.notify_all();
+    if constexpr (kBoundable) {
+      if (bounded()) bounded_->senders_waiting.notify_all();
+    }
     return true;
   }
 
@@ -151,19 +167,36 @@ class MpscQueue {
   // --- Anyone ----------------------------------------------------------------
 
   bool is_closed() const noexcept { return head_.load(std::memory_order_acquire) & kClosed; }
+  /// True if the queue is empty and armed (the consumer's last poll found
+  /// it so and nothing came since): poll would return nothing, and the next
+  /// push says to wake the consumer. One load; for the consumer, which can
+  /// then skip the poll.
+  bool idle() const noexcept {
+    return local_ == nullptr && head_.load(std::memory_order_acquire) == kParked;
+  }
   /// Items in the queue right now (a snapshot; 0 for a queue that does not
   /// count, see kCountUnbounded).
   std::size_t size() const noexcept {
-    const std::size_t r = received_.load(std::memory_order_acquire);
-    const std::size_t s = sent_.load(std::memory_order_acquire);
-    return s > r ? s - r : 0;
+    if constexpr (kHasCounts) {
+      const std::size_t r = received_.load(std::memory_order_acquire);
+      const std::size_t s = sent_.load(std::memory_order_acquire);
+      return s > r ? s - r : 0;
+    } else {
+      return 0;
+    }
   }
   std::size_t capacity() const noexcept { return bounded() ? bounded_->capacity : kUnbounded; }
-  bool bounded() const noexcept { return bounded_ != nullptr; }
+  bool bounded() const noexcept {
+    if constexpr (kBoundable) {
+      return bounded_ != nullptr;
+    } else {
+      return false;
+    }
+  }
   bool counted() const noexcept { return kCountUnbounded || bounded(); }
   /// Producers parked on a full bounded queue (an unbounded queue never
   /// asks a producer to wait, and has none).
-  WaiterList& senders_waiting() noexcept { return bounded_->senders_waiting; }
+  WaiterList& senders_waiting() noexcept requires kBoundable { return bounded_->senders_waiting; }
 
  private:
   static constexpr std::uintptr_t kParked = 1;
@@ -218,29 +251,42 @@ class MpscQueue {
   // the waiter count read are seq_cst, pairing with the producer's enlist
   // (count up) and re-check (reserve's load): one of the two sees the other.
   void item_taken() noexcept {
-    if (!counted()) return;
-    const std::size_t r = received_.load(std::memory_order_relaxed) + 1;
-    if (!bounded()) {
-      received_.store(r, std::memory_order_release);
-      return;
+    if constexpr (kHasCounts) {
+      if (!counted()) return;
+      const std::size_t r = received_.load(std::memory_order_relaxed) + 1;
+      if (!bounded()) {
+        received_.store(r, std::memory_order_release);
+        return;
+      }
+      received_.store(r, std::memory_order_seq_cst);
+      if constexpr (kBoundable) bounded_->senders_waiting.notify_one();
     }
-    received_.store(r, std::memory_order_seq_cst);
-    bounded_->senders_waiting.notify_one();
   }
 
   std::atomic<std::uintptr_t> head_{0};
   MpscNode* local_ = nullptr;  // the consumer's FIFO, taken from head_
 
-  std::atomic<std::size_t> sent_{0};      // slots taken by producers
-  std::atomic<std::size_t> received_{0};  // items taken by the consumer
+  // Absent (an empty member) from a queue that neither counts nor may be
+  // bounded.
+  // (Two distinct empty types: members of one type would need two addresses.)
+  template <int>
+  struct NoCounter {};
+  template <int kWhich>
+  using Counter = std::conditional_t<kHasCounts, std::atomic<std::size_t>, NoCounter<kWhich>>;
+  [[no_unique_address]] Counter<0> sent_{};      // slots taken by producers
+  [[no_unique_address]] Counter<1> received_{};  // items taken by the consumer
   // Only a bounded queue has these: an unbounded one (most mailboxes) pays
-  // one null pointer for them.
+  // one null pointer for them, one that cannot be bounded nothing.
   struct Bounded {
     explicit Bounded(std::size_t c) : capacity(c) {}
     const std::size_t capacity;
     WaiterList senders_waiting;
   };
-  std::unique_ptr<Bounded> bounded_;
+  struct NoBound {
+    const Bounded* operator->() const noexcept { return nullptr; }
+  };
+  [[no_unique_address]] std::conditional_t<kBoundable, std::unique_ptr<Bounded>, NoBound>
+      bounded_{};
 };
 
 }  // namespace troupe::detail
