@@ -69,7 +69,7 @@ class ActorRef {
   /// refuses it (kFull, or kDropped with Overflow::kDrop) and a stopped
   /// actor does too (kDeadActor); every refused message is a dead letter.
   template <class M>
-  TellStatus tell(M&& m) const {
+  [[gnu::always_inline]] TellStatus tell(M&& m) const {
     using Msg = std::remove_cvref_t<M>;
     check_handles<Msg>();
     if constexpr (detail::Handles<A, Msg>) {

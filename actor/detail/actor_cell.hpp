@@ -152,6 +152,9 @@ class ActorCellBase : public TaskHeader {
   void set_exit_reason(const ExitReason& r) noexcept;
   void finish_handler() noexcept;
   void handle_system(SystemMessage& m) noexcept;
+  /// Handles what the system queue holds (what a running coroutine handler
+  /// lets through); true once the actor is done. Out of the loop's way.
+  [[gnu::noinline]] bool take_system_messages() noexcept;
   void suspend(const ExitReason& reason) noexcept;
   void restart() noexcept;
   void begin_stop(ExitReason reason) noexcept;

@@ -61,6 +61,11 @@ class SystemQueue {
   /// `m` is destroyed.
   bool push(SystemMessage* m) noexcept;
 
+  /// True if there is nothing to handle: nothing taken out and waiting, and
+  /// the queue empty and armed since the last look. One or two loads; what
+  /// the loop checks on every turn.
+  bool idle() const noexcept { return taken_ == nullptr && queue_.idle(); }
+
   /// The oldest message not handled yet (now the caller's), or nullptr. An
   /// empty queue is left armed, so the next push says to wake the actor.
   SystemMessage* pop() noexcept {
