@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -17,6 +18,9 @@
 #include <troupe/actor/actor_system.hpp>
 #include <troupe/actor/detail/offer_outcome.hpp>
 #include <troupe/actor/detail/system_message.hpp>
+#include <troupe/channels/mpsc.hpp>
+#include <troupe/runtime/select.hpp>
+#include <troupe/runtime/sleep.hpp>
 #include <troupe/runtime/test_executor.hpp>
 
 namespace {
@@ -207,30 +211,50 @@ struct CellPartsTarget : troupe::Actor<CellPartsTarget> {
 };
 
 struct CellPartsWatcher : troupe::Actor<CellPartsWatcher> {
-  explicit CellPartsWatcher(std::atomic<int>* downs) : downs(downs) {}
+  explicit CellPartsWatcher(troupe::MpscSender<troupe::ActorId> downs) : downs(std::move(downs)) {}
   void handle(int) {}
-  void handle(const troupe::Down&) { downs->fetch_add(1, std::memory_order_relaxed); }
-  std::atomic<int>* downs;
+  void handle(const troupe::Down& d) { (void)downs.try_send(d.actor); }
+  troupe::MpscSender<troupe::ActorId> downs;
 };
 
 TEST(CellParts, AMonitorRequestRacingTheStopGetsExactlyOneDown) {
   constexpr int kRounds = 300;
   troupe::ActorSystem system(troupe::ActorSystemOptions{.workers = 2});
-  std::atomic<int> downs{0};
-  auto watcher = system.spawn<CellPartsWatcher>(&downs);
+  auto [tx, rx] = troupe::channel::mpsc::unbounded<troupe::ActorId>();
+  auto watcher = system.spawn<CellPartsWatcher>(std::move(tx));
+  std::set<troupe::ActorId> targets;
   for (int i = 0; i < kRounds; ++i) {
     auto target = system.spawn<CellPartsTarget>();
+    targets.insert(target.id());
     if (i % 2 == 0) target.tell(1);  // sometimes running, sometimes not yet
     std::thread monitor([&] { target.monitor(watcher); });
     target.stop();
     monitor.join();
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (downs.load() < kRounds && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  EXPECT_EQ(downs.load(), kRounds) << "one Down per target, none lost, none twice";
+  // One Down per target, each for a different target: a lost one shows as
+  // the 20 s deadline, a doubled one as a repeated id.
+  const auto got = system.block_on(
+      [](troupe::MpscReceiver<troupe::ActorId>& downs) -> troupe::Task<std::set<troupe::ActorId>> {
+        std::set<troupe::ActorId> seen;
+        troupe::Sleep deadline = troupe::sleep_for(std::chrono::seconds(20));
+        for (int i = 0; i < kRounds; ++i) {
+          auto r = co_await troupe::select(downs.recv(), deadline);
+          if (r.index() != 0 || !std::get<0>(r)) break;
+          if (!seen.insert(*std::get<0>(r)).second) break;
+        }
+        co_return seen;
+      }(rx));
+  EXPECT_EQ(got, targets) << "one Down per target, none lost, none twice";
+  // Every target has ended (its Down came) and every monitor request has
+  // returned (joined): a second Down would be posted by now, so it would be
+  // handled before an ask that goes through the mailbox after it.
+  const bool synced =
+      system.block_on([](troupe::ActorRef<CellPartsWatcher> w) -> troupe::Task<bool> {
+        auto r = co_await w.ask(0, std::chrono::seconds(10));
+        co_return r.has_value();
+      }(watcher));
+  ASSERT_TRUE(synced);
+  EXPECT_FALSE(rx.try_recv()) << "a target's Down came twice";
 }
 
 }  // namespace
