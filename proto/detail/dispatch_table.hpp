@@ -76,21 +76,26 @@ inline AskFuture<v1::Envelope> failed_ask(std::optional<Duration> timeout, Decod
   return AskFuture<v1::Envelope>(slot, timeout);
 }
 
+/// A tell by envelope: decodes M from `e` and tells `cell` an `Env` made
+/// from it (the envelope type its kind of cell takes); bytes that do not
+/// decode are a dead letter.
+template <class M, class Env>
+DynamicTell tell_decoded(ActorCellBase& cell, const v1::Envelope& e, const DecodeLimits& limits,
+                         const v1::Origin* origin) {
+  auto m = decode_from<M>(e, limits, origin);
+  if (!m) {
+    undecodable(cell, e);
+    return DynamicTell{m.error(), TellStatus::kQueued};
+  }
+  return DynamicTell{std::nullopt, cell.tell(new Env(std::move(m).value()))};
+}
+
 template <class A, class M>
 DispatchEntry entry_for() {
   static_assert(troupe::detail::Handles<A, M>,
                 "a type in the actor's `messages` list has no handler: add `handle(const M&)`");
   DispatchEntry d;
-  d.tell = [](ActorCellBase& cell, const v1::Envelope& e, const DecodeLimits& limits,
-              const v1::Origin* origin) {
-    auto m = decode_from<M>(e, limits, origin);
-    if (!m) {
-      undecodable(cell, e);
-      return DynamicTell{m.error(), TellStatus::kQueued};
-    }
-    return DynamicTell{std::nullopt,
-                       cell.tell(new troupe::detail::TellEnvelope<A, M>(std::move(m).value()))};
-  };
+  d.tell = &tell_decoded<M, troupe::detail::TellEnvelope<A, M>>;
   d.ask = [](ActorCellBase& cell, const v1::Envelope& e, const DecodeLimits& limits,
              std::optional<Duration> timeout, const v1::Origin* origin) {
     auto m = decode_from<M>(e, limits, origin);
@@ -126,16 +131,7 @@ const DispatchTable& loop_table_for() {
   static_assert(Message<M>, "only a loop over protobuf messages can be reached by envelope");
   static const DispatchTable table = [] {
     DispatchEntry d;
-    d.tell = [](ActorCellBase& cell, const v1::Envelope& e, const DecodeLimits& limits,
-                const v1::Origin* origin) {
-      auto m = decode_from<M>(e, limits, origin);
-      if (!m) {
-        undecodable(cell, e);
-        return DynamicTell{m.error(), TellStatus::kQueued};
-      }
-      return DynamicTell{std::nullopt,
-                         cell.tell(new troupe::detail::LoopEnvelope<M>(std::move(m).value()))};
-    };
+    d.tell = &tell_decoded<M, troupe::detail::LoopEnvelope<M>>;
     d.ask = [](ActorCellBase& cell, const v1::Envelope& e, const DecodeLimits&,
                std::optional<Duration> timeout, const v1::Origin*) {
       undecodable(cell, e);
