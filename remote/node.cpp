@@ -212,8 +212,19 @@ void Node::connect(const std::string& address) {
 }
 
 Task<bool> Node::wait_for(std::string node, Duration timeout) {
-  auto up = core_->peer(node)->when(detail::Peer::Wait::kUp);
-  auto r = co_await select(up.next(), sleep_for(timeout));
+  return wait_until(core_->peer(node), detail::Peer::Wait::kUp, timeout);
+}
+
+Task<bool> Node::wait_gone(std::string node, Duration timeout) {
+  auto peer = core_->find_peer(node);
+  if (!peer) return []() -> Task<bool> { co_return true; }();  // never known, or forgotten
+  return wait_until(std::move(peer), detail::Peer::Wait::kFree, timeout);
+}
+
+Task<bool> Node::wait_until(std::shared_ptr<detail::Peer> peer, detail::Peer::Wait what,
+                            Duration timeout) {
+  auto state = peer->when(what);
+  auto r = co_await select(state.next(), sleep_for(timeout));
   if (r.index() != 0) co_return false;
   const std::optional<bool> value = std::get<0>(r);
   co_return value&&* value;

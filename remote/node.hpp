@@ -133,6 +133,10 @@ class Node {
   void connect(const std::string& address);
   /// `co_await wait_for(node, timeout)`: true once `node` is connected.
   Task<bool> wait_for(std::string node, Duration timeout);
+  /// `co_await wait_gone(node, timeout)`: true once no connection to
+  /// `node` is up or being made (at once if there is none): after a node
+  /// leaves, when this one has seen it go.
+  Task<bool> wait_gone(std::string node, Duration timeout);
   /// The names of the nodes connected now.
   std::vector<std::string> peers() const { return core_->connected_peers(); }
   /// How many nodes this one keeps state for: connected, being dialed, or
@@ -183,6 +187,10 @@ class Node {
   static constexpr bool all_protobuf(proto::Messages<Ts...>) {
     return (proto::Message<Ts> && ...);
   }
+  // True once `peer` is in state `what` (see Peer::when), false after
+  // `timeout` or when the node shuts down.
+  static Task<bool> wait_until(std::shared_ptr<detail::Peer> peer, detail::Peer::Wait what,
+                               Duration timeout);
   template <class... Ts>
   static std::vector<std::string> type_names(proto::Messages<Ts...>) {
     return {proto::type_name<Ts>()...};

@@ -575,17 +575,8 @@ TEST(SplitTrust, AConnectionsNodeThatIsGoneIsReplacedByTheNextOne) {
   const std::string first = c.connections_node.name();
   c.connections.stop();
   c.connections_node.shutdown();
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  auto connected = [&c, &first] {
-    for (const auto& p : c.rooms_node.peers()) {
-      if (p == first) return true;
-    }
-    return false;
-  };
-  while (connected() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_FALSE(connected());
+  ASSERT_TRUE(c.rooms_system.block_on(c.rooms_node.wait_gone(first, 10s)))
+      << "the rooms node still holds a connection to " << first;
   OtherConnections next(c.rooms_node.address(), c.log);
   ASSERT_TRUE(next.attached);
   ASSERT_TRUE(next.address);
@@ -633,17 +624,8 @@ TEST(SplitTrust, ALostConnectionsNodesSessionsLeaveTheRoomsAndFreeTheirNicks) {
   ASSERT_TRUE(chat::test::ran_to_the_end(c.connections_system.block_on(alice_in_the_room(*alice))));
   const std::string first = c.connections_node.name();
   c.connections_node.shutdown();  // the sessions stay, cut off from the rooms
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  auto connected = [&c, &first] {
-    for (const auto& p : c.rooms_node.peers()) {
-      if (p == first) return true;
-    }
-    return false;
-  };
-  while (connected() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_FALSE(connected());
+  ASSERT_TRUE(c.rooms_system.block_on(c.rooms_node.wait_gone(first, 10s)))
+      << "the rooms node still holds a connection to " << first;
   OtherConnections next(c.rooms_node.address(), c.log);
   ASSERT_TRUE(next.attached);
   ASSERT_TRUE(next.address);

@@ -491,3 +491,18 @@ TEST(Remote, AStreamThatStallsInTheHandshakeIsDroppedAtTheDeadline) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Remote, WaitGoneReturnsOnceTheOtherNodeHasLeft) {
+  ChildNode child({});
+  Local local;
+  auto echo = local.lookup<Echo>(child.address(), "echo");  // connected now
+  EXPECT_FALSE(local.run(local.node->wait_gone(child.address(), 100ms))) << "it is still there";
+  child.stop();  // a clean leave
+  EXPECT_TRUE(local.run(local.node->wait_gone(child.address(), 10s)));
+  for (const auto& p : local.node->peers()) EXPECT_NE(p, child.address());
+  EXPECT_TRUE(local.run(local.node->wait_gone("127.0.0.1:1", 10ms))) << "never known: gone";
+}
+
+}  // namespace
