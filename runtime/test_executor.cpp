@@ -11,6 +11,7 @@ TestExecutor::TestExecutor() = default;
 TestExecutor::~TestExecutor() {
   // Cancelled tasks are queued; running them destroys their frames (whose
   // destructors may disarm timers, wake or spawn: spawns are refused now).
+  begin_closing();
   owned_.close_and_cancel_all();
   run_until_idle();
 }

@@ -240,6 +240,7 @@ void Executor::shutdown() {
     throw std::logic_error("troupe: a runtime cannot be shut down from one of its own tasks");
   }
   std::call_once(shutdown_once_, [this] {
+    begin_closing();
     owned_.close_and_cancel_all();
     owned_.wait_empty();
     stopping_.store(true, std::memory_order_release);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+
 #include <troupe/runtime/clock.hpp>
 
 namespace troupe::detail {
@@ -33,8 +35,19 @@ class Scheduler {
   /// The I/O reactor, or nullptr for a scheduler without one.
   virtual Reactor* reactor() noexcept = 0;
 
+  /// True once shutdown has begun: from then on no task is polled again,
+  /// only destroyed. Without it a task woken by another one's teardown (a
+  /// socket closed by a destroyed frame) could run before its own
+  /// cancellation is requested.
+  bool closing() const noexcept { return closing_.load(std::memory_order_acquire); }
+
  protected:
   ~Scheduler() = default;
+  /// Called by the scheduler's shutdown before it cancels the owned tasks.
+  void begin_closing() noexcept { closing_.store(true, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> closing_{false};
 };
 
 /// The scheduler of the task running on this thread, or nullptr when the

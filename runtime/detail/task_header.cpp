@@ -36,6 +36,10 @@ void TaskHeader::run() noexcept {
       finish(/*cancelled=*/true);
       return;
     case TaskState::RunAction::kPoll:
+      if (scheduler->closing()) [[unlikely]] {
+        finish(/*cancelled=*/true);
+        return;
+      }
       break;
   }
   if (poll()) {
