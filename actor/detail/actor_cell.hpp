@@ -147,7 +147,7 @@ class ActorCellBase : public TaskHeader {
   }
   void run_task(Task<void> t) noexcept;
   bool handler_running() const noexcept { return static_cast<bool>(current_); }
-  bool idle_timed_out(Context& cx) noexcept;
+  bool idle_timed_out(CellExtras& x) noexcept;
   ExitReason exit_reason() const noexcept;
   void set_exit_reason(const ExitReason& r) noexcept;
   void finish_handler() noexcept;

@@ -124,14 +124,14 @@ bool ActorCellBase::poll() noexcept {
       return false;
     }
     ChannelOutcome outcome;
-    Context cx(*this);
     MpscNode* node = mailbox_.poll(outcome, [] { return true; });
     if (node == nullptr) {
       if (outcome == ChannelOutcome::kClosed) {
         begin_stop(ExitReason::normal());  // a graceful stop, drained
         continue;
       }
-      if (idle_timed_out(cx)) {
+      // Acquire: see extras(). Without extras there is no receive timeout.
+      if (CellExtras* x = extras_.load(std::memory_order_acquire); x && idle_timed_out(*x)) {
         try {
           deliver_receive_timeout();
         } catch (...) {
@@ -192,11 +192,11 @@ void ActorCellBase::finish_handler() noexcept {
 
 // With a receive timeout set and the mailbox empty: arms the idle timer (or
 // polls it); true once it has fired (it is then disarmed).
-bool ActorCellBase::idle_timed_out(Context& cx) noexcept {
-  CellExtras* x = extras_.load(std::memory_order_acquire);  // acquire: see extras()
-  if (x == nullptr || x->lifecycle.receive_timeout <= Duration::zero()) return false;
-  LifecycleExtras& l = x->lifecycle;
+bool ActorCellBase::idle_timed_out(CellExtras& x) noexcept {
+  LifecycleExtras& l = x.lifecycle;
+  if (l.receive_timeout <= Duration::zero()) return false;
   if (!l.idle_timer) l.idle_timer.emplace(sleep_for(l.receive_timeout));
+  Context cx(*this);
   if (!l.idle_timer->poll(cx)) return false;
   l.idle_timer.reset();
   return true;
