@@ -107,6 +107,8 @@ class ActorCellBase : public TaskHeader {
   /// ReceiveTimeout after `d` without a message (Duration::zero(): none);
   /// from its own handlers.
   void set_receive_timeout(Duration d);
+  /// SpawnOptions::stop_when_idle; before the actor starts.
+  void set_stop_when_idle(Duration d);
 
  protected:
   ActorCellBase(SystemCore& system, ActorCellBase* parent, const MailboxOptions& mailbox);
@@ -147,7 +149,8 @@ class ActorCellBase : public TaskHeader {
   }
   void run_task(Task<void> t) noexcept;
   bool handler_running() const noexcept { return static_cast<bool>(current_); }
-  bool idle_timed_out(CellExtras& x) noexcept;
+  enum class Idle { kWaiting, kReceiveTimeout, kStop };
+  Idle idle_check(LifecycleExtras& l) noexcept;
   ExitReason exit_reason() const noexcept;
   void set_exit_reason(const ExitReason& r) noexcept;
   void finish_handler() noexcept;

@@ -127,6 +127,7 @@ CellPtr spawn_actor(SystemCore& system, ActorCellBase* parent, const SpawnOption
                     Args&&... args) {
   auto* cell = new ActorCellOf<A, std::decay_t<Args>...>(system, parent, options.mailbox,
                                                          std::forward<Args>(args)...);
+  if (options.stop_when_idle > Duration::zero()) cell->set_stop_when_idle(options.stop_when_idle);
   if (parent) parent->adopt_child(*cell);
   ActorCellBase::start(*cell);
   return CellPtr::adopt(cell);

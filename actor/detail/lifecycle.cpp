@@ -77,6 +77,8 @@ void ActorCellBase::set_receive_timeout(Duration d) {
   l.idle_timer.reset();
 }
 
+void ActorCellBase::set_stop_when_idle(Duration d) { extras().lifecycle.stop_when_idle = d; }
+
 // --- The message loop ------------------------------------------------------------
 
 bool ActorCellBase::poll() noexcept {
@@ -130,21 +132,27 @@ bool ActorCellBase::poll() noexcept {
         begin_stop(ExitReason::normal());  // a graceful stop, drained
         continue;
       }
-      // Acquire: see extras(). Without extras there is no receive timeout.
-      if (CellExtras* x = extras_.load(std::memory_order_acquire); x && idle_timed_out(*x)) {
-        try {
-          deliver_receive_timeout();
-        } catch (...) {
-          fail(std::current_exception());
+      // Acquire: see extras(). Without extras there are no idle clocks.
+      if (CellExtras* x = extras_.load(std::memory_order_acquire)) {
+        switch (idle_check(x->lifecycle)) {
+          case Idle::kWaiting:
+            break;
+          case Idle::kReceiveTimeout:
+            try {
+              deliver_receive_timeout();
+            } catch (...) {
+              fail(std::current_exception());
+            }
+            continue;
+          case Idle::kStop:
+            request_stop(ExitReason::normal());
+            continue;
         }
-        continue;
       }
-      return false;  // parked: the next push, post or the idle timer wakes it
+      return false;  // parked: the next push, post or an idle timer wakes it
     }
     // Acquire: see extras().
-    if (CellExtras* x = extras_.load(std::memory_order_acquire); x && x->lifecycle.idle_timer) {
-      x->lifecycle.idle_timer.reset();  // a message came: the idle clock starts over
-    }
+    if (CellExtras* x = extras_.load(std::memory_order_acquire)) x->lifecycle.message_came();
     auto* e = static_cast<EnvelopeBase*>(node);
     Task<void> t;
     try {
@@ -190,16 +198,25 @@ void ActorCellBase::finish_handler() noexcept {
   }
 }
 
-// With a receive timeout set and the mailbox empty: arms the idle timer (or
-// polls it); true once it has fired (it is then disarmed).
-bool ActorCellBase::idle_timed_out(CellExtras& x) noexcept {
-  LifecycleExtras& l = x.lifecycle;
-  if (l.receive_timeout <= Duration::zero()) return false;
-  if (!l.idle_timer) l.idle_timer.emplace(sleep_for(l.receive_timeout));
+// The mailbox is empty: arms the idle timers that are set (or polls
+// them). A timer that fired is disarmed, so its clock starts over.
+ActorCellBase::Idle ActorCellBase::idle_check(LifecycleExtras& l) noexcept {
   Context cx(*this);
-  if (!l.idle_timer->poll(cx)) return false;
-  l.idle_timer.reset();
-  return true;
+  if (l.stop_when_idle > Duration::zero()) {
+    if (!l.stop_timer) l.stop_timer.emplace(sleep_for(l.stop_when_idle));
+    if (l.stop_timer->poll(cx)) {
+      l.stop_timer.reset();
+      return Idle::kStop;
+    }
+  }
+  if (l.receive_timeout > Duration::zero()) {
+    if (!l.idle_timer) l.idle_timer.emplace(sleep_for(l.receive_timeout));
+    if (l.idle_timer->poll(cx)) {
+      l.idle_timer.reset();
+      return Idle::kReceiveTimeout;
+    }
+  }
+  return Idle::kWaiting;
 }
 
 // Read by other threads too, once they have seen the actor stopped (which

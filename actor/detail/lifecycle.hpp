@@ -55,6 +55,16 @@ struct LifecycleExtras {
   // mailbox is empty.
   Duration receive_timeout = Duration::zero();
   std::optional<Sleep> idle_timer;
+  // SpawnOptions::stop_when_idle, and its timer (armed while the mailbox
+  // is empty, like the receive timeout's).
+  Duration stop_when_idle = Duration::zero();
+  std::optional<Sleep> stop_timer;
+
+  /// A message came: both idle clocks start over.
+  void message_came() noexcept {
+    idle_timer.reset();
+    stop_timer.reset();
+  }
 };
 
 }  // namespace troupe::detail

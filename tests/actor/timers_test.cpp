@@ -110,6 +110,42 @@ TEST(Timers, AReceiveTimeoutFiresAfterSilenceAndRestartsWithEachMessage) {
   EXPECT_EQ(at, (std::vector<Instant>{kT0 + 5s, kT0 + 8s}));
 }
 
+struct Passive : troupe::Actor<Passive> {
+  Passive(TestExecutor* ex, std::vector<Instant>* timeouts, std::vector<Instant>* stops)
+      : ex(ex), timeouts(timeouts), stops(stops) {
+    set_receive_timeout(3s);
+  }
+  void handle(const Tick&) {}
+  void handle(const troupe::ReceiveTimeout&) { timeouts->push_back(ex->now()); }
+  void on_stop(const troupe::ExitReason& why) {
+    EXPECT_EQ(why.kind(), troupe::ExitReason::Kind::kNormal);
+    stops->push_back(ex->now());
+  }
+  TestExecutor* ex;
+  std::vector<Instant>* timeouts;
+  std::vector<Instant>* stops;
+};
+
+TEST(Timers, StopWhenIdleStopsTheActorNormallyAfterSilenceAndEachMessageRestartsTheClock) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  std::vector<Instant> timeouts;
+  std::vector<Instant> stops;
+  auto a = system.spawn_with<Passive>({.stop_when_idle = 10s}, &ex, &timeouts, &stops);
+  ex.run_until_idle();
+  ex.advance_and_run(4s);
+  a.tell(Tick{0});  // at 4 s: both clocks start over
+  ex.run_until_idle();
+  ex.advance_and_run(9s);  // until 13 s: not yet idle for 10 s
+  EXPECT_TRUE(stops.empty());
+  EXPECT_EQ(system.live_actors(), 1u);
+  // The receive timeouts (not messages) do not hold the stop back.
+  EXPECT_EQ(timeouts, (std::vector<Instant>{kT0 + 3s, kT0 + 7s, kT0 + 10s, kT0 + 13s}));
+  ex.advance_and_run(1s);
+  EXPECT_EQ(stops, std::vector<Instant>{kT0 + 14s});
+  EXPECT_EQ(system.live_actors(), 0u);
+}
+
 }  // namespace
 
 namespace {
