@@ -211,6 +211,21 @@ void Node::connect(const std::string& address) {
   dialers_.push_back(std::make_unique<detail::Dialer>(core_, address));
 }
 
+void Node::disconnect(const std::string& node) {
+  {
+    std::lock_guard lock(dialers_mutex_);
+    if (shut_down_) return;
+    auto it = std::find_if(dialers_.begin(), dialers_.end(),
+                           [&](const auto& d) { return d->address() == node; });
+    if (it != dialers_.end()) {
+      (*it)->stop();  // its loop ends once the connection below is gone
+      stopped_dialers_.push_back(std::move(*it));
+      dialers_.erase(it);
+    }
+  }
+  if (auto peer = core_->find_peer(node)) peer->drop("it left the cluster");
+}
+
 Task<bool> Node::wait_for(std::string node, Duration timeout) {
   return wait_until(core_->peer(node), detail::Peer::Wait::kUp, timeout);
 }
@@ -272,6 +287,8 @@ void Node::shutdown() {
     if (shut_down_) return;
     shut_down_ = true;
     dialers.swap(dialers_);
+    for (auto& d : stopped_dialers_) dialers.push_back(std::move(d));
+    stopped_dialers_.clear();
   }
   for (auto& d : dialers) d->stop();
   core_->close_streams();

@@ -131,6 +131,11 @@ class Node {
 
   /// Dials `address` (and keeps redialing it), like a seed.
   void connect(const std::string& address);
+  /// Stops dialing `node` and ends the connection to it as a lost one:
+  /// monitors of its actors get Down (kNodeDown), pending asks fail with
+  /// kUnreachable. For a membership service that saw the node leave or
+  /// die. It may dial this node again, or be connected again.
+  void disconnect(const std::string& node);
   /// `co_await wait_for(node, timeout)`: true once `node` is connected.
   Task<bool> wait_for(std::string node, Duration timeout);
   /// `co_await wait_gone(node, timeout)`: true once no connection to
@@ -210,6 +215,7 @@ class Node {
   std::string address_;
   std::mutex dialers_mutex_;
   std::vector<std::unique_ptr<detail::Dialer>> dialers_;
+  std::vector<std::unique_ptr<detail::Dialer>> stopped_dialers_;  // joined at shutdown
   bool shut_down_ = false;
 };
 

@@ -1,6 +1,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include <troupe/remote/detail/connection.hpp>
 #include <troupe/remote/detail/peer.hpp>
 #include <troupe/remote/detail/wire.hpp>
 #include <troupe/runtime/select.hpp>
@@ -318,6 +319,13 @@ void Peer::close() {
   closed_ = true;
   for (auto& w : waiters_) (void)w.second.try_send(false);
   waiters_.clear();
+}
+
+void Peer::drop(const std::string& why) {
+  // Shared: the holder stays while the lock is held (release takes it
+  // exclusively); the connection's end releases the peer as a loss.
+  std::shared_lock lock(mutex_);
+  if (holder_) holder_->cancel(why);
 }
 
 bool Peer::begin_dial(Connection& c) {

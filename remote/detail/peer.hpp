@@ -151,6 +151,9 @@ class Peer : public std::enable_shared_from_this<Peer> {
   MpscReceiver<bool> when(Wait what);
   /// Wakes every waiter with false and refuses new dials (node shutdown).
   void close();
+  /// Ends the connection that holds the peer, if any, as a lost one
+  /// (Down with kNodeDown, pending asks fail): the node left the cluster.
+  void drop(const std::string& why);
   std::uint64_t local_incarnation() const noexcept;
 
  private:

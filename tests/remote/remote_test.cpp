@@ -505,4 +505,29 @@ TEST(Remote, WaitGoneReturnsOnceTheOtherNodeHasLeft) {
   EXPECT_TRUE(local.run(local.node->wait_gone("127.0.0.1:1", 10ms))) << "never known: gone";
 }
 
+TEST(Remote, DisconnectTakesTheNodeDownPathAndALaterConnectBringsItBack) {
+  ChildNode child({});
+  Local local;
+  auto echo = local.lookup<Echo>(child.address(), "echo");
+  auto [down_tx, down_rx] = troupe::channel::mpsc::unbounded<troupe::Down>();
+  auto watcher = local.system.spawn<Watcher>(std::move(down_tx));
+  echo.monitor(watcher);
+  EXPECT_EQ(local.run(ping(echo, 1)), 2);
+
+  // What a membership service does when it sees the node leave.
+  local.node->disconnect(child.address());
+  auto down = local.run(next_down(down_rx));
+  ASSERT_TRUE(down.has_value());
+  EXPECT_EQ(down->actor, echo.id());
+  EXPECT_EQ(down->reason.kind(), troupe::ExitReason::Kind::kNodeDown);
+  EXPECT_TRUE(local.run(local.node->wait_gone(child.address(), 10s)));
+  remote_test::Ping p;
+  EXPECT_EQ(echo.tell(p), TellStatus::kUnreachable);
+
+  // The node is still alive: connected again, the same run answers.
+  local.node->connect(child.address());
+  EXPECT_TRUE(local.run(local.node->wait_for(child.address(), 10s)));
+  EXPECT_EQ(local.run(ping(echo, 5)), 6);
+}
+
 }  // namespace
