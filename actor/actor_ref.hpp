@@ -12,8 +12,6 @@
 #include <troupe/actor/detail/actor_handle.hpp>
 #include <troupe/actor/detail/envelope.hpp>
 #include <troupe/actor/detail/handler_traits.hpp>
-#include <troupe/actor/detail/mailbox_send.hpp>
-#include <troupe/actor/detail/offer_outcome.hpp>
 #include <troupe/actor/detail/reply_slot.hpp>
 #include <troupe/actor/tell_status.hpp>
 #include <troupe/runtime/clock.hpp>
@@ -160,18 +158,7 @@ class ActorRef {
     using R = detail::ReplyOf<A, Msg>;
     auto* slot = detail::ReplySlot<R>::make();
     auto* e = new detail::AskEnvelope<A, Msg>(Msg(std::forward<M>(m)), slot);
-    detail::ActorCellBase* cell = handle_.cell();
-    if (!cell) [[unlikely]] {
-      return AskFuture<R>(slot, timeout, handle_.remote()->ask(e, timeout));
-    }
-    const auto outcome = detail::offer_outcome(cell->offer(e), cell->overflow(), /*may_wait=*/true);
-    if (outcome.wait) {
-      // No room now: the future sends it when polled, waiting as send() does.
-      return AskFuture<R>(slot, timeout, std::make_unique<detail::MailboxAskSubmit>(*cell, e));
-    }
-    // A refusal is a dead letter that fails the ask.
-    if (outcome.refused()) cell->dead_letter(e, outcome.reason, outcome.ask);
-    return AskFuture<R>(slot, timeout);
+    return AskFuture<R>(slot, timeout, handle_.ask(e, timeout));
   }
 
   detail::ActorHandle handle_;

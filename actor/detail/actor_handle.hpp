@@ -2,6 +2,8 @@
 
 #include <concepts>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -10,10 +12,12 @@
 #include <troupe/actor/detail/cell_ptr.hpp>
 #include <troupe/actor/detail/envelope.hpp>
 #include <troupe/actor/detail/mailbox_send.hpp>
+#include <troupe/actor/detail/offer_outcome.hpp>
 #include <troupe/actor/detail/remote_target.hpp>
 #include <troupe/actor/detail/send_to_actor.hpp>
 #include <troupe/actor/exit_reason.hpp>
 #include <troupe/actor/tell_status.hpp>
+#include <troupe/runtime/clock.hpp>
 
 namespace troupe::detail {
 
@@ -49,6 +53,20 @@ class ActorHandle {
       return cell_->tell(e);
     }
     return tell_remote(e);
+  }
+  /// Takes `e`, an ask's envelope: queued, or refused as a dead letter
+  /// (which fails the ask). Null when that is decided at once, else the
+  /// submission the ask's future polls while it waits for room (a full
+  /// mailbox under backpressure, a full outbox to another node).
+  [[gnu::always_inline]] std::unique_ptr<AskSubmit> ask(
+      EnvelopeBase* e, std::optional<Duration> timeout) const noexcept {
+    if (!cell_) [[unlikely]] {
+      return remote_->ask(e, timeout);
+    }
+    const auto outcome = offer_outcome(cell_->offer(e), cell_->overflow(), /*may_wait=*/true);
+    if (outcome.wait) return std::make_unique<MailboxAskSubmit>(*cell_, e);
+    if (outcome.refused()) cell_->dead_letter(e, outcome.reason, outcome.ask);
+    return nullptr;
   }
   /// Takes `e`: queued once there is room (see ActorRef::send).
   SendToActor send(EnvelopeBase* e) const noexcept {
