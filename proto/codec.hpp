@@ -3,10 +3,12 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include <google/protobuf/message_lite.h>
 
 #include <troupe/proto/decode_result.hpp>
+#include <troupe/proto/messages.hpp>
 #include <troupe/v1/envelope.pb.h>
 
 namespace troupe::proto {
@@ -20,6 +22,12 @@ template <Message T>
 const std::string& type_name() {
   static const std::string name = T::default_instance().GetTypeName();
   return name;
+}
+
+/// The type names of a `messages` list, in its order.
+template <class... Ts>
+std::vector<std::string> type_names(Messages<Ts...>) {
+  return {type_name<Ts>()...};
 }
 
 /// `m` as an envelope of `kind` (its type name and bytes). Throws

@@ -58,6 +58,8 @@ class Node {
   Node& operator=(const Node&) = delete;
   ~Node();
 
+  /// The actor system it carries messages for.
+  ActorSystem& system() const noexcept { return core_->system(); }
   /// How peers know this node (see NodeOptions::name).
   const std::string& name() const noexcept { return core_->name(); }
   /// Random per start: peers tell this run of the node from earlier ones.
@@ -84,6 +86,15 @@ class Node {
     return named && publish_handle(address.handle(), proto::AnyRef(address));
   }
 
+  /// Makes `ref` (a local actor) reachable from other nodes by its id,
+  /// without a name: for refs that travel in messages or in a directory
+  /// such as a cluster's (Node::ref makes them on the other side). False
+  /// if `ref` is remote or empty.
+  template <class A>
+  bool expose(const ActorRef<A>& ref) {
+    return publish_handle(ref.handle(), proto::AnyRef(ref));
+  }
+
   /// `co_await lookup<A>(node, name)`: a ref to the actor `node` publishes
   /// as `name`, dialing `node` (an address) first if it is not connected.
   /// Or why not (a LookupError, and detail() saying it with the node and
@@ -96,7 +107,7 @@ class Node {
                                Duration timeout = std::chrono::seconds(5)) {
     check_remote<A>();
     return lookup_handle<ActorRef<A>>(std::move(node), std::move(name), timeout,
-                                      type_names(typename A::messages{}));
+                                      proto::type_names(typename A::messages{}));
   }
   /// The same for a loop actor over protobuf messages M.
   template <class M>
@@ -196,10 +207,6 @@ class Node {
   // `timeout` or when the node shuts down.
   static Task<bool> wait_until(std::shared_ptr<detail::Peer> peer, detail::Peer::Wait what,
                                Duration timeout);
-  template <class... Ts>
-  static std::vector<std::string> type_names(proto::Messages<Ts...>) {
-    return {proto::type_name<Ts>()...};
-  }
   // The lookup itself: the actor published as `name` on `node` must accept
   // every type in `types`.
   template <class H>

@@ -80,6 +80,10 @@ class RemoteTarget {
   virtual void link(ActorCellBase& linked) noexcept = 0;
   /// Asks the actor's node to stop it now (as ActorRef::stop does here).
   virtual void stop() noexcept = 0;
+  /// False when a message sent now would be refused at once: the node is
+  /// not connected, or not the run this ref is bound to. (True is no
+  /// promise: the connection may be lost on the way.)
+  virtual bool reachable() const noexcept { return true; }
 
   void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept {

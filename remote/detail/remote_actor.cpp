@@ -77,6 +77,10 @@ void RemoteActor::link(troupe::detail::ActorCellBase& linked) noexcept {
   peer_->monitor(id(), incarnation(), linked, Peer::Watch::kExit);
 }
 
+bool RemoteActor::reachable() const noexcept {
+  return peer_->is_up() && peer_->incarnation() == incarnation();
+}
+
 void RemoteActor::stop() noexcept {
   v1::Stop request;
   request.set_actor(id());

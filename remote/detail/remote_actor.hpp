@@ -27,6 +27,7 @@ class RemoteActor final : public troupe::detail::RemoteTarget {
   void monitor(troupe::detail::ActorCellBase& watcher) noexcept override;
   void link(troupe::detail::ActorCellBase& linked) noexcept override;
   void stop() noexcept override;
+  bool reachable() const noexcept override;
 
  private:
   /// `e`'s message as an envelope to the actor, or nothing if it cannot
