@@ -1,6 +1,5 @@
 #pragma once
 
-#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -9,6 +8,7 @@
 #include <vector>
 
 #include <troupe/actor/actor_ref.hpp>
+#include <troupe/actor/address.hpp>
 #include <troupe/channels/mpsc.hpp>
 #include <troupe/cluster/cluster_options.hpp>
 #include <troupe/cluster/detail/cluster_core.hpp>
@@ -106,6 +106,17 @@ class Cluster {
                                 proto::type_names(typename A::messages{}));
   }
 
+  /// The same for a loop actor over protobuf messages M.
+  template <class M>
+  Task<bool> register_name(std::string name, Address<M> address) {
+    static_assert(proto::Message<M>, "only a loop over protobuf messages can be reached remotely");
+    if (address.is_remote() || !node_.expose(address)) return refused();
+    return core_->register_name(std::move(name), address.handle(), {proto::type_name<M>()});
+  }
+  /// `co_await unregister_name(name)`: frees `name` if an actor of this
+  /// node holds it (true), as its stopping would.
+  Task<bool> unregister_name(std::string name) { return core_->unregister_name(std::move(name)); }
+
   /// `co_await lookup<A>(name)`: a ref to the actor registered as `name`
   /// anywhere in the cluster, its node connected (within `timeout`), or
   /// why not: kNotFound (no actor holds the name), kWrongType (it lacks a
@@ -114,32 +125,39 @@ class Cluster {
   template <class A>
   Task<remote::LookupResult<A>> lookup(std::string name,
                                        Duration timeout = std::chrono::seconds(5)) {
-    auto record = co_await core_->find_name(name);
+    auto record = co_await find_connected(name, proto::type_names(typename A::messages{}), timeout);
     if (!record) co_return remote::LookupResult<A>(unexpected(record.error()));
-    const auto& accepted = record->message_types();
-    for (const auto& type : proto::type_names(typename A::messages{})) {
-      if (std::find(accepted.begin(), accepted.end(), type) == accepted.end()) {
-        co_return remote::LookupResult<A>(
-            remote::LookupError::kWrongType,
-            "the actor registered as \"" + name + "\" does not accept " + type);
-      }
-    }
-    if (record->node() != node_.name()) {
-      // A member is connected already, or soon; a node that is not one is
-      // not dialed (its record outlives it by the TTL at most).
-      const bool member = core_->member(record->node()).has_value();
-      const bool up = member && co_await node_.wait_for(record->node(), timeout);
-      if (!up) {
-        co_return remote::LookupResult<A>(remote::LookupError::kUnreachable,
-                                          "node " + record->node() + " is not connected");
-      }
-    }
     ActorRef<A> ref = node_.ref<A>(record->node(), record->incarnation(), record->actor());
     if (!ref) {
       co_return remote::LookupResult<A>(remote::LookupError::kNotFound,
                                         "\"" + name + "\" is held by an actor that is gone");
     }
     co_return remote::LookupResult<A>(std::move(ref));
+  }
+
+  /// The same for a loop actor over protobuf messages M.
+  template <class M>
+  Task<remote::LookupResultOf<Address<M>>> lookup_address(
+      std::string name, Duration timeout = std::chrono::seconds(5)) {
+    static_assert(proto::Message<M>, "only a loop over protobuf messages can be reached remotely");
+    using Result = remote::LookupResultOf<Address<M>>;
+    std::vector<std::string> types{proto::type_name<M>()};
+    auto record = co_await find_connected(name, std::move(types), timeout);
+    if (!record) co_return Result(unexpected(record.error()));
+    Address<M> address =
+        node_.address_of<M>(record->node(), record->incarnation(), record->actor());
+    if (!address) {
+      co_return Result(remote::LookupError::kNotFound,
+                       "\"" + name + "\" is held by an actor that is gone");
+    }
+    co_return Result(std::move(address));
+  }
+
+  /// `co_await identities(kind)`: the identities of `kind` that have an
+  /// activation now, anywhere in the cluster (one read of etcd; empty if it
+  /// cannot be read).
+  Task<std::vector<std::string>> identities(std::string kind) {
+    return core_->identities(std::move(kind));
   }
 
   /// Leaves the cluster: this node's virtual actors stop, then its lease
@@ -149,6 +167,10 @@ class Cluster {
 
  private:
   static Task<bool> refused() { co_return false; }
+  // The record of `name` if its actor accepts every type in `types` and its
+  // node is connected (within `timeout`), else why not.
+  Task<Expected<v1::NamedActor, remote::LookupFailure>> find_connected(
+      std::string name, std::vector<std::string> types, Duration timeout);
 
   remote::Node& node_;
   std::shared_ptr<detail::ClusterCore> core_;

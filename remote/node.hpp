@@ -94,6 +94,11 @@ class Node {
   bool expose(const ActorRef<A>& ref) {
     return publish_handle(ref.handle(), proto::AnyRef(ref));
   }
+  /// The same for a loop actor over protobuf messages M.
+  template <class M>
+  bool expose(const Address<M>& address) {
+    return publish_handle(address.handle(), proto::AnyRef(address));
+  }
 
   /// `co_await lookup<A>(node, name)`: a ref to the actor `node` publishes
   /// as `name`, dialing `node` (an address) first if it is not connected.

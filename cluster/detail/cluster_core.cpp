@@ -26,7 +26,7 @@ class ClusterWatcher : public Actor<ClusterWatcher> {
  public:
   explicit ClusterWatcher(std::weak_ptr<ClusterCore> core) : core_(std::move(core)) {}
   void handle(const Down& down) {
-    if (auto core = core_.lock()) core->actor_stopped(down.actor, down.node);
+    if (auto core = core_.lock()) core->actor_stopped(down.actor, down.node, down.reason);
   }
 
  private:
@@ -475,6 +475,32 @@ Task<bool> ClusterCore::register_name(std::string name, ActorHandle handle,
   co_return true;
 }
 
+Task<bool> ClusterCore::unregister_name(std::string name) {
+  std::optional<Registration> r;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = std::find_if(registrations_.begin(), registrations_.end(),
+                           [&](const Registration& x) { return x.name == name; });
+    if (it == registrations_.end()) co_return false;
+    r = std::move(*it);
+    registrations_.erase(it);
+  }
+  co_await erase_name(shared_from_this(), r->name, r->handle.id());
+  co_return true;
+}
+
+Task<std::vector<std::string>> ClusterCore::identities(std::string kind) {
+  const std::string prefix = activation_key(kind, "");
+  auto range = co_await etcd_.get_prefix(prefix);
+  std::vector<std::string> out;
+  if (!range) {
+    log("cannot list the activations of " + kind + ": " + range.error().message());
+    co_return out;
+  }
+  for (const auto& kv : range->kvs) out.push_back(kv.key.substr(prefix.size()));
+  co_return out;
+}
+
 Task<Expected<v1::NamedActor, remote::LookupFailure>> ClusterCore::find_name(std::string name) {
   using Failure = remote::LookupFailure;
   auto kv = co_await etcd_.get(name_key(name));
@@ -490,7 +516,7 @@ Task<Expected<v1::NamedActor, remote::LookupFailure>> ClusterCore::find_name(std
   co_return record;
 }
 
-void ClusterCore::actor_stopped(ActorId actor, std::uint64_t node) {
+void ClusterCore::actor_stopped(ActorId actor, std::uint64_t node, const ExitReason& reason) {
   std::vector<troupe::detail::RemotePtr> placed;
   std::vector<Registration> names;
   {
@@ -507,7 +533,7 @@ void ClusterCore::actor_stopped(ActorId actor, std::uint64_t node) {
       registrations_.erase(moved, registrations_.end());
     }
   }
-  for (auto& va : placed) static_cast<VirtualActor*>(va.get())->forget(actor, node);
+  for (auto& va : placed) static_cast<VirtualActor*>(va.get())->forget(actor, node, reason);
   for (auto& r : names) {
     troupe::detail::spawn_on(system_.core().scheduler(),
                              erase_name(shared_from_this(), r.name, actor))

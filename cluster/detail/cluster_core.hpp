@@ -98,6 +98,10 @@ class ClusterCore : public std::enable_shared_from_this<ClusterCore> {
   /// not be reached.
   Task<bool> register_name(std::string name, troupe::detail::ActorHandle handle,
                            std::vector<std::string> message_types);
+  /// Frees `name` if an actor of this node holds it.
+  Task<bool> unregister_name(std::string name);
+  /// The identities of `kind` with an activation record now.
+  Task<std::vector<std::string>> identities(std::string kind);
   /// The record of `name`, or why not (kNotFound: no actor holds it;
   /// kUnreachable: etcd could not be read).
   Task<Expected<v1::NamedActor, remote::LookupFailure>> find_name(std::string name);
@@ -114,7 +118,7 @@ class ClusterCore : public std::enable_shared_from_this<ClusterCore> {
   void watch_placement(const troupe::detail::ActorHandle& target, troupe::detail::RemotePtr va);
   /// A watched actor stopped (its Down came): the virtual actors placed
   /// on it place again; a cluster-wide name it held is erased.
-  void actor_stopped(ActorId actor, std::uint64_t node);
+  void actor_stopped(ActorId actor, std::uint64_t node, const ExitReason& reason);
 
   // --- Life ----------------------------------------------------------------------
   /// Starts the activators and the membership loop.

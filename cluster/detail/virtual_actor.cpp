@@ -96,12 +96,8 @@ std::unique_ptr<troupe::detail::AskSubmit> VirtualActor::ask(
 
 void VirtualActor::monitor(troupe::detail::ActorCellBase& watcher) noexcept {
   std::lock_guard lock(mutex_);
-  Waiting w{Waiting::Op::kMonitor, nullptr, std::nullopt, troupe::detail::CellPtr(watcher)};
-  if (placed_and_reachable()) {
-    apply(w);
-  } else {
-    wait(std::move(w));
-  }
+  monitors_.emplace_back(watcher);
+  if (!placed_and_reachable()) wait({Waiting::Op::kPlace});
 }
 
 void VirtualActor::link(troupe::detail::ActorCellBase& linked) noexcept {
@@ -119,14 +115,25 @@ void VirtualActor::stop() noexcept {
   if (target_) target_.stop();
 }
 
-void VirtualActor::forget(ActorId actor, std::uint64_t node) noexcept {
+void VirtualActor::forget(ActorId actor, std::uint64_t node, const ExitReason& reason) noexcept {
   std::lock_guard lock(mutex_);
   if (target_ && target_.id() == actor && target_.incarnation() == node) target_ = {};
+  const auto it = std::find(placed_on_.begin(), placed_on_.end(), std::pair{actor, node});
+  if (it == placed_on_.end()) return;
+  placed_on_.erase(it);
+  notify_monitors(reason);
+}
+
+void VirtualActor::notify_monitors(const ExitReason& reason) noexcept {
+  for (auto& m : std::exchange(monitors_, {})) m->post_remote_down(id(), incarnation(), reason);
 }
 
 void VirtualActor::wait(Waiting w) {
   waiting_.push_back(std::move(w));
-  if (placing_) return;
+  if (!placing_) start_placing();
+}
+
+void VirtualActor::start_placing() {
   placing_ = true;
   target_ = {};
   retain();  // the placement's reference
@@ -144,8 +151,7 @@ void VirtualActor::apply(Waiting& w) {
         troupe::detail::spawn_on(scheduler(), finish_submit(std::move(submit))).detach();
       }
       break;
-    case Waiting::Op::kMonitor:
-      target_.monitor_by(*w.cell);
+    case Waiting::Op::kPlace:
       break;
     case Waiting::Op::kLink:
       target_.link_with(*w.cell);
@@ -161,8 +167,8 @@ void VirtualActor::refuse(Waiting& w, const std::string& why) {
     e->refuse(AskError::kUnreachable, cause);
     delete e;
   }
-  if (w.op == Waiting::Op::kMonitor) {
-    w.cell->post_remote_down(id(), incarnation(), ExitReason::node_down(cause));
+  if (w.op == Waiting::Op::kPlace) {
+    notify_monitors(ExitReason::node_down(cause));
   } else if (w.op == Waiting::Op::kLink) {
     w.cell->post_remote_exit(id(), incarnation(), ExitReason::node_down(cause));
   }
@@ -172,6 +178,11 @@ void VirtualActor::placed(ActorHandle target, const std::string& why) {
   std::lock_guard lock(mutex_);
   placing_ = false;
   target_ = std::move(target);
+  if (target_ && std::find(placed_on_.begin(), placed_on_.end(),
+                           std::pair{target_.id(), target_.incarnation()}) == placed_on_.end()) {
+    start_placing();  // it stopped before it was used: again
+    return;
+  }
   while (!waiting_.empty()) {
     Waiting w = std::move(waiting_.front());
     waiting_.pop_front();
@@ -232,6 +243,10 @@ Task<void> VirtualActor::place(troupe::detail::RefPtr<VirtualActor> self) {
               }
             }
             if (target) {
+              {
+                std::lock_guard lock(self->mutex_);
+                self->placed_on_.emplace_back(target.id(), target.incarnation());
+              }
               core.watch_placement(target, troupe::detail::RemotePtr(*self));
               self->placed(std::move(target), {});
               co_return;

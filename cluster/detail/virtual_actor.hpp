@@ -6,9 +6,12 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <troupe/actor/detail/actor_handle.hpp>
 #include <troupe/actor/detail/remote_target.hpp>
+#include <troupe/actor/exit_reason.hpp>
 #include <troupe/runtime/task.hpp>
 
 namespace troupe::cluster::detail {
@@ -43,21 +46,23 @@ class VirtualActor final : public troupe::detail::RemoteTarget {
                                                  TellStatus* status) noexcept override;
   std::unique_ptr<troupe::detail::AskSubmit> ask(troupe::detail::EnvelopeBase* e,
                                                  std::optional<Duration> timeout) noexcept override;
-  /// Down when the current activation stops (placing it first if need be).
+  /// Down (with this virtual actor's id, node 0) when its current
+  /// activation stops: passivated, stopped, or its node lost. Places it
+  /// first if there is none (Down at once if that fails).
   void monitor(troupe::detail::ActorCellBase& watcher) noexcept override;
   void link(troupe::detail::ActorCellBase& linked) noexcept override;
   /// Stops the current activation, if there is one (it is not placed for this).
   void stop() noexcept override;
 
   /// The activation `actor` (of node incarnation `node`; 0 for this
-  /// process) stopped: if it is the current one, the next message places
-  /// the actor again.
-  void forget(ActorId actor, std::uint64_t node) noexcept;
+  /// process) stopped with `reason`: if it is the current one, the next
+  /// message places the actor again; the monitors get Down.
+  void forget(ActorId actor, std::uint64_t node, const ExitReason& reason) noexcept;
 
  private:
   // What waits for the activation, in the order it came.
   struct Waiting {
-    enum class Op { kTell, kAsk, kMonitor, kLink };
+    enum class Op { kTell, kAsk, kPlace, kLink };
     Op op;
     troupe::detail::EnvelopeBase* envelope = nullptr;
     std::optional<Duration> timeout{};
@@ -68,10 +73,13 @@ class VirtualActor final : public troupe::detail::RemoteTarget {
   bool placed_and_reachable() noexcept;
   // Under mutex_: queues `w`, starting a placement if none runs.
   void wait(Waiting w);
+  void start_placing();
   // Under mutex_: applies `w` to the current activation.
   void apply(Waiting& w);
-  // Under mutex_: `w` could not be placed: dead letter, failed ask, Down.
+  // Under mutex_: `w` could not be placed: dead letter, failed ask, Exit.
   void refuse(Waiting& w, const std::string& why);
+  // Under mutex_: Down to every monitor, which then watches no more.
+  void notify_monitors(const ExitReason& reason) noexcept;
   static Task<void> place(troupe::detail::RefPtr<VirtualActor> self);
   // Placement done: `target` (empty: failed, `why` says why).
   void placed(troupe::detail::ActorHandle target, const std::string& why);
@@ -85,6 +93,10 @@ class VirtualActor final : public troupe::detail::RemoteTarget {
   troupe::detail::ActorHandle target_;  // the current activation; empty while there is none
   bool placing_ = false;
   std::deque<Waiting> waiting_;
+  // The activations it was placed on that have not stopped yet, and the
+  // actors monitoring it.
+  std::vector<std::pair<ActorId, std::uint64_t>> placed_on_;
+  std::vector<troupe::detail::CellPtr> monitors_;
 };
 
 }  // namespace troupe::cluster::detail

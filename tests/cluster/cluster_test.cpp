@@ -150,6 +150,36 @@ TEST(ClusterNames, ANameRegisteredOnOneNodeIsFoundFromAnotherAndIsUnique) {
   EXPECT_TRUE(freed);
 }
 
+TEST(ClusterNames, ALoopActorHasANameTooAndUnregisteringFreesIt) {
+  troupe::test::EtcdServer etcd;
+  LocalMember local({.etcd = etcd.endpoint(), .ttl = 2s});
+  auto loop = local.system.spawn_loop<cluster_test::Add>(
+      [](troupe::Mailbox<cluster_test::Add>& mailbox) -> Task<void> {
+        while (co_await mailbox.next()) {
+        }
+      });
+  EXPECT_TRUE(local.run(local.cluster->register_name("adder", loop)));
+  auto found = local.run(local.cluster->lookup_address<cluster_test::Add>("adder"));
+  ASSERT_TRUE(found) << found.detail();
+  EXPECT_EQ(*found, loop);
+  auto wrong = local.run(local.cluster->lookup_address<cluster_test::Total>("adder"));
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error(), troupe::remote::LookupError::kWrongType);
+
+  EXPECT_TRUE(local.run(local.cluster->unregister_name("adder")));
+  EXPECT_FALSE(local.run(local.cluster->unregister_name("adder"))) << "not ours any more";
+  auto gone = local.run(local.cluster->lookup_address<cluster_test::Add>("adder"));
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error(), troupe::remote::LookupError::kNotFound);
+  // Free for another actor.
+  auto other = local.system.spawn_loop<cluster_test::Add>(
+      [](troupe::Mailbox<cluster_test::Add>& mailbox) -> Task<void> {
+        while (co_await mailbox.next()) {
+        }
+      });
+  EXPECT_TRUE(local.run(local.cluster->register_name("adder", other)));
+}
+
 }  // namespace cluster_membership_test
 
 namespace virtual_actor_test {
@@ -308,6 +338,49 @@ TEST(VirtualActors, AClusterRidesOutAnEtcdRestart) {
     auto r = local.add(id, 1, 20s);
     ASSERT_TRUE(r) << id << ": " << to_string(r.error());
   }
+}
+
+// Forwards every Down it gets.
+class DownWatcher : public troupe::Actor<DownWatcher> {
+ public:
+  explicit DownWatcher(troupe::MpscSender<troupe::Down> out) : out_(std::move(out)) {}
+  void handle(const troupe::Down& d) { (void)out_.try_send(d); }
+
+ private:
+  troupe::MpscSender<troupe::Down> out_;
+};
+
+TEST(VirtualActors, AMonitorGetsDownWithTheVirtualActorsIdWhenItsActivationStops) {
+  troupe::test::EtcdServer etcd;
+  LocalMember local(
+      {.etcd = etcd.endpoint(), .ttl = 2s, .host_counter = true, .passivate_after = 300ms});
+  auto [tx, rx] = troupe::channel::mpsc::unbounded<troupe::Down>();
+  auto watcher = local.system.spawn<DownWatcher>(std::move(tx));
+  auto counter = local.cluster->get<cluster_test::Counter>("counter", "watched");
+  for (int round = 0; round < 2; ++round) {
+    // Monitoring places it; each activation's end is one Down.
+    counter.monitor(watcher);
+    auto down =
+        local.run([](troupe::MpscReceiver<troupe::Down>& rx) -> Task<std::optional<troupe::Down>> {
+          auto r = co_await troupe::select(rx.next(), troupe::sleep_for(10s));
+          if (r.index() != 0) co_return std::nullopt;
+          co_return std::get<0>(r);
+        }(rx));
+    ASSERT_TRUE(down) << "round " << round;
+    EXPECT_EQ(down->actor, counter.id());
+    EXPECT_EQ(down->reason.kind(), troupe::ExitReason::Kind::kNormal) << "passivated";
+  }
+}
+
+TEST(VirtualActors, IdentitiesListsTheActivatedOnes) {
+  troupe::test::EtcdServer etcd;
+  LocalMember local({.etcd = etcd.endpoint(), .ttl = 2s, .host_counter = true});
+  ASSERT_TRUE(local.add("one", 1));
+  ASSERT_TRUE(local.add("two", 1));
+  auto ids = local.run(local.cluster->identities("counter"));
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"one", "two"}));
+  EXPECT_TRUE(local.run(local.cluster->identities("other")).empty());
 }
 
 }  // namespace virtual_actor_test
