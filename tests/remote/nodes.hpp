@@ -2,6 +2,7 @@
 // the test starts and kills, this process's own node, and certificates.
 #pragma once
 
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -91,8 +92,15 @@ class ChildNode {
     ::kill(pid_, SIGKILL);
     reap();
   }
-  /// SIGSTOP: its sockets stay open, but nothing answers on them.
-  void freeze() { ::kill(pid_, SIGSTOP); }
+  /// SIGSTOP: its sockets stay open, but nothing answers on them. Returns
+  /// once it is stopped (a signal is delivered asynchronously: without the
+  /// wait, the process could still answer for a moment).
+  void freeze() {
+    ::kill(pid_, SIGSTOP);
+    int status = 0;
+    while (::waitpid(pid_, &status, WUNTRACED) < 0 && errno == EINTR) {
+    }
+  }
   /// Closes its stdin: it shuts down cleanly.
   void stop() {
     ::close(stdin_);
