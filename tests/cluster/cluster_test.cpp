@@ -384,3 +384,56 @@ TEST(VirtualActors, IdentitiesListsTheActivatedOnes) {
 }
 
 }  // namespace virtual_actor_test
+
+namespace cluster_security_test {
+
+using namespace std::chrono_literals;
+using cluster_test::LocalMember;
+
+TEST(ClusterSecurity, MembersReachEtcdOverTlsWithClientCertificates) {
+  troupe::test::TestCertificates certs;
+  troupe::test::EtcdServerOptions so;
+  so.cert_file = certs.path("server.pem");
+  so.key_file = certs.path("server.key");
+  so.ca_file = certs.path("ca.pem");
+  troupe::test::EtcdServer etcd(so);
+  troupe::cluster::EtcdOptions tls;
+  tls.tls = troupe::cluster::EtcdTlsOptions{certs.path("ca.pem"), certs.path("client.pem"),
+                                            certs.path("client.key"), ""};
+  LocalMember a({.etcd = etcd.endpoint(), .host_counter = true, .etcd_options = tls});
+  LocalMember b({.etcd = etcd.endpoint(), .etcd_options = tls});
+  ASSERT_TRUE(b.wait_members({a.node->name(), b.node->name()}, 10s));
+  auto r = b.add("secure", 2);
+  ASSERT_TRUE(r) << to_string(r.error());
+  EXPECT_EQ(r->node(), a.node->name());
+
+  // Without a client certificate, etcd refuses: the node never joins, and says why.
+  troupe::cluster::EtcdOptions no_cert;
+  no_cert.tls = troupe::cluster::EtcdTlsOptions{certs.path("ca.pem"), "", "", ""};
+  no_cert.call_timeout = 1s;
+  LocalMember stranger({.etcd = etcd.endpoint(), .etcd_options = no_cert, .must_join = false});
+  EXPECT_FALSE(stranger.run(stranger.cluster->wait_joined(3s)));
+  EXPECT_NE(stranger.log().find("cannot get a lease"), std::string::npos) << stranger.log();
+}
+
+TEST(ClusterSecurity, MembersLogInToEtcdAndAWrongPasswordIsRefusedWithAClearLine) {
+  troupe::test::EtcdServer etcd;
+  std::string out;
+  ASSERT_EQ(etcd.etcdctl({"user", "add", "root:s3cret"}, &out), 0) << out;
+  ASSERT_EQ(etcd.etcdctl({"auth", "enable"}, &out), 0) << out;
+  troupe::cluster::EtcdOptions login;
+  login.user = "root";
+  login.password = "s3cret";
+  LocalMember a({.etcd = etcd.endpoint(), .host_counter = true, .etcd_options = login});
+  auto r = a.add("logged-in", 1);
+  ASSERT_TRUE(r) << to_string(r.error());
+
+  troupe::cluster::EtcdOptions wrong = login;
+  wrong.password = "guess";
+  LocalMember stranger({.etcd = etcd.endpoint(), .etcd_options = wrong, .must_join = false});
+  EXPECT_FALSE(stranger.run(stranger.cluster->wait_joined(3s)));
+  EXPECT_NE(stranger.log().find("authentication failed"), std::string::npos) << stranger.log();
+  EXPECT_EQ(a.cluster->members().size(), 1u) << "the stranger is no member";
+}
+
+}  // namespace cluster_security_test

@@ -169,15 +169,24 @@ struct LocalMember {
     std::chrono::seconds ttl{2};
     bool host_counter = false;
     troupe::Duration passivate_after = troupe::Duration::zero();
+    /// TLS files, user and password for etcd (its endpoint is `etcd`).
+    troupe::cluster::EtcdOptions etcd_options{};
+    /// False: the constructor does not wait to have joined.
+    bool must_join = true;
   };
   explicit LocalMember(Options o) : system(troupe::ActorSystemOptions{.workers = 2}) {
     node.emplace(system, troupe::remote::NodeOptions{.listen = "127.0.0.1:0",
                                                      .cluster_secret = std::string(32, 'k'),
                                                      .keepalive_interval = 1s,
                                                      .keepalive_timeout = 2s});
-    cluster.emplace(*node, troupe::cluster::ClusterOptions{.etcd = {.endpoints = {o.etcd}},
+    o.etcd_options.endpoints = {o.etcd};
+    cluster.emplace(*node, troupe::cluster::ClusterOptions{.etcd = o.etcd_options,
                                                            .lease_ttl = o.ttl,
-                                                           .passivate_after = o.passivate_after});
+                                                           .passivate_after = o.passivate_after,
+                                                           .log = [this](const std::string& line) {
+                                                             std::lock_guard lock(log_mutex);
+                                                             log_lines.push_back(line);
+                                                           }});
     auto [tx, rx] = troupe::channel::mpsc::unbounded<std::uint64_t>();
     stops = std::move(rx);
     if (o.host_counter) {
@@ -188,7 +197,14 @@ struct LocalMember {
     }
     events = cluster->events();
     cluster->start();
-    if (!run(cluster->wait_joined(30s))) throw std::runtime_error("did not join");
+    if (o.must_join && !run(cluster->wait_joined(30s))) throw std::runtime_error("did not join");
+  }
+  /// What the cluster logged so far, one line after another.
+  std::string log() {
+    std::lock_guard lock(log_mutex);
+    std::string all;
+    for (const auto& l : log_lines) all += l + "\n";
+    return all;
   }
   ~LocalMember() {
     cluster->shutdown();
@@ -233,6 +249,8 @@ struct LocalMember {
     }(cluster->get<Counter>("counter", identity), m, timeout));
   }
 
+  std::mutex log_mutex;
+  std::vector<std::string> log_lines;
   troupe::ActorSystem system;
   std::optional<troupe::remote::Node> node;
   std::optional<troupe::cluster::Cluster> cluster;
