@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include <troupe/cluster/cluster.hpp>
+
 #include "chat/context.hpp"
 #include "chat/irc_message.hpp"
 #include "chat/registry.hpp"
@@ -43,6 +45,12 @@ SessionAddress Directory::session_of(std::uint64_t session,
   return node_->address_of<v1::SessionEvent>(origin.node(), origin.incarnation(), session);
 }
 
+SessionAddress Directory::session(std::uint64_t session, const troupe::v1::Origin& origin) const {
+  // A cluster: any member's session; otherwise as session(id).
+  if (!origin.node().empty() && in_cluster()) return session_of(session, origin);
+  return this->session(session);
+}
+
 bool Directory::add_registry(const troupe::ActorRef<Registry>& registry) const {
   if (!system_->register_name(kRegistryName, registry)) return false;
   std::lock_guard lock(mutex_);
@@ -69,10 +77,50 @@ bool Directory::add_room(const std::string& name, const troupe::ActorRef<Room>& 
 }
 
 troupe::ActorRef<Room> Directory::room(std::string_view name, troupe::ActorId id) const {
+  if (auto* c = cluster(); c && name.starts_with(Room::kClusterNamePrefix)) {
+    // The channel, wherever it is activated now (and after a failover).
+    return c->get<Room>(kChannelKind, std::string(name.substr(Room::kClusterNamePrefix.size())));
+  }
   if (auto local = system_->lookup<Room>(name)) return local;
   std::lock_guard lock(mutex_);
   if (!remote_registry_ || id == 0) return {};
   return node_->ref<Room>(remote_registry_.node(), remote_registry_.incarnation(), id);
+}
+
+void Directory::serve_cluster_on(troupe::remote::Node& node, troupe::cluster::Cluster& cluster) {
+  std::lock_guard lock(mutex_);
+  node_ = &node;
+  cluster_ = &cluster;
+}
+
+bool Directory::in_cluster() const { return cluster() != nullptr; }
+
+troupe::cluster::Cluster* Directory::cluster() const {
+  std::lock_guard lock(mutex_);
+  return cluster_;
+}
+
+v1::SessionRef Directory::ref_of(const SessionAddress& session) const {
+  v1::SessionRef ref;
+  ref.set_session(session.id());
+  std::lock_guard lock(mutex_);
+  if (session.is_remote()) {
+    ref.set_node(std::string(session.node()));
+    ref.set_incarnation(session.incarnation());
+  } else if (node_) {
+    ref.set_node(node_->name());
+    ref.set_incarnation(node_->incarnation());
+  }
+  return ref;
+}
+
+SessionAddress Directory::session_at(const v1::SessionRef& ref) const {
+  std::lock_guard lock(mutex_);
+  if (ref.node().empty() || !node_) {
+    return system_->lookup_address<v1::SessionEvent>(session_name(ref.session()));
+  }
+  // This node's own sessions come back as local addresses.
+  return node_->address_of<v1::SessionEvent>(ref.node(), ref.incarnation(), ref.session());
 }
 
 void Directory::serve_rooms_on(troupe::remote::Node& node) {
@@ -112,6 +160,8 @@ Directory::Attach Directory::attach_connections(const v1::ConnectionsAttached& m
 bool Directory::from_connections(const troupe::v1::Origin& origin) const {
   if (origin.node().empty()) return false;
   std::lock_guard lock(mutex_);
+  // In a cluster every member proved the secret, and speaks for its own sessions.
+  if (cluster_ != nullptr) return true;
   return connections_node_ == origin.node() && connections_incarnation_ == origin.incarnation();
 }
 

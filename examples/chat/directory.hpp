@@ -12,6 +12,10 @@
 
 #include "chat.pb.h"
 
+namespace troupe::cluster {
+class Cluster;
+}
+
 namespace chat {
 
 class Registry;
@@ -57,6 +61,8 @@ class Directory {
   /// origin): here for an empty one, else on that node if it is the
   /// attached connections node; empty otherwise.
   SessionAddress session_of(std::uint64_t session, const troupe::v1::Origin& origin) const;
+  /// session_of in a cluster (any member's session), else session(id).
+  SessionAddress session(std::uint64_t session, const troupe::v1::Origin& origin) const;
 
   /// Names the server's one Registry (and publishes it on the rooms
   /// node); false if there is one already.
@@ -71,6 +77,21 @@ class Directory {
   /// The room called `name` (actor `id` on the rooms node when it is
   /// there); empty if it is gone.
   troupe::ActorRef<Room> room(std::string_view name, troupe::ActorId id) const;
+
+  // --- A chat cluster ------------------------------------------------------------
+  /// This node is a member of a chat cluster: sessions are published on
+  /// `node`, and every other member of the cluster (each proved the
+  /// cluster secret) speaks for the sessions that live on it.
+  void serve_cluster_on(troupe::remote::Node& node, troupe::cluster::Cluster& cluster);
+  bool in_cluster() const;
+  /// The cluster this node is a member of, or null.
+  troupe::cluster::Cluster* cluster() const;
+  /// A chat cluster's channels are virtual actors of this kind, by folded name.
+  static constexpr const char* kChannelKind = "channel";
+  /// Where `session` lives, for a message to another node's room.
+  v1::SessionRef ref_of(const SessionAddress& session) const;
+  /// The session `ref` names: here, or on another member.
+  SessionAddress session_at(const v1::SessionRef& ref) const;
 
   // --- A split server ---------------------------------------------------------
   /// This is the rooms node: rooms and the registry are published on `node`.
@@ -108,6 +129,7 @@ class Directory {
   troupe::remote::Node* node_ = nullptr;
   troupe::ActorRef<Registry> remote_registry_;
   std::string connections_node_;  // the attached one; empty if none
+  troupe::cluster::Cluster* cluster_ = nullptr;
   std::uint64_t connections_incarnation_ = 0;
 };
 

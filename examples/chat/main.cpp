@@ -14,6 +14,13 @@
 //   troupe-chat --rooms-node 127.0.0.1:7000 --secret-file chat.secret
 //   troupe-chat --rooms 127.0.0.1:7000 --secret-file chat.secret [--host ...] [--port ...]
 //
+// A cluster of any number of nodes on etcd: every node accepts clients,
+// channels are placed across the nodes (and moved to a survivor when a node
+// dies), nicks are unique cluster-wide:
+//
+//   troupe-chat --cluster 127.0.0.1:2379 --node-listen 127.0.0.1:7001
+//               --secret-file chat.secret [--lease-ttl 5] [--host ...] [--port ...]
+//
 // Ctrl-C (SIGINT) or SIGTERM stops it: clients get an ERROR line first.
 #include <cerrno>
 #include <chrono>
@@ -33,6 +40,7 @@
 #include <sys/resource.h>
 
 #include <troupe/actor/actor_system.hpp>
+#include <troupe/cluster/cluster.hpp>
 #include <troupe/remote/node.hpp>
 #include <troupe/runtime/clock.hpp>
 
@@ -51,6 +59,9 @@ void usage(const char* argv0, std::FILE* out = stderr) {
                "server)\n"
                "       %s --rooms HOST:PORT --secret-file PATH [--host ADDRESS] [--port PORT] ...\n"
                "                                (its connections)\n"
+               "       %s --cluster ETCD[,ETCD...] --node-listen HOST:PORT --secret-file PATH\n"
+               "          [--lease-ttl SECONDS] [--host ADDRESS] [--port PORT] ...\n"
+               "                                (one node of a chat cluster on etcd)\n"
                "\n"
                "  --max-backlog LINES       lines queued for a client before it is dropped "
                "(1024)\n"
@@ -75,7 +86,7 @@ void usage(const char* argv0, std::FILE* out = stderr) {
                "  --insecure                start a split node without a secret, or with a "
                "short one:\n"
                "                            it then proves nothing (tests on one machine only)\n",
-               argv0, argv0, argv0);
+               argv0, argv0, argv0, argv0);
 }
 
 // The smallest cluster secret a split server starts with (as the remote
@@ -126,8 +137,9 @@ void raise_file_limit() {
 
 // Waits for SIGINT or SIGTERM (blocked in every thread: see main), then
 // says goodbye and stops, the node before the system it runs on.
-int wait_and_stop(chat::ChatServer& server, std::optional<troupe::remote::Node>& node,
-                  troupe::ActorSystem& system, bool rooms_only) {
+int wait_and_stop(chat::ChatServer& server, std::optional<troupe::cluster::Cluster>& cluster,
+                  std::optional<troupe::remote::Node>& node, troupe::ActorSystem& system,
+                  bool rooms_only) {
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
@@ -141,6 +153,7 @@ int wait_and_stop(chat::ChatServer& server, std::optional<troupe::remote::Node>&
                 server.live_sessions());
   }
   server.stop();
+  if (cluster) cluster->shutdown();  // leaves: its channels move at once
   if (node) node->shutdown();
   system.shutdown();
   std::printf("troupe-chat: stopped\n");
@@ -153,6 +166,9 @@ int main(int argc, char** argv) {
   chat::ServerOptions options;
   std::string rooms_node;   // --rooms-node: listen here, serve rooms only
   std::string rooms;        // --rooms: the rooms node to use
+  std::string cluster;      // --cluster: etcd endpoints, comma-separated
+  std::string node_listen;  // --node-listen: this cluster node's address
+  long lease_ttl = 5;       // --lease-ttl
   std::string secret;       // --secret
   std::string secret_file;  // --secret-file
   bool secret_given = false;
@@ -164,6 +180,16 @@ int main(int argc, char** argv) {
       rooms_node = argv[++i];
     } else if (arg == "--rooms" && has_value) {
       rooms = argv[++i];
+    } else if (arg == "--cluster" && has_value) {
+      cluster = argv[++i];
+    } else if (arg == "--node-listen" && has_value) {
+      node_listen = argv[++i];
+    } else if (arg == "--lease-ttl" && has_value) {
+      lease_ttl = std::strtol(argv[++i], nullptr, 10);
+      if (lease_ttl <= 0) {
+        usage(argv[0]);
+        return 2;
+      }
     } else if (arg == "--secret" && has_value) {
       secret = argv[++i];
       secret_given = true;
@@ -232,12 +258,13 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  if (!rooms_node.empty() && !rooms.empty()) {
+  const int modes = !rooms_node.empty() + !rooms.empty() + !cluster.empty();
+  if (modes > 1 || cluster.empty() != node_listen.empty()) {
     usage(argv[0]);
     return 2;
   }
   const bool split = !rooms_node.empty() || !rooms.empty();
-  if (split) {
+  if (split || !cluster.empty()) {
     // Secure by default: a node that anyone who reaches it may join (and
     // whose frames anyone on the path may alter) is not started by mistake.
     if (secret_given && !secret_file.empty()) {
@@ -257,10 +284,11 @@ int main(int argc, char** argv) {
     if (secret.size() < kMinSecretBytes && !insecure) {
       std::fprintf(
           stderr,
-          "troupe-chat: a split server needs a cluster secret of at least %zu bytes "
+          "troupe-chat: a split server or a cluster node needs a cluster secret of at least %zu "
+          "bytes "
           "(%s)\n"
           "  make one:  openssl rand -hex 32 > chat.secret\n"
-          "  and give it to both nodes:  --secret-file chat.secret\n"
+          "  and give it to every node:  --secret-file chat.secret\n"
           "  (--insecure starts without one, for a test on one machine only)\n",
           kMinSecretBytes,
           secret.empty() ? "none given" : (std::to_string(secret.size()) + " bytes given").c_str());
@@ -275,7 +303,40 @@ int main(int argc, char** argv) {
 
   troupe::ActorSystem system;
   std::optional<troupe::remote::Node> node;
+  std::optional<troupe::cluster::Cluster> chat_cluster;
   chat::ChatServer server(system, options);
+  if (!cluster.empty()) {
+    troupe::cluster::ClusterOptions co;
+    co.name = "troupe-chat";
+    for (std::string_view rest = cluster; !rest.empty();) {
+      const auto comma = rest.find(',');
+      co.etcd.endpoints.emplace_back(rest.substr(0, comma));
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+    co.lease_ttl = std::chrono::seconds(lease_ttl);
+    // A channel with members is never idle for long; an empty one goes
+    // after this (its members' nodes bring them back if it had any).
+    co.passivate_after = std::chrono::minutes(10);
+    try {
+      node.emplace(system,
+                   troupe::remote::NodeOptions{
+                       .listen = node_listen, .cluster_secret = secret, .insecure = insecure});
+      chat_cluster.emplace(*node, std::move(co));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "troupe-chat: %s\n", e.what());
+      return 1;
+    }
+    server.join_cluster(*node, *chat_cluster);
+    chat_cluster->start();
+    if (!system.block_on(chat_cluster->wait_joined(std::chrono::seconds(30)))) {
+      std::fprintf(stderr, "troupe-chat: did not join the cluster through etcd at %s within 30 s\n",
+                   cluster.c_str());
+      chat_cluster->shutdown();
+      node->shutdown();
+      return 1;
+    }
+    std::printf("troupe-chat: cluster node %s (etcd %s)\n", node->name().c_str(), cluster.c_str());
+  }
   if (!rooms_node.empty()) {
     try {
       node.emplace(system,
@@ -294,7 +355,7 @@ int main(int argc, char** argv) {
     std::printf("start its connections:  troupe-chat --rooms %s %s\n", node->address().c_str(),
                 secret_hint.c_str());
     std::fflush(stdout);
-    return wait_and_stop(server, node, system, true);
+    return wait_and_stop(server, chat_cluster, node, system, true);
   }
   if (!rooms.empty()) {
     try {
@@ -325,5 +386,5 @@ int main(int argc, char** argv) {
   std::printf("Ctrl-C stops the server.\n");
   std::fflush(stdout);
 
-  return wait_and_stop(server, node, system, false);
+  return wait_and_stop(server, chat_cluster, node, system, false);
 }

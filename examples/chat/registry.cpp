@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include <troupe/cluster/cluster.hpp>
+
 #include "chat/events.hpp"
 #include "chat/irc_message.hpp"
 #include "chat/numerics.hpp"
@@ -100,23 +102,32 @@ void Registry::refuse(std::string_view what, const troupe::v1::Origin& origin,
   ctx_->refusals.refuse(what, "from " + describe(origin) + ": " + why);
 }
 
-v1::NickReply Registry::handle(const v1::ClaimNick& m) {
+// A coroutine handler: in a chat cluster the nick is claimed cluster-wide
+// (in etcd) before it is taken here. Nothing else runs meanwhile, so the
+// tables cannot change under it.
+troupe::Task<v1::NickReply> Registry::handle(v1::ClaimNick m) {
   v1::NickReply reply;
   reply.set_status(v1::NickReply::IN_USE);
   const std::uint64_t id = m.user().session();
   Known* known = sender(id, m.origin(), "ClaimNick");
-  if (!known) return reply;  // gone (or not its to claim): nothing to keep the nick for
+  if (!known) co_return reply;  // gone (or not its to claim): nothing to keep the nick for
   if (!irc::valid_nick(m.user().nick())) {  // sessions check it; another node must not skip it
     refuse("ClaimNick", m.origin(), "not a valid nick");
-    return reply;
+    co_return reply;
   }
   const std::string key = irc::fold_case(m.user().nick());
-  if (auto owner = nicks_.find(key); owner != nicks_.end() && owner->second != id) return reply;
-  if (!known->user.nick().empty()) nicks_.erase(irc::fold_case(known->user.nick()));
+  if (auto owner = nicks_.find(key); owner != nicks_.end() && owner->second != id) co_return reply;
+  const std::string old = known->user.nick().empty() ? "" : irc::fold_case(known->user.nick());
+  if (auto* cluster = ctx_->directory.cluster(); cluster && key != old) {
+    const bool claimed = co_await cluster->register_name(nick_name(key), known->address);
+    if (!claimed) co_return reply;  // another node's session has it
+    if (!old.empty()) (void)co_await cluster->unregister_name(nick_name(old));
+  }
+  if (!old.empty()) nicks_.erase(old);
   known->user.set_nick(m.user().nick());
   nicks_[key] = id;
   reply.set_status(v1::NickReply::OK);
-  return reply;
+  co_return reply;
 }
 
 void Registry::handle(const v1::Identify& m) {
@@ -138,8 +149,10 @@ void Registry::handle(const v1::SessionClosed& m) {
 void Registry::forget(std::uint64_t session) {
   auto it = sessions_.find(session);
   if (it == sessions_.end()) return;
+  // A cluster-wide nick is freed by the session's stopping (or its node's leaving).
   if (!it->second.user.nick().empty()) nicks_.erase(irc::fold_case(it->second.user.nick()));
   sessions_.erase(it);
+  for (auto& [channel, members] : cluster_members_) members.erase(session);
 }
 
 void Registry::forget_remote_except(std::uint64_t keep) {
@@ -158,6 +171,11 @@ void Registry::handle(const v1::Join& m) {
     return;
   }
   const std::string key = irc::fold_case(m.channel());
+  if (ctx_->directory.in_cluster()) {
+    cluster_room(key).tell(vouched(m, from->user));
+    joined_cluster_room(key, from->user.session());
+    return;
+  }
   auto it = rooms_.find(key);
   if (it == rooms_.end()) {
     RoomEntry entry;
@@ -189,8 +207,26 @@ void Registry::handle(const v1::RoomState& m) {
   }
 }
 
-v1::ChannelList Registry::handle(const v1::ListChannels& m) {
+troupe::Task<v1::ChannelList> Registry::handle(v1::ListChannels m) {
   v1::ChannelList out;
+  if (auto* cluster = ctx_->directory.cluster()) {
+    // The channels active anywhere, each asked for its members and topic.
+    std::vector<std::string> names;
+    if (m.channels_size() == 0) {
+      names = co_await cluster->identities(Directory::kChannelKind);
+    } else {
+      for (const std::string& c : m.channels()) names.push_back(irc::fold_case(c));
+    }
+    std::vector<troupe::AskFuture<v1::ChannelInfo>> asks;
+    for (const auto& name : names) {
+      asks.push_back(cluster_room(name).ask(v1::RoomInfo{}, ctx_->options.ask_timeout));
+    }
+    for (auto& a : asks) {
+      auto info = co_await std::move(a);
+      if (info && info->members() > 0) *out.add_channels() = std::move(*info);
+    }
+    co_return out;
+  }
   auto add = [&out](const RoomEntry& r) {
     auto* info = out.add_channels();
     info->set_name(r.channel);
@@ -206,37 +242,53 @@ v1::ChannelList Registry::handle(const v1::ListChannels& m) {
       if (RoomEntry* room = find_room(channel); room && room->members > 0) add(*room);
     }
   }
-  return out;
+  co_return out;
 }
 
-void Registry::handle(const v1::Post& m) {
+// A coroutine handler: in a chat cluster, a nick of another node is looked
+// up in etcd.
+troupe::Task<void> Registry::handle(v1::Post m) {
   const Known* from = sender(m.from().session(), m.origin(), "Post");
-  if (!from) return;
+  if (!from) co_return;
   if (!irc::one_line(m.text())) {
     refuse("Post", m.origin(), "a line break or NUL in the text");
-    return;
+    co_return;
   }
-  const v1::User& u = from->user;  // who sent it: the table says, not the message
+  const v1::User u = from->user;  // who sent it: the table says, not the message
   const std::string& target = m.target();
+  auto* cluster = ctx_->directory.cluster();
   if (irc::is_channel(target)) {
-    if (RoomEntry* room = find_room(target)) {
+    if (cluster) {
+      cluster_room(irc::fold_case(target)).tell(vouched(m, u));
+    } else if (RoomEntry* room = find_room(target)) {
       room->ref.tell(vouched(m, u));
     } else if (!m.notice()) {
       tell_lines(u.session(), {numerics::no_such_nick(server(), u.nick(), irc::printable(target))});
     }
-    return;
+    co_return;
   }
-  auto owner = nicks_.find(irc::fold_case(target));
-  if (owner == nicks_.end()) {
-    if (!m.notice()) {
-      tell_lines(u.session(), {numerics::no_such_nick(server(), u.nick(), irc::printable(target))});
+  // Addressed to the nick as its owner spells it (known here), or as the
+  // sender did (a session of another node of a cluster).
+  const auto line_to = [&](const std::string& nick) {
+    return deliver(irc::format(irc::user_mask(u.nick(), u.user(), u.host()),
+                               m.notice() ? "NOTICE" : "PRIVMSG", {nick}, m.text()));
+  };
+  const std::string key = irc::fold_case(target);
+  if (auto owner = nicks_.find(key); owner != nicks_.end()) {
+    const Known& to = sessions_.at(owner->second);
+    to.address.tell(line_to(to.user.nick()));
+    co_return;
+  }
+  if (cluster) {
+    auto to = co_await cluster->lookup_address<v1::SessionEvent>(nick_name(key));
+    if (to) {
+      to->tell(line_to(target));
+      co_return;
     }
-    return;
   }
-  const Known& to = sessions_.at(owner->second);
-  to.address.tell(
-      deliver(irc::format(irc::user_mask(u.nick(), u.user(), u.host()),
-                          m.notice() ? "NOTICE" : "PRIVMSG", {to.user.nick()}, m.text())));
+  if (!m.notice()) {
+    tell_lines(u.session(), {numerics::no_such_nick(server(), u.nick(), irc::printable(target))});
+  }
 }
 
 void Registry::handle(const v1::Part& m) {
@@ -246,7 +298,13 @@ void Registry::handle(const v1::Part& m) {
     refuse("Part", m.origin(), "a line break or NUL in the reason");
     return;
   }
-  if (RoomEntry* room = find_room(m.channel())) {
+  if (ctx_->directory.in_cluster()) {
+    const std::string key = irc::fold_case(m.channel());
+    cluster_room(key).tell(vouched(m, from->user));
+    if (auto it = cluster_members_.find(key); it != cluster_members_.end()) {
+      it->second.erase(from->user.session());
+    }
+  } else if (RoomEntry* room = find_room(m.channel())) {
     room->ref.tell(vouched(m, from->user));
   } else {
     tell_lines(from->user.session(), {numerics::no_such_channel(server(), from->user.nick(),
@@ -261,7 +319,9 @@ void Registry::handle(const v1::Topic& m) {
     refuse("Topic", m.origin(), "a line break or NUL in the text");
     return;
   }
-  if (RoomEntry* room = find_room(m.channel())) {
+  if (ctx_->directory.in_cluster()) {
+    cluster_room(irc::fold_case(m.channel())).tell(vouched(m, from->user));
+  } else if (RoomEntry* room = find_room(m.channel())) {
     room->ref.tell(vouched(m, from->user));
   } else {
     tell_lines(from->user.session(), {numerics::no_such_channel(server(), from->user.nick(),
@@ -272,7 +332,9 @@ void Registry::handle(const v1::Topic& m) {
 void Registry::handle(const v1::Names& m) {
   const Known* from = sender(m.user().session(), m.origin(), "Names");
   if (!from) return;
-  if (RoomEntry* room = find_room(m.channel())) {
+  if (ctx_->directory.in_cluster()) {
+    cluster_room(irc::fold_case(m.channel())).tell(vouched(m, from->user));
+  } else if (RoomEntry* room = find_room(m.channel())) {
     room->ref.tell(vouched(m, from->user));
   } else {
     tell_lines(from->user.session(),
@@ -287,6 +349,10 @@ void Registry::handle(const v1::Who& m) {
   const std::string& nick = from->user.nick();
   const std::string& mask = m.mask();
   if (irc::is_channel(mask)) {
+    if (ctx_->directory.in_cluster()) {
+      cluster_room(irc::fold_case(mask)).tell(vouched(m, from->user));
+      return;
+    }
     if (RoomEntry* room = find_room(mask)) {
       room->ref.tell(vouched(m, from->user));
       return;
@@ -318,6 +384,15 @@ void Registry::handle(const v1::ServerClosing& m) {
 }
 
 void Registry::handle(const troupe::Down& m) {
+  if (auto channel = watched_channels_.find(m.actor);
+      m.node == 0 && channel != watched_channels_.end()) {
+    // A channel's activation stopped (its node was lost, or it was idle):
+    // this node's members go into the next one, which this makes.
+    const std::string key = std::move(channel->second);
+    watched_channels_.erase(channel);
+    rejoin(key);
+    return;
+  }
   if (m.node == 0) {
     if (auto room = room_ids_.find(m.actor); room != room_ids_.end()) {
       rooms_.erase(room->second);
@@ -332,6 +407,35 @@ void Registry::handle(const troupe::Down& m) {
       it != sessions_.end() && it->second.address.incarnation() == m.node) {
     forget(m.actor);
   }
+}
+
+troupe::ActorRef<Room> Registry::cluster_room(const std::string& channel) const {
+  return ctx_->directory.cluster()->get<Room>(Directory::kChannelKind, channel);
+}
+
+void Registry::joined_cluster_room(const std::string& channel, std::uint64_t session) {
+  cluster_members_[channel].insert(session);
+  auto room = cluster_room(channel);
+  if (watched_channels_.emplace(room.id(), channel).second) monitor(room);
+}
+
+void Registry::rejoin(const std::string& channel) {
+  auto it = cluster_members_.find(channel);
+  if (it == cluster_members_.end()) return;
+  std::erase_if(it->second, [this](std::uint64_t s) { return !sessions_.contains(s); });
+  if (it->second.empty()) {
+    cluster_members_.erase(it);
+    return;
+  }
+  auto room = cluster_room(channel);
+  for (const std::uint64_t session : it->second) {
+    v1::Join join;
+    *join.mutable_user() = sessions_.at(session).user;
+    join.set_channel(channel);
+    join.set_rejoin(true);
+    room.tell(std::move(join));
+  }
+  if (watched_channels_.emplace(room.id(), channel).second) monitor(room);
 }
 
 Registry::RoomEntry* Registry::find_room(const std::string& channel) {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -61,13 +62,13 @@ class Registry : public troupe::Actor<Registry> {
 
   void handle(const v1::SessionOpened& m);
   void handle(const v1::ConnectionsAttached& m);
-  v1::NickReply handle(const v1::ClaimNick& m);
+  troupe::Task<v1::NickReply> handle(v1::ClaimNick m);
   void handle(const v1::Identify& m);
   void handle(const v1::SessionClosed& m);
   void handle(const v1::Join& m);
   void handle(const v1::RoomState& m);
-  v1::ChannelList handle(const v1::ListChannels& m);
-  void handle(const v1::Post& m);
+  troupe::Task<v1::ChannelList> handle(v1::ListChannels m);
+  troupe::Task<void> handle(v1::Post m);
   void handle(const v1::Part& m);
   void handle(const v1::Topic& m);
   void handle(const v1::Names& m);
@@ -99,6 +100,15 @@ class Registry : public troupe::Actor<Registry> {
   /// one (`keep`, an incarnation).
   void forget_remote_except(std::uint64_t keep);
   RoomEntry* find_room(const std::string& channel);
+  /// In a chat cluster: the channel (a virtual actor), wherever it is.
+  troupe::ActorRef<Room> cluster_room(const std::string& channel) const;
+  /// In a chat cluster: `session` (of this node) is in `channel` (folded):
+  /// the registry watches the channel's activation, to bring its members
+  /// back into the next one if it is lost.
+  void joined_cluster_room(const std::string& channel, std::uint64_t session);
+  void rejoin(const std::string& channel);
+  /// The cluster-wide name of the session that holds `nick` (folded).
+  static std::string nick_name(const std::string& folded) { return "chat.nick/" + folded; }
   void tell_lines(std::uint64_t session, std::vector<std::string> lines);
 
   std::shared_ptr<ServerContext> ctx_;
@@ -107,6 +117,10 @@ class Registry : public troupe::Actor<Registry> {
   std::unordered_map<std::string, RoomEntry> rooms_;         // folded channel -> room
   std::unordered_map<std::uint64_t, std::string> room_ids_;  // room actor id -> folded channel
   std::uint64_t next_room_ = 1;
+  // A chat cluster: this node's sessions in each channel (folded), and the
+  // channels watched, by their virtual actor's id.
+  std::unordered_map<std::string, std::set<std::uint64_t>> cluster_members_;
+  std::unordered_map<troupe::ActorId, std::string> watched_channels_;
 };
 
 }  // namespace chat

@@ -48,13 +48,20 @@ class Room : public troupe::Actor<Room> {
  public:
   /// `channel` as first joined (its display form), `name` its directory name.
   Room(std::shared_ptr<ServerContext> ctx, std::string channel, std::string name);
+  /// A room of a chat cluster: the virtual actor `identity` (the folded
+  /// channel name) of kind "channel", activated on any member.
+  Room(std::string identity, std::shared_ptr<ServerContext> ctx);
+  /// Its name in Joined events (the identity follows).
+  static constexpr std::string_view kClusterNamePrefix = "chat.channel/";
 
-  /// What the other node of a split server may send it. Not Join: only
-  /// the registry, here, may make a member.
-  using messages = troupe::proto::Messages<v1::Part, v1::Leave, v1::NickChange, v1::Post, v1::Topic,
-                                           v1::Names, v1::Who>;
+  /// What other nodes may send it. Join only in a cluster (where each
+  /// member's registry makes its own sessions members); on a split server
+  /// only the registry, here, may make a member.
+  using messages = troupe::proto::Messages<v1::Join, v1::Part, v1::Leave, v1::NickChange, v1::Post,
+                                           v1::Topic, v1::Names, v1::Who, v1::RoomInfo>;
 
   void handle(const v1::Join& m);
+  v1::ChannelInfo handle(const v1::RoomInfo& m);
   void handle(const v1::Part& m);
   v1::Members handle(const v1::Leave& m);
   v1::Members handle(const v1::NickChange& m);
@@ -69,6 +76,13 @@ class Room : public troupe::Actor<Room> {
     v1::User user;
     SessionAddress address;
   };
+  /// A member's key: the incarnation of its node (0: this process) and its
+  /// session id. Ids are per node: in a cluster two nodes have the same.
+  using Key = std::pair<std::uint64_t, std::uint64_t>;
+  static Key key_of(const SessionAddress& a) noexcept { return {a.incarnation(), a.id()}; }
+  /// The member a message about `session` from `origin` speaks for.
+  std::map<Key, Member>::const_iterator find_member(std::uint64_t session,
+                                                    const troupe::v1::Origin& origin) const;
 
   /// Who may have sent a message about `session` from `origin`.
   struct Sender {
@@ -89,12 +103,14 @@ class Room : public troupe::Actor<Room> {
   }
 
   std::string_view server() const noexcept { return ctx_->options.server_name; }
-  void broadcast(const std::string& line, std::uint64_t except = 0) const;
-  /// The same, waiting while the outbox to the connections node is full.
-  troupe::Task<void> broadcast_and_wait(std::string line, std::uint64_t except);
-  void tell_lines(std::uint64_t session, std::vector<std::string> lines) const;
+  void broadcast(const std::string& line, Key except = {}) const;
+  /// The same, waiting while the outbox to another node is full.
+  troupe::Task<void> broadcast_and_wait(std::string line, Key except);
+  /// To the session `session` of `origin`, member or not.
+  void tell_lines(std::uint64_t session, const troupe::v1::Origin& origin,
+                  std::vector<std::string> lines) const;
   std::vector<std::string> names_lines(std::string_view nick) const;
-  v1::Members others(std::uint64_t session) const;
+  v1::Members others(Key member) const;
   void report() const;
   void watch(const SessionAddress& session);
 
@@ -103,7 +119,7 @@ class Room : public troupe::Actor<Room> {
   std::string channel_;
   std::string name_;
   std::string topic_;
-  std::map<std::uint64_t, Member> members_;  // by session id: join order, roughly
+  std::map<Key, Member> members_;
   // The sessions monitored, by (incarnation of their node, id): a session
   // of the connections node may have the same number as one here.
   std::set<std::pair<std::uint64_t, std::uint64_t>> monitored_;

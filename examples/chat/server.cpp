@@ -15,6 +15,7 @@
 
 #include "chat/irc_message.hpp"
 #include "chat/registry.hpp"
+#include "chat/room.hpp"
 #include "chat/session.hpp"
 
 namespace chat {
@@ -154,6 +155,11 @@ bool ChatServer::use_rooms_at(troupe::remote::Node& node, const std::string& add
   registry->tell(attached);
   registry_ = *registry;
   return true;
+}
+
+void ChatServer::join_cluster(troupe::remote::Node& node, troupe::cluster::Cluster& cluster) {
+  ctx_->directory.serve_cluster_on(node, cluster);
+  cluster.host<Room>(Directory::kChannelKind, ctx_);
 }
 
 void ChatServer::stop(std::chrono::milliseconds grace) {

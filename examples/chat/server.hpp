@@ -9,6 +9,7 @@
 
 #include <troupe/actor/actor_system.hpp>
 #include <troupe/actor/address.hpp>
+#include <troupe/cluster/cluster.hpp>
 #include <troupe/remote/node.hpp>
 #include <troupe/runtime/clock.hpp>
 #include <troupe/runtime/io_result.hpp>
@@ -53,6 +54,13 @@ class ChatServer {
   /// answer within `timeout`.
   bool use_rooms_at(troupe::remote::Node& node, const std::string& address,
                     troupe::Duration timeout);
+
+  // --- A cluster of nodes on etcd: every node accepts clients; channels are
+  // virtual actors placed across the nodes, nicks are unique cluster-wide.
+
+  /// Before start() and before `cluster` starts: this server is one node
+  /// of a chat cluster (it hosts the channel kind).
+  void join_cluster(troupe::remote::Node& node, troupe::cluster::Cluster& cluster);
 
   /// Stops accepting, sends every client an ERROR line, and waits up to
   /// `grace` for their sessions to end. Idempotent.

@@ -1,6 +1,8 @@
 #include "chat/session.hpp"
 
 #include <set>
+#include <string>
+#include <tuple>
 #include <unordered_set>
 #include <utility>
 
@@ -15,6 +17,36 @@
 namespace chat {
 
 namespace {
+
+// Everyone who shares a channel with a session, each once, as the rooms
+// list them: by id (this process, or the connections node of a split
+// server), or in a cluster by node and id.
+class Peers {
+ public:
+  void add(const v1::Members& m) {
+    if (m.peers_size() > 0) {
+      for (const auto& p : m.peers()) refs_.emplace(p.node(), p.incarnation(), p.session());
+    } else {
+      ids_.insert(m.sessions().begin(), m.sessions().end());
+    }
+  }
+  void tell(const Directory& directory, const v1::SessionEvent& event) const {
+    for (std::uint64_t id : ids_) {
+      if (SessionAddress a = directory.session(id)) a.tell(v1::SessionEvent(event));
+    }
+    for (const auto& [node, incarnation, session] : refs_) {
+      v1::SessionRef ref;
+      ref.set_node(node);
+      ref.set_incarnation(incarnation);
+      ref.set_session(session);
+      if (SessionAddress a = directory.session_at(ref)) a.tell(v1::SessionEvent(event));
+    }
+  }
+
+ private:
+  std::set<std::uint64_t> ids_;
+  std::set<std::tuple<std::string, std::uint64_t, std::uint64_t>> refs_;
+};
 
 constexpr std::string_view kVersion = "troupe-chat-0.1";
 
@@ -239,18 +271,15 @@ troupe::Task<void> Session::cmd_nick(const irc::Message& m) {
   send(line);
   // Each room updates its member and says who is in it; everyone who shares
   // a channel hears of the change once.
-  std::set<std::uint64_t> peers;
+  Peers peers;
   for (const auto& [key, room] : rooms_) {
     v1::NickChange change;
     change.set_session(id_);
     change.set_nick(nick);
     auto members = co_await room.ref.ask(std::move(change), ctx_->options.ask_timeout);
-    if (members) peers.insert(members->sessions().begin(), members->sessions().end());
+    if (members) peers.add(*members);
   }
-  const v1::SessionEvent event = deliver(line);
-  for (std::uint64_t peer : peers) {
-    if (SessionAddress a = ctx_->directory.session(peer)) a.tell(v1::SessionEvent(event));
-  }
+  peers.tell(ctx_->directory, deliver(line));
 }
 
 troupe::Task<void> Session::cmd_user(const irc::Message& m) {
@@ -348,7 +377,9 @@ troupe::Task<void> Session::cmd_part(const irc::Message& m) {
     *part.mutable_user() = me();
     part.set_channel(channel);
     part.set_reason(reason);
-    co_await to_room(joined(key), std::move(part));
+    // In a cluster the registry hears of it on the way: it keeps this
+    // node's members of each channel, to bring them back after a failover.
+    co_await to_room(ctx_->directory.in_cluster() ? nullptr : joined(key), std::move(part));
   }
 }
 
@@ -552,12 +583,12 @@ void Session::on_timer(troupe::Sleep& timer) {
 
 troupe::Task<void> Session::finish() {
   // Leave every room without a PART, collecting who was there...
-  std::set<std::uint64_t> peers;
+  Peers peers;
   for (const auto& [key, room] : rooms_) {
     v1::Leave leave;
     leave.set_session(id_);
     auto members = co_await room.ref.ask(std::move(leave), ctx_->options.ask_timeout);
-    if (members) peers.insert(members->sessions().begin(), members->sessions().end());
+    if (members) peers.add(*members);
   }
   rooms_.clear();
   // ...free the nick before anyone hears of the QUIT, so that whoever sees
@@ -566,12 +597,8 @@ troupe::Task<void> Session::finish() {
   closed.set_session(id_);
   co_await to_registry(std::move(closed));
   // ...and tell each of them once.
-  if (registered_ && !peers.empty()) {
-    const v1::SessionEvent event = deliver(irc::format(mask(), "QUIT", {}, quit_reason_));
-    for (std::uint64_t peer : peers) {
-      if (SessionAddress a = ctx_->directory.session(peer)) a.tell(v1::SessionEvent(event));
-    }
-  }
+  if (registered_)
+    peers.tell(ctx_->directory, deliver(irc::format(mask(), "QUIT", {}, quit_reason_)));
   // The address may connect again as soon as this one is seen to close
   // (the ERROR line, then EOF), not only once the session is gone.
   release_address();
