@@ -10,6 +10,7 @@
 #include <troupe/cluster/detail/placement.hpp>
 #include <troupe/cluster/detail/virtual_actor.hpp>
 #include <troupe/runtime/detail/task_header.hpp>
+#include <troupe/runtime/select.hpp>
 #include <troupe/runtime/sleep.hpp>
 #include <troupe/runtime/spawn.hpp>
 
@@ -201,6 +202,7 @@ Task<void> VirtualActor::place(troupe::detail::RefPtr<VirtualActor> self) {
   Duration backoff = o.retry_min;
   std::string why = "no node hosts kind \"" + self->kind_ + "\"";
   std::optional<std::string> redirect;  // a node the last answer named
+  std::optional<MpscReceiver<MemberEvent>> changes;
   for (;;) {
     std::optional<MemberInfo> home;
     if (redirect) {
@@ -268,8 +270,11 @@ Task<void> VirtualActor::place(troupe::detail::RefPtr<VirtualActor> self) {
       }
     }
     if (Clock::now() + backoff >= deadline) break;
-    co_await sleep_for(backoff);
-    backoff = std::min(backoff * 2, o.retry_max);
+    // A membership change (the old host's lease expired, a node joined)
+    // is worth trying again at once; otherwise, after the backoff.
+    if (!changes) changes.emplace(core.subscribe());
+    auto woken = co_await select(changes->next(), sleep_for(backoff));
+    if (woken.index() != 0) backoff = std::min(backoff * 2, o.retry_max);
   }
   self->placed({}, "not activated within the activation timeout: " + why);
 }

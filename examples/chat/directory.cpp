@@ -168,6 +168,8 @@ bool Directory::from_connections(const troupe::v1::Origin& origin) const {
 bool Directory::from_rooms(const troupe::v1::Origin& origin) const {
   if (origin.node().empty()) return false;
   std::lock_guard lock(mutex_);
+  // In a cluster, rooms live on every member.
+  if (cluster_ != nullptr) return true;
   return remote_registry_ && remote_registry_.node() == origin.node() &&
          remote_registry_.incarnation() == origin.incarnation();
 }

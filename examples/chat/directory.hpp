@@ -120,7 +120,8 @@ class Directory {
   /// True if `origin` (a message's trusted origin) is the attached
   /// connections node, this incarnation of it. False for a local one.
   bool from_connections(const troupe::v1::Origin& origin) const;
-  /// On the connections node: true if `origin` is the rooms node in use.
+  /// On the connections node: true if `origin` is the rooms node in use;
+  /// in a cluster, any other member.
   bool from_rooms(const troupe::v1::Origin& origin) const;
 
  private:
