@@ -3,6 +3,7 @@
 #include <troupe/channels/channel.hpp>
 
 #include "cases/cases.hpp"
+#include "cases/cluster_cases.hpp"
 #include "cases/remote_cases.hpp"
 
 namespace troupe::bench {
@@ -17,6 +18,16 @@ constexpr RunCase kRemoteFanIn = exec_remote_fan_in;
 #else
 constexpr RunCase kRemotePingPong = nullptr;
 constexpr RunCase kRemoteFanIn = nullptr;
+#endif
+// Likewise the cluster cases and troupe-bench-cluster (with the cluster module).
+#if TROUPE_BENCH_CLUSTER
+constexpr RunCase kClusterActivate = exec_cluster_activate;
+constexpr RunCase kClusterTell = exec_cluster_tell;
+constexpr RunCase kClusterFailover = exec_cluster_failover;
+#else
+constexpr RunCase kClusterActivate = nullptr;
+constexpr RunCase kClusterTell = nullptr;
+constexpr RunCase kClusterFailover = nullptr;
 #endif
 
 // The spec's parameters of `keys`, plus workers.
@@ -43,9 +54,13 @@ const std::vector<CaseInfo>& case_table() {
                      {"consumers", 2, 1, 4096},
                      {"capacity", 1024, 1, static_cast<std::int64_t>(channel::kMaxCapacity)}}),
        run_channel_mpmc},
-      // Beyond the spec: two processes on loopback (bench/README.md).
+      // The distributed cases: two processes on loopback (remote_*), three
+      // nodes around one etcd (cluster_*); bench/README.md.
       {"remote_ping_pong", remote_ping_pong_keys(), kRemotePingPong},
       {"remote_fan_in", remote_fan_in_keys(), kRemoteFanIn},
+      {"cluster_activate", cluster_activate_keys(), kClusterActivate},
+      {"cluster_tell", cluster_tell_keys(), kClusterTell},
+      {"cluster_failover", cluster_failover_keys(), kClusterFailover},
   };
   return table;
 }

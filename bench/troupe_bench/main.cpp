@@ -3,9 +3,9 @@
 //
 //   troupe-bench CASE [key=value ...]
 //
-// Exit status: 0 done and the check matched; 1 the run failed or its check
-// did not match (the RESULT line is still printed, for the record); 2 usage
-// error; 3 the case is not implemented yet.
+// Exit status: 0 done and the check matched; 1 the run failed, its check
+// did not match or it was invalid (the RESULT line is still printed, for
+// the record); 2 usage error; 3 the case is not implemented yet.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -35,11 +35,11 @@ void print_usage(std::FILE* out) {
     for (const auto& k : c.keys) {
       keys += ' ' + std::string(k.name) + '=' + std::to_string(k.fallback);
     }
-    std::fprintf(out, "  %-13.*s%s%s\n", static_cast<int>(c.name.size()), c.name.data(),
+    std::fprintf(out, "  %-17.*s%s%s\n", static_cast<int>(c.name.size()), c.name.data(),
                  keys.c_str(), c.run ? "" : "  (not implemented yet)");
   }
   std::fprintf(out,
-               "Exit status: 0 ok, 1 failed or wrong check, 2 usage error, "
+               "Exit status: 0 ok, 1 failed, wrong check or invalid run, 2 usage error, "
                "3 case not implemented yet.\n");
 }
 
@@ -80,11 +80,17 @@ int main(int argc, char** argv) {
     return kFailed;
   }
   print_result_line(stdout, info->name, o, o.rss_kb ? *o.rss_kb : peak_rss_kb());
+  int status = 0;
+  if (o.invalid) {
+    std::fprintf(stderr, "troupe-bench: INVALID RUN: case=%s: %s\n", cl.case_name.c_str(),
+                 o.invalid->c_str());
+    status = kFailed;
+  }
   if (o.check != o.expected) {
     std::fprintf(stderr, "troupe-bench: CHECK FAILED: case=%s check=%llu expected=%llu\n",
                  cl.case_name.c_str(), static_cast<unsigned long long>(o.check),
                  static_cast<unsigned long long>(o.expected));
-    return kFailed;
+    status = kFailed;
   }
-  return 0;
+  return status;
 }

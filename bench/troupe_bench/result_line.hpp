@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace troupe::bench {
@@ -18,6 +19,10 @@ struct Outcome {
   /// (idle_actors: while all actors are alive); otherwise main reads it
   /// after the case.
   std::optional<long> rss_kb;
+  /// Set by a case whose run broke a rule of the spec other than the check
+  /// (a cluster case: an identity active on two nodes at once): why. main
+  /// prints the RESULT line, then this, and exits with status 1.
+  std::optional<std::string> invalid;
 };
 
 /// n*(n-1)/2, the sum of 0..n-1 (modulo 2^64): the check of several cases.

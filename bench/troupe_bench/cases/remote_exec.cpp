@@ -1,5 +1,6 @@
 // The remote cases' entries in troupe-bench: they hand the run over to
-// troupe-bench-remote (see cases/remote_cases.hpp for why).
+// troupe-bench-remote (see cases/remote_cases.hpp for why). exec_sibling
+// does the same for the cluster cases (cases/cluster_exec.cpp).
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -11,24 +12,27 @@
 #include <unistd.h>
 
 #include "cases/remote_cases.hpp"
+#include "cases/sibling_exec.hpp"
 
 namespace troupe::bench {
 
 namespace {
 
-// troupe-bench-remote, from the folder this executable is in.
-std::string remote_executable() {
+// `executable`, from the folder this executable is in.
+std::string sibling_executable(std::string_view executable) {
   char path[4096];
   const ssize_t got = ::readlink("/proc/self/exe", path, sizeof path - 1);
   if (got <= 0) throw std::runtime_error("cannot read /proc/self/exe");
   std::string self(path, static_cast<std::size_t>(got));
-  return self.substr(0, self.rfind('/') + 1) + "troupe-bench-remote";
+  return self.substr(0, self.rfind('/') + 1) + std::string(executable);
 }
 
-[[noreturn]] void exec_remote(std::string_view case_name, const Params& p,
-                              const std::vector<KeySpec>& keys) {
-  const std::string exe = remote_executable();
-  std::vector<std::string> words{"troupe-bench-remote", std::string(case_name)};
+}  // namespace
+
+void exec_sibling(std::string_view executable, std::string_view case_name, const Params& p,
+                  const std::vector<KeySpec>& keys) {
+  const std::string exe = sibling_executable(executable);
+  std::vector<std::string> words{std::string(executable), std::string(case_name)};
   for (const auto& k : keys) {
     words.push_back(std::string(k.name) + "=" + std::to_string(p.get(k.name)));
   }
@@ -41,14 +45,12 @@ std::string remote_executable() {
   throw std::runtime_error("cannot run " + exe + ": " + std::strerror(errno));
 }
 
-}  // namespace
-
 Outcome exec_remote_ping_pong(const Params& p) {
-  exec_remote("remote_ping_pong", p, remote_ping_pong_keys());
+  exec_sibling("troupe-bench-remote", "remote_ping_pong", p, remote_ping_pong_keys());
 }
 
 Outcome exec_remote_fan_in(const Params& p) {
-  exec_remote("remote_fan_in", p, remote_fan_in_keys());
+  exec_sibling("troupe-bench-remote", "remote_fan_in", p, remote_fan_in_keys());
 }
 
 }  // namespace troupe::bench
