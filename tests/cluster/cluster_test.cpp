@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -180,6 +181,50 @@ TEST(ClusterNames, ALoopActorHasANameTooAndUnregisteringFreesIt) {
   EXPECT_TRUE(local.run(local.cluster->register_name("adder", other)));
 }
 
+TEST(ClusterMembership, ANodeStartedBeforeEtcdSaysSoAndJoinsOnceEtcdIsUp) {
+  troupe::test::EtcdServer etcd;
+  etcd.stop();
+  LocalMember local({.etcd = etcd.endpoint(), .ttl = 2s, .must_join = false});
+  EXPECT_FALSE(local.run(local.cluster->wait_joined(1s)));
+  EXPECT_NE(local.log().find("cannot get a lease"), std::string::npos) << local.log();
+  etcd.start();
+  EXPECT_TRUE(local.run(local.cluster->wait_joined(20s))) << local.log();
+}
+
+TEST(ClusterMembership, ASecondNodeWithTheSameNameWaitsAndARecordThatDoesNotParseIsIgnored) {
+  troupe::test::EtcdServer etcd;
+  LocalMember first({.etcd = etcd.endpoint(), .ttl = 2s});
+  std::string out;
+  ASSERT_EQ(etcd.etcdctl({"put", "/troupe/troupe/members/bogus", "not a member record"}, &out), 0)
+      << out;
+  // Another process claiming the first one's name.
+  troupe::ActorSystem system(troupe::ActorSystemOptions{.workers = 1});
+  troupe::remote::Node twin(system, {.listen = "127.0.0.1:0",
+                                     .name = first.node->name(),
+                                     .cluster_secret = std::string(32, 'k')});
+  std::vector<std::string> lines;
+  std::mutex mutex;
+  {
+    troupe::cluster::Cluster cluster(
+        twin, {.etcd = {.endpoints = {etcd.endpoint()}}, .log = [&](const std::string& l) {
+                 std::lock_guard lock(mutex);
+                 lines.push_back(l);
+               }});
+    cluster.start();
+    EXPECT_FALSE(system.block_on(cluster.wait_joined(2s)));
+    cluster.shutdown();
+  }
+  twin.shutdown();
+  system.shutdown();
+  std::string all;
+  for (const auto& l : lines) all += l + "\n";
+  EXPECT_NE(all.find("is already a member"), std::string::npos) << all;
+  // The first is undisturbed, and the bogus record is no member.
+  ASSERT_EQ(first.cluster->members().size(), 1u);
+  EXPECT_EQ(first.cluster->members()[0].incarnation, first.node->incarnation());
+  EXPECT_NE(first.log().find("does not parse"), std::string::npos) << first.log();
+}
+
 }  // namespace cluster_membership_test
 
 namespace virtual_actor_test {
@@ -320,6 +365,10 @@ TEST(VirtualActors, AHostCutOffFromEtcdStopsItsActivationsBeforeAnotherNodeTakes
   ASSERT_TRUE(after) << to_string(after.error());
   EXPECT_EQ(after->node(), local.node->name());
   EXPECT_LT(stopped_us, after->started_us()) << "two activations at once";
+
+  // etcd is back for a: it joins again, and is a member as before.
+  proxy.heal();
+  EXPECT_TRUE(local.wait_members({local.node->name(), a.address()}, 20s));
 }
 
 TEST(VirtualActors, AClusterRidesOutAnEtcdRestart) {
