@@ -611,7 +611,13 @@ void ClusterCore::shutdown() {
     virtuals_.clear();  // their placements hold the core: let them go
     placements_.clear();
   }
-  if (loop) loop->wait();
+  if (loop) {
+    try {
+      loop->wait();
+    } catch (const TaskCancelled&) {
+      // The runtime shut down first and cancelled the loop: nothing to leave.
+    }
+  }
   for (auto& a : activators) a.stop();
   watcher.stop();
 }
