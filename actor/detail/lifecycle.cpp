@@ -152,7 +152,7 @@ bool ActorCellBase::poll() noexcept {
       return false;  // parked: the next push, post or an idle timer wakes it
     }
     // Acquire: see extras().
-    if (CellExtras* x = extras_.load(std::memory_order_acquire)) x->lifecycle.message_came();
+    if (CellExtras* x = extras_.load(std::memory_order_acquire)) x->lifecycle.disarm_idle_timers();
     auto* e = static_cast<EnvelopeBase*>(node);
     Task<void> t;
     try {
@@ -331,7 +331,7 @@ void ActorCellBase::finalize(bool notify) noexcept {
   {
     Relations::Severed gone;
     if (x) {
-      x->lifecycle.idle_timer.reset();
+      x->lifecycle.disarm_idle_timers();
       gone = x->relations.close();
     }
     if (notify) {

@@ -60,8 +60,9 @@ struct LifecycleExtras {
   Duration stop_when_idle = Duration::zero();
   std::optional<Sleep> stop_timer;
 
-  /// A message came: both idle clocks start over.
-  void message_came() noexcept {
+  /// A message came (both idle clocks start over), or the actor is done
+  /// (an armed timer's waker holds the cell: a cycle until disarmed).
+  void disarm_idle_timers() noexcept {
     idle_timer.reset();
     stop_timer.reset();
   }

@@ -118,9 +118,10 @@ struct Passive : troupe::Actor<Passive> {
   void handle(const Tick&) {}
   void handle(const troupe::ReceiveTimeout&) { timeouts->push_back(ex->now()); }
   void on_stop(const troupe::ExitReason& why) {
-    EXPECT_EQ(why.kind(), troupe::ExitReason::Kind::kNormal);
     stops->push_back(ex->now());
+    kinds.push_back(why.kind());
   }
+  static inline std::vector<troupe::ExitReason::Kind> kinds;
   TestExecutor* ex;
   std::vector<Instant>* timeouts;
   std::vector<Instant>* stops;
@@ -143,7 +144,23 @@ TEST(Timers, StopWhenIdleStopsTheActorNormallyAfterSilenceAndEachMessageRestarts
   EXPECT_EQ(timeouts, (std::vector<Instant>{kT0 + 3s, kT0 + 7s, kT0 + 10s, kT0 + 13s}));
   ex.advance_and_run(1s);
   EXPECT_EQ(stops, std::vector<Instant>{kT0 + 14s});
+  EXPECT_EQ(Passive::kinds.back(), troupe::ExitReason::Kind::kNormal);
   EXPECT_EQ(system.live_actors(), 0u);
+}
+
+TEST(Timers, AnActorStoppedWhileItsIdleTimersAreArmedLeavesNoTimerBehind) {
+  TestExecutor ex;
+  ActorSystem system(ex);
+  std::vector<Instant> timeouts;
+  std::vector<Instant> stops;
+  auto a = system.spawn_with<Passive>({.stop_when_idle = 10s}, &ex, &timeouts, &stops);
+  ex.run_until_idle();
+  EXPECT_EQ(ex.pending_timers(), 2u) << "the receive timeout and the stop, armed";
+  a.stop();
+  ex.run_until_idle();
+  EXPECT_EQ(stops.size(), 1u);
+  // An armed timer would hold the cell (its waker) and fire into a gone actor.
+  EXPECT_EQ(ex.pending_timers(), 0u);
 }
 
 }  // namespace
