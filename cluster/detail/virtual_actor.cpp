@@ -137,8 +137,7 @@ void VirtualActor::wait(Waiting w) {
 void VirtualActor::start_placing() {
   placing_ = true;
   target_ = {};
-  retain();  // the placement's reference
-  troupe::detail::spawn_on(scheduler(), place(troupe::detail::RefPtr<VirtualActor>::adopt(this)))
+  troupe::detail::spawn_on(scheduler(), place(troupe::detail::RefPtr<VirtualActor>(*this)))
       .detach();
 }
 
