@@ -36,7 +36,8 @@ struct ActorSystemOptions {
       [](const std::exception_ptr&) { return Directive::kStop; });
   /// Where the actors report what nobody else would see (a top-level
   /// actor stopped by a failure, an on_stop that threw), one line each,
-  /// called on runtime threads. Default: stderr ("troupe: <line>").
+  /// called on runtime threads. Default: the framework's log
+  /// (troupe::log, runtime/log.hpp), as errors of component "actor".
   std::function<void(const std::string&)> log{};
 };
 

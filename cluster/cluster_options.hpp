@@ -40,7 +40,8 @@ struct ClusterOptions {
   Duration retry_min = std::chrono::milliseconds(50);
   Duration retry_max = std::chrono::seconds(2);
   /// Where the cluster reports joins, losses and refusals, one line each
-  /// (called on runtime threads). Default: stderr.
+  /// (called on runtime threads). Default: the framework's log
+  /// (troupe::log, component "cluster <name> (<node>)").
   std::function<void(const std::string&)> log{};
 };
 

@@ -125,7 +125,9 @@ class Dialer {
         if (code != grpc::StatusCode::ALREADY_EXISTS && !reported && !stop.is_closed()) {
           node_->log(
               "cannot connect to " + address_ + ": " + outcome.status.error_message() +
-              (code == grpc::StatusCode::PERMISSION_DENIED ? " (check the cluster secret)" : ""));
+                  (code == grpc::StatusCode::PERMISSION_DENIED ? " (check the cluster secret)"
+                                                               : ""),
+              LogLevel::kWarning);
           reported = true;
         }
         backoff = std::min<Duration>(backoff * 2, o.reconnect_max);

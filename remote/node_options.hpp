@@ -90,7 +90,8 @@ struct NodeOptions {
   /// busy or paused (GC, debugger) peer, short next to TCP's minutes.
   Duration keepalive_timeout = std::chrono::seconds(10);
   /// Where the node reports connections, losses and refusals, one line
-  /// each (called on runtime threads). Default: stderr.
+  /// each (called on runtime threads). Default: the framework's log
+  /// (troupe::log, component "remote <name>"; refusals as warnings).
   std::function<void(const std::string&)> log{};
 };
 

@@ -4,16 +4,17 @@
 
 #include <troupe/actor/detail/actor_cell.hpp>
 #include <troupe/actor/detail/system_core.hpp>
+#include <troupe/runtime/log.hpp>
 
 namespace troupe::detail {
 
 void SystemCore::log(const std::string& line) const noexcept {
+  if (!log_) {
+    troupe::log(LogLevel::kError, "actor", line);
+    return;
+  }
   try {
-    if (log_) {
-      log_(line);
-    } else {
-      std::fprintf(stderr, "troupe: %s\n", line.c_str());
-    }
+    log_(line);
   } catch (...) {  // a failing hook must not take the actor down with it
   }
 }

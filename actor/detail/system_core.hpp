@@ -29,7 +29,7 @@ class ActorCellBase;
 class SystemCore {
  public:
   /// Where the actors report what nobody else would see (one line each,
-  /// from any thread); empty: stderr (see log()).
+  /// from any thread); empty: the framework's log (see log()).
   using LogHook = std::function<void(const std::string&)>;
 
   SystemCore(Scheduler& scheduler, SupervisorStrategy top_level, LogHook log = {}) noexcept
@@ -42,7 +42,8 @@ class SystemCore {
   // Relaxed: an id only has to be unique, which the atomic add alone makes it.
   ActorId next_id() noexcept { return ids_.fetch_add(1, std::memory_order_relaxed) + 1; }
 
-  /// Reports `line` through the log hook, or as "troupe: <line>" on stderr
+  /// Reports `line` through the log hook, or as an error of component
+  /// "actor" in the framework's log (troupe::log)
   /// without one. A hook that throws is ignored.
   void log(const std::string& line) const noexcept;
 

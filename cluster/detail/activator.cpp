@@ -52,7 +52,8 @@ Task<v1::ActivateReply> Activator::handle(const v1::Activate& request) {
   if (!claim->created) {
     v1::Activation holder;
     if (!holder.ParseFromString(claim->current.value)) {
-      core_->log("activation record " + key + " does not parse; waiting for it to expire");
+      core_->log("activation record " + key + " does not parse; waiting for it to expire",
+                 LogLevel::kWarning);
       co_return reply(v1::ActivateReply::RETRY, "unreadable activation record");
     }
     const bool ours =
@@ -105,7 +106,9 @@ void Activator::handle(const Down& down) {
 
 Task<void> Activator::handle(const EraseActivation& erase) {
   auto erased = co_await core_->etcd().erase_if(erase.key, erase.mod_revision);
-  if (!erased) core_->log("could not erase " + erase.key + ": " + erased.error().message());
+  if (!erased)
+    core_->log("could not erase " + erase.key + ": " + erased.error().message(),
+               LogLevel::kWarning);
 }
 
 void Activator::handle(const StopHosting&) {

@@ -1,6 +1,5 @@
 #include <algorithm>
 #include <chrono>
-#include <iostream>
 #include <string>
 #include <utility>
 
@@ -67,12 +66,11 @@ ClusterCore::ClusterCore(remote::Node& node, ClusterOptions options, EtcdClient 
 
 ClusterCore::~ClusterCore() = default;
 
-void ClusterCore::log(const std::string& line) const {
-  const std::string full = "troupe cluster " + options_.name + " (" + self() + "): " + line;
+void ClusterCore::log(const std::string& line, LogLevel level) const {
   if (options_.log) {
-    options_.log(full);
+    options_.log(line);
   } else {
-    std::cerr << full << '\n';
+    troupe::log(level, "cluster " + options_.name + " (" + self() + ")", line);
   }
 }
 
@@ -184,7 +182,7 @@ void ClusterCore::apply_snapshot(const std::vector<KeyValue>& kvs) {
     if (auto m = parse_member(kv)) {
       fresh[m->member.node] = std::move(*m);
     } else {
-      log("ignoring the member record " + kv.key + ": it does not parse");
+      log("ignoring the member record " + kv.key + ": it does not parse", LogLevel::kWarning);
     }
   }
   std::vector<MemberEvent> events;
@@ -211,7 +209,7 @@ void ClusterCore::apply_snapshot(const std::vector<KeyValue>& kvs) {
 void ClusterCore::apply_put(const KeyValue& kv) {
   auto m = parse_member(kv);
   if (!m) {
-    log("ignoring the member record " + kv.key + ": it does not parse");
+    log("ignoring the member record " + kv.key + ": it does not parse", LogLevel::kWarning);
     return;
   }
   std::vector<MemberEvent> events;
@@ -276,7 +274,7 @@ Task<void> ClusterCore::run(MpscReceiver<bool> stop) {
       why = "cannot get a lease: " + grant.error().message();
     }
     if (why != reported) {
-      log(why + "; retrying");
+      log(why + "; retrying", LogLevel::kWarning);
       reported = why;
     }
     auto r = co_await select(stop.next(), sleep_for(backoff));
@@ -315,7 +313,7 @@ Task<bool> ClusterCore::put_name(const Registration& r, LeaseId lease) {
   const std::string value = mine.SerializeAsString();
   auto claim = co_await etcd_.create_if_absent(key, value, lease);
   if (!claim) {
-    log("cannot register the name " + r.name + ": " + claim.error().message());
+    log("cannot register the name " + r.name + ": " + claim.error().message(), LogLevel::kWarning);
     co_return false;
   }
   if (claim->created) co_return true;
@@ -342,7 +340,7 @@ Task<void> ClusterCore::guard_lease(LeaseKeeper keeper, MpscReceiver<bool> stop,
     // At once, not after whatever the membership loop is waiting for: the
     // keeper's margin is all the time there is before another node may
     // take these activations over.
-    stop_hosting(why);
+    stop_hosting(why, true);
     (void)lost.try_send(std::move(why));
     co_return;
   }
@@ -370,7 +368,8 @@ Task<std::optional<std::string>> ClusterCore::serve_lease(const LeaseGrant& gran
     names = registrations_;
   }
   for (const auto& r : names) {
-    if (!co_await put_name(r, grant.id)) log("lost the name " + r.name + " while away");
+    if (!co_await put_name(r, grant.id))
+      log("lost the name " + r.name + " while away", LogLevel::kWarning);
   }
 
   std::optional<std::string> ended;
@@ -393,10 +392,10 @@ Task<std::optional<std::string>> ClusterCore::serve_lease(const LeaseGrant& gran
         pump.emplace(troupe::detail::spawn_on(system_.core().scheduler(),
                                               pump_watch(std::move(*watch), std::move(watch_tx))));
       } else {
-        log("cannot watch the members: " + watch.error().message());
+        log("cannot watch the members: " + watch.error().message(), LogLevel::kWarning);
       }
     } else {
-      log("cannot read the members: " + snapshot.error().message());
+      log("cannot read the members: " + snapshot.error().message(), LogLevel::kWarning);
     }
     // Without a watch, the members are read again after a while.
     const Duration reread_after = pump ? std::chrono::hours(1) : options_.retry_max;
@@ -411,7 +410,9 @@ Task<std::optional<std::string>> ClusterCore::serve_lease(const LeaseGrant& gran
         case 1: {
           std::optional<EtcdResult<WatchBatch>>& b = std::get<1>(r);
           if (!b || !*b) {
-            if (b) log("the members watch ended: " + b->error().message() + "; reading again");
+            if (b)
+              log("the members watch ended: " + b->error().message() + "; reading again",
+                  LogLevel::kWarning);
             reread = true;
             break;
           }
@@ -436,17 +437,18 @@ Task<std::optional<std::string>> ClusterCore::serve_lease(const LeaseGrant& gran
   }
   if (stopped) {
     // A graceful leave: the activations stop first, then the records go at once.
-    stop_hosting("leaving the cluster");
+    stop_hosting("leaving the cluster", false);
     guard_stop_tx.close();
     co_await guard;
     auto revoked = co_await etcd_.revoke(grant.id);
-    if (!revoked) log("could not revoke the lease: " + revoked.error().message());
+    if (!revoked)
+      log("could not revoke the lease: " + revoked.error().message(), LogLevel::kWarning);
     co_return std::nullopt;
   }
   co_return ended;
 }
 
-void ClusterCore::stop_hosting(const std::string& why) {
+void ClusterCore::stop_hosting(const std::string& why, bool lease_lost) {
   std::vector<ActorRef<Activator>> activators;
   {
     std::lock_guard lock(mutex_);
@@ -455,7 +457,7 @@ void ClusterCore::stop_hosting(const std::string& why) {
     joined_ = false;
     activators = activators_;
   }
-  log("stopped hosting: " + why);
+  log("stopped hosting: " + why, lease_lost ? LogLevel::kWarning : LogLevel::kInfo);
   for (auto& a : activators) (void)a.tell(StopHosting{});
 }
 
@@ -494,7 +496,8 @@ Task<std::vector<std::string>> ClusterCore::identities(std::string kind) {
   auto range = co_await etcd_.get_prefix(prefix);
   std::vector<std::string> out;
   if (!range) {
-    log("cannot list the activations of " + kind + ": " + range.error().message());
+    log("cannot list the activations of " + kind + ": " + range.error().message(),
+        LogLevel::kWarning);
     co_return out;
   }
   for (const auto& kv : range->kvs) out.push_back(kv.key.substr(prefix.size()));

@@ -21,6 +21,7 @@
 #include <troupe/cluster/member.hpp>
 #include <troupe/remote/node.hpp>
 #include <troupe/runtime/join_handle.hpp>
+#include <troupe/runtime/log.hpp>
 #include <troupe/runtime/task.hpp>
 #include <troupe/v1/membership.pb.h>
 
@@ -64,7 +65,9 @@ class ClusterCore : public std::enable_shared_from_this<ClusterCore> {
   const EtcdClient& etcd() const noexcept { return etcd_; }
   const std::string& self() const noexcept { return node_.name(); }
   std::uint64_t incarnation() const noexcept { return node_.incarnation(); }
-  void log(const std::string& line) const;
+  /// One line to ClusterOptions::log, or the framework's log (troupe::log,
+  /// component "cluster <name> (<node>)").
+  void log(const std::string& line, LogLevel level = LogLevel::kInfo) const;
 
   // --- Keys ----------------------------------------------------------------------
   std::string member_key(std::string_view node) const {
@@ -156,8 +159,8 @@ class ClusterCore : public std::enable_shared_from_this<ClusterCore> {
   void member_up(MemberInfo m, std::vector<MemberEvent>& events);
   void member_down(const std::string& node, std::vector<MemberEvent>& events);
   void publish(std::vector<MemberEvent> events);
-  // The lease is lost or given up: this node stops hosting.
-  void stop_hosting(const std::string& why);
+  // The lease is lost (or given up: leaving): this node stops hosting.
+  void stop_hosting(const std::string& why, bool lease_lost);
 
   remote::Node& node_;
   ActorSystem& system_;

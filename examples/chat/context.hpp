@@ -63,7 +63,8 @@ struct ServerOptions {
                                    "channel here is an actor. Be nice."};
   /// Where the server reports what it refuses from another node of a split
   /// server (one line, the first time of each kind; see Refusals). Called
-  /// on the actors' threads. Default: stderr.
+  /// on the actors' threads. Default: the framework's log (troupe::log,
+  /// component "chat", as warnings).
   std::function<void(const std::string&)> log{};
 };
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include <troupe/cluster/cluster.hpp>
+#include <troupe/runtime/log.hpp>
 
 #include "chat/context.hpp"
 #include "chat/irc_message.hpp"
@@ -188,12 +189,12 @@ void Refusals::refuse(std::string_view kind, const std::string& why) {
     first = it->second++ == 0;
   }
   if (!first) return;
-  const std::string line = "troupe-chat: refused " + std::string(kind) + ": " + why +
+  const std::string line = "refused " + std::string(kind) + ": " + why +
                            " (further refusals of this kind are counted, not logged)";
   if (log_) {
     log_(line);
   } else {
-    std::fprintf(stderr, "%s\n", line.c_str());
+    troupe::log(troupe::LogLevel::kWarning, "chat", line);
   }
 }
 

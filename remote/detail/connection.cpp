@@ -130,13 +130,14 @@ Task<void> Connection::read_loop() {
       // Altered, injected, replayed or out of order: the counts no longer
       // agree, and nothing more from this stream can be trusted.
       node_->log("dropped the connection to " + printable(peer_->name()) +
-                 ": a frame failed its integrity check");
+                     ": a frame failed its integrity check",
+                 LogLevel::kWarning);
       cancel("a frame failed its integrity check");
       co_return;
     }
     if (!batch_in_.ParseFromString(in_.batch())) {
-      node_->log("dropped the connection to " + printable(peer_->name()) +
-                 ": an undecodable frame");
+      node_->log("dropped the connection to " + printable(peer_->name()) + ": an undecodable frame",
+                 LogLevel::kWarning);
       cancel("an undecodable frame");
       co_return;
     }
@@ -162,7 +163,7 @@ v1::Hello Connection::own_hello() const {
 }
 
 void Connection::log_refusal(const std::string& who, const std::string& why) {
-  node_->log("refused " + who + " (" + stream_->peer_address() + "): " + why);
+  node_->log("refused " + who + " (" + stream_->peer_address() + "): " + why, LogLevel::kWarning);
 }
 
 std::string Connection::identity_mismatch(const std::string& node) const {

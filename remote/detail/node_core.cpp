@@ -200,11 +200,11 @@ void NodeCore::stop_agent() {
 
 troupe::detail::ActorCellBase* NodeCore::agent_cell() const noexcept { return agent_.cell(); }
 
-void NodeCore::log(const std::string& line) const {
+void NodeCore::log(const std::string& line, LogLevel level) const {
   if (options_.log) {
     options_.log(line);
   } else {
-    std::fprintf(stderr, "troupe-remote [%s]: %s\n", name_.c_str(), line.c_str());
+    troupe::log(level, "remote " + name_, line);
   }
 }
 

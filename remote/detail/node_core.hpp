@@ -17,6 +17,7 @@
 #include <troupe/proto/any_ref.hpp>
 #include <troupe/remote/node_options.hpp>
 #include <troupe/runtime/clock.hpp>
+#include <troupe/runtime/log.hpp>
 #include <troupe/runtime/task.hpp>
 #include <troupe/v1/cluster.pb.h>
 #include <troupe/v1/envelope.pb.h>
@@ -87,8 +88,9 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
   static std::int64_t deadline_after(Duration d) noexcept;
   /// The Down a peer gets when our actor `actor` stops.
   v1::Down down_message(ActorId actor, const ExitReason& reason) const;
-  /// One line about connections, to NodeOptions::log or stderr.
-  void log(const std::string& line) const;
+  /// One line about connections, to NodeOptions::log or the framework's
+  /// log (troupe::log, component "remote <name>").
+  void log(const std::string& line, LogLevel level = LogLevel::kInfo) const;
   /// Runs `task` on the node's runtime, on its own.
   void run_detached(Task<void> task);
   /// Queues an answer to one of `to`'s requests (a reply, a Down), in a

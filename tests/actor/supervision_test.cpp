@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -14,6 +15,7 @@
 
 #include <troupe/actor/actor.hpp>
 #include <troupe/actor/actor_system.hpp>
+#include <troupe/runtime/log.hpp>
 #include <troupe/runtime/task.hpp>
 #include <troupe/runtime/test_executor.hpp>
 
@@ -415,3 +417,32 @@ TEST(Link, AnActorThatHandlesExitTrapsIt) {
 }
 
 }  // namespace
+
+namespace supervision_log_test {
+
+struct Fails : troupe::Actor<Fails> {
+  void handle(int) { throw std::runtime_error("boom"); }
+};
+
+TEST(SupervisionLog, ASystemWithoutItsOwnHookReportsAFailedTopLevelActorInTheFrameworksLog) {
+  std::mutex mutex;
+  std::vector<std::pair<troupe::LogLevel, std::string>> got;
+  troupe::set_log_hook([&](const troupe::LogRecord& r) {
+    std::lock_guard lock(mutex);
+    got.emplace_back(r.level, std::string(r.component) + ": " + std::string(r.message));
+  });
+  {
+    troupe::TestExecutor ex;
+    troupe::ActorSystem system(ex);
+    auto a = system.spawn<Fails>();
+    a.tell(1);
+    ex.run_until_idle();
+  }
+  troupe::set_log_hook({});
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].first, troupe::LogLevel::kError);
+  EXPECT_TRUE(got[0].second.starts_with("actor: ")) << got[0].second;
+  EXPECT_NE(got[0].second.find("boom"), std::string::npos) << got[0].second;
+}
+
+}  // namespace supervision_log_test
