@@ -33,9 +33,11 @@
 /// value with it, never half-sent; a pending recv destroyed takes nothing
 /// out of the channel, and passes on any wake it was handed.
 ///
-/// Order: items are not globally ordered. The lock-free queue keeps FIFO
-/// order per producing thread only, and a task may move between threads;
-/// where order matters, use an ordered channel (the MPSC mailbox) instead.
+/// Order: items are not globally ordered, but each Sender's are: two sends
+/// through one Sender object, the first finished before the second began,
+/// are received in that order by any one receiver, whatever threads the
+/// sending task ran on (each Sender, copies included, owns a sub-queue of
+/// the lock-free queue). Sends through different Senders are not ordered.
 namespace troupe::channel {
 
 /// The largest capacity of a channel; an unbounded channel holds at most

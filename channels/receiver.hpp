@@ -75,13 +75,15 @@ class RecvKey {
 /// arrival had already been signalled to this future, the signal goes to the
 /// next parked receiver, so the item is not stranded.
 ///
-/// Borrows the channel from the Receiver that made it, which must outlive
-/// it. Neither copyable nor movable (parked futures are linked into the
-/// channel); polled by one task at a time.
+/// Borrows the channel and the token of the Receiver that made it, which
+/// must outlive it. Neither copyable nor movable (parked futures are linked
+/// into the channel); polled by one task at a time.
 template <class T>
 class [[nodiscard]] RecvFuture {
  public:
-  RecvFuture(detail::ChannelCore<T>* core, detail::RecvKey<T>) noexcept : core_(core) {}
+  RecvFuture(detail::ChannelCore<T>* core, typename detail::ChannelCore<T>::ReceiverToken* token,
+             detail::RecvKey<T>) noexcept
+      : core_(core), token_(token) {}
   RecvFuture(const RecvFuture&) = delete;
   RecvFuture& operator=(const RecvFuture&) = delete;
   ~RecvFuture() { abandon(); }
@@ -129,7 +131,7 @@ class [[nodiscard]] RecvFuture {
   bool attempt() noexcept {
     detail::ChannelOutcome o;
     try {
-      o = core_->try_recv(value_);
+      o = core_->try_recv(value_, token_);
     } catch (...) {
       error_ = std::current_exception();
       o = detail::ChannelOutcome::kDone;
@@ -145,6 +147,7 @@ class [[nodiscard]] RecvFuture {
   }
 
   detail::ChannelCore<T>* core_;
+  typename detail::ChannelCore<T>::ReceiverToken* token_;
   std::optional<T> value_;
   std::exception_ptr error_;
   detail::ChannelWaiter node_;
@@ -163,6 +166,9 @@ class [[nodiscard]] RecvFuture {
 /// receive at once), but one Receiver object must not be assigned or
 /// destroyed while in use. A moved-from or default-constructed Receiver is
 /// empty: only assignment, destruction and `operator bool` are allowed on it.
+/// Each Receiver object keeps a token of the channel's queue (where it took
+/// its last item from, so that it need not look through every sender's
+/// sub-queue), made at its first receive; a copy makes its own.
 ///
 /// A Receiver is also a stream (AsyncStream) of the channel's items, ending
 /// when the channel is closed and drained: `co_await rx.next()`, or
@@ -176,29 +182,34 @@ class Receiver : public StreamBase<Receiver<T>> {
 
   Receiver() noexcept = default;
   /// Adopts one receiver reference on `core` (used by the channel factories).
-  explicit Receiver(detail::ChannelCore<T>* core) noexcept : core_(core), pending_(core, {}) {}
+  explicit Receiver(detail::ChannelCore<T>* core) noexcept
+      : core_(core), pending_(core, &token_, {}) {}
   Receiver(const Receiver& other) noexcept
-      : StreamBase<Receiver<T>>(), core_(other.core_), pending_(core_, {}) {
+      : StreamBase<Receiver<T>>(), core_(other.core_), pending_(core_, &token_, {}) {
     if (core_) core_->add_receiver();
   }
   Receiver(Receiver&& other) noexcept
-      : core_(std::exchange(other.core_, nullptr)), pending_(core_, {}) {
+      : core_(std::exchange(other.core_, nullptr)),
+        token_(std::move(other.token_)),
+        pending_(core_, &token_, {}) {
     other.pending_.abandon(nullptr);
   }
   Receiver& operator=(Receiver other) noexcept {
     std::swap(core_, other.core_);
+    token_.swap(other.token_);
     pending_.abandon(core_);
     other.pending_.abandon(other.core_);
     return *this;
   }
   ~Receiver() {
     pending_.abandon();  // leaves the waiter list before the channel may go
+    token_.reset();
     if (core_) core_->drop_receiver();
   }
 
   /// `co_await recv()`: the next value, waiting while the channel is empty;
   /// std::nullopt once it is closed and drained.
-  RecvFuture<T> recv() const noexcept { return RecvFuture<T>(core_, {}); }
+  RecvFuture<T> recv() const noexcept { return RecvFuture<T>(core_, &token_, {}); }
 
   /// The stream protocol (see channels/async_stream.hpp): the next item, the end
   /// once the channel is closed and drained, or pending with the task's
@@ -212,7 +223,7 @@ class Receiver : public StreamBase<Receiver<T>> {
   /// A value if one is ready right now; never waits.
   RecvResult<T> try_recv() const {
     std::optional<T> v;
-    switch (core_->try_recv(v)) {
+    switch (core_->try_recv(v, &token_)) {
       case detail::ChannelOutcome::kDone:
         return RecvResult<T>::received(std::move(*v));
       case detail::ChannelOutcome::kWouldBlock:
@@ -227,7 +238,7 @@ class Receiver : public StreamBase<Receiver<T>> {
   /// is empty. For plain threads only: throws std::logic_error on a
   /// runtime's worker thread, where blocking would stall other tasks.
   std::optional<T> recv_blocking() const {
-    RecvFuture<T> f(core_, {});
+    RecvFuture<T> f(core_, &token_, {});
     detail::park_until("Receiver::recv_blocking", [&](const auto& cx) { return f.poll_with(cx); });
     return f.await_resume();
   }
@@ -255,7 +266,10 @@ class Receiver : public StreamBase<Receiver<T>> {
   }
 
   detail::ChannelCore<T>* core_ = nullptr;
-  RecvFuture<T> pending_{nullptr, {}};  // the receive poll_next waits on
+  // Its place among the queue's sub-queues, made by its first receive.
+  // Mutable: receives are const (thread-safe).
+  mutable typename detail::ChannelCore<T>::ReceiverToken token_;
+  RecvFuture<T> pending_{nullptr, &token_, {}};  // the receive poll_next waits on
 };
 
 }  // namespace troupe

@@ -68,7 +68,8 @@ class Sender;
 /// receiver. If a free slot had already been signalled to it, that signal
 /// goes to the next parked sender.
 ///
-/// Borrows the channel from the Sender that made it, which must outlive it.
+/// Borrows the channel and the token (the sub-queue) of the Sender that made
+/// it, which must outlive it and not be assigned while it is pending.
 /// Neither copyable nor movable (parked futures are linked into the channel);
 /// polled by one task at a time. `Core` is the channel's kind (MPMC or MPSC).
 template <class T, class Core = detail::ChannelCore<T>>
@@ -93,8 +94,27 @@ class [[nodiscard]] SendFuture {
 
  private:
   friend class Sender<T, Core>;
-  SendFuture(Core& core, T&& value) noexcept(std::is_nothrow_move_constructible_v<T>)
-      : core_(&core), value_(std::move(value)) {}
+  using Token = typename Core::SenderToken;
+  // The Sender's token, by address; nothing for a core without tokens.
+  using TokenRef = std::conditional_t<std::is_empty_v<Token>, Token, Token*>;
+
+  SendFuture(Core& core, Token& token, T&& value) noexcept(std::is_nothrow_move_constructible_v<T>)
+      : core_(&core), token_(ref(token)), value_(std::move(value)) {}
+
+  static TokenRef ref(Token& token) noexcept {
+    if constexpr (std::is_empty_v<Token>) {
+      return token;
+    } else {
+      return &token;
+    }
+  }
+  Token& token() noexcept {
+    if constexpr (std::is_empty_v<Token>) {
+      return token_;
+    } else {
+      return *token_;
+    }
+  }
 
   // The poll logic, for a task (Context) or a blocked thread (ParkerContext).
   template <class Cx>
@@ -110,7 +130,7 @@ class [[nodiscard]] SendFuture {
   bool attempt() noexcept {
     detail::ChannelOutcome o;
     try {
-      o = core_->try_send(*value_);
+      o = core_->try_send(*value_, token());
     } catch (...) {
       error_ = std::current_exception();
       leave_list();
@@ -131,6 +151,7 @@ class [[nodiscard]] SendFuture {
   }
 
   Core* core_;
+  [[no_unique_address]] TokenRef token_;
   std::optional<T> value_;
   std::optional<detail::ChannelOutcome> outcome_;
   std::exception_ptr error_;
@@ -145,10 +166,18 @@ class [[nodiscard]] SendFuture {
 /// A counted handle: copying it clones it (one more sender of the same
 /// channel). When the last Sender is destroyed the channel closes; receivers
 /// then drain what is left and see "closed". All operations are thread-safe
-/// (any number of Senders, on any threads and tasks, may send at once), but
-/// one Sender object must not be assigned or destroyed while in use.
+/// (any number of Senders, on any threads and tasks, may send at once, also
+/// through one Sender object), but one Sender object must not be assigned or
+/// destroyed while in use.
 /// A moved-from or default-constructed Sender is empty: only assignment,
 /// destruction and `operator bool` are allowed on it.
+///
+/// Order: two sends through one Sender object, the first finished before the
+/// second began, are received in that order (by any one receiver), whatever
+/// threads they ran on. An MPMC Sender owns a token of the channel's queue
+/// for that (its own sub-queue, made at its first send: a copy makes its
+/// own); two tasks sending through one Sender object at once take turns
+/// with it. Sends through different Senders are not ordered.
 template <class T, class Core = detail::ChannelCore<T>>
 class Sender {
  public:
@@ -158,24 +187,29 @@ class Sender {
   Sender(const Sender& other) noexcept : core_(other.core_) {
     if (core_) core_->add_sender();
   }
-  Sender(Sender&& other) noexcept : core_(std::exchange(other.core_, nullptr)) {}
+  Sender(Sender&& other) noexcept
+      : core_(std::exchange(other.core_, nullptr)), token_(std::move(other.token_)) {}
   Sender& operator=(Sender other) noexcept {
     std::swap(core_, other.core_);
+    token_.swap(other.token_);
     return *this;
   }
   ~Sender() {
+    token_.reset();  // it refers to the channel's queue
     if (core_) core_->drop_sender();
   }
 
   /// `co_await send(v)`: waits for room (backpressure on a bounded channel),
   /// then sends. Gives SendResult::closed with the value if the channel is
   /// or becomes closed first.
-  SendFuture<T, Core> send(T value) const { return SendFuture<T, Core>(*core_, std::move(value)); }
+  SendFuture<T, Core> send(T value) const {
+    return SendFuture<T, Core>(*core_, token_, std::move(value));
+  }
 
   /// Sends if there is room right now; never waits. kFull and kClosed hand
   /// the value back.
   SendResult<T> try_send(T value) const {
-    switch (core_->try_send(value)) {
+    switch (core_->try_send(value, token_)) {
       case detail::ChannelOutcome::kDone:
         return SendResult<T>::sent();
       case detail::ChannelOutcome::kWouldBlock:
@@ -190,7 +224,7 @@ class Sender {
   /// channel is full. For plain threads only: throws std::logic_error on a
   /// runtime's worker thread, where blocking would stall other tasks.
   SendResult<T> send_blocking(T value) const {
-    SendFuture<T, Core> f(*core_, std::move(value));
+    SendFuture<T, Core> f(*core_, token_, std::move(value));
     detail::park_until("Sender::send_blocking", [&](const auto& cx) { return f.poll_with(cx); });
     return f.await_resume();
   }
@@ -209,6 +243,8 @@ class Sender {
 
  private:
   Core* core_ = nullptr;
+  // Mutable: sends are const (thread-safe), and the first one makes it.
+  [[no_unique_address]] mutable typename Core::SenderToken token_;
 };
 
 }  // namespace troupe

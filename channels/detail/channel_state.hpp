@@ -3,27 +3,31 @@
 #include <atomic>
 #include <cstdint>
 
+#include <troupe/channels/detail/cpu_relax.hpp>
+
 namespace troupe::detail {
 
-/// The counters of one channel packed into one atomic word, so that "is there
-/// room", "is there an item" and "is it closed and drained" are each decided
-/// by a single atomic step, with no lock.
+/// The counter of one channel and its CLOSED flag, in one atomic word, so
+/// that "is there room" and "is it closed and drained" are each decided by a
+/// single atomic step, with no lock.
 ///
 ///   bit 63       CLOSED   no send will be accepted any more
-///   bits 32..62  slots    items accepted by a send and not yet claimed by a
-///                         receiver; bounded by the capacity
-///   bits 0..30   ready    items fully in the queue and not yet claimed
+///   bits 0..30   items    sends accepted and not yet received: bounded by
+///                         the capacity
 ///
-/// `slots - ready` counts the sends between reserve() and publish(): they
-/// hold a slot while they copy their value into the queue. A receiver only
-/// reports "closed" once CLOSED is set and `slots == 0`, so such an in-flight
-/// send is still delivered after a close that came while it was copying.
+/// A send reserves (items + 1) and then puts its item into the queue; a
+/// receiver takes an item out of the queue and then releases it
+/// (items - 1). So `items` is never below the number of items in the queue,
+/// and each side writes this word once per item. A receiver only reports
+/// "closed" once CLOSED is set and `items == 0`, so every send accepted
+/// before the close is delivered.
 ///
 /// Why count at all, rather than ask the queue: moodycamel's try_dequeue may
-/// fail while items exist, so "the queue said empty" means nothing. A
-/// receiver first claims an item here (ready and slots minus one); the claim
-/// guarantees that an item is in the queue, and the receiver retries its
-/// dequeue until it gets one.
+/// fail while items exist, so "the queue said empty" means nothing on its
+/// own. `items == 0` does mean empty; a receiver whose dequeue failed while
+/// `items > 0` retries, since an item is in the queue, or about to be (a
+/// send between its reserve and its enqueue), or about to be released (a
+/// receive between its dequeue and its release).
 ///
 /// Every operation is seq_cst: together with the waiter counts of the
 /// WaiterLists, this is a Dekker pattern (a waiter increments its list's
@@ -33,65 +37,54 @@ class ChannelState {
  public:
   using Word = std::uint64_t;
   static constexpr Word kClosed = Word{1} << 63;
-  static constexpr Word kSlotOne = Word{1} << 32;
-  static constexpr Word kReadyOne = 1;
+  static constexpr Word kItemOne = 1;
   static constexpr Word kCountMask = (Word{1} << 31) - 1;
   /// The largest capacity a channel can have (also the limit of "unbounded").
   static constexpr Word kMaxCapacity = kCountMask;
+  /// How long a send whose reserve lost a race waits before it tries again,
+  /// in spin-wait instructions (PAUSE: about 25 ns each on the project's
+  /// AMD EPYC, so 13 us). See reserve().
+  static constexpr int kContentionPauses = 512;
 
   static constexpr bool closed(Word w) noexcept { return (w & kClosed) != 0; }
-  static constexpr Word slots(Word w) noexcept { return (w >> 32) & kCountMask; }
-  static constexpr Word ready(Word w) noexcept { return w & kCountMask; }
-  /// Closed, and nothing left that a receiver could ever claim.
-  static constexpr bool drained(Word w) noexcept { return closed(w) && slots(w) == 0; }
+  static constexpr Word items(Word w) noexcept { return w & kCountMask; }
+  /// Closed, and nothing left that a receiver could ever take.
+  static constexpr bool drained(Word w) noexcept { return closed(w) && items(w) == 0; }
 
   Word load() const noexcept { return word_.load(std::memory_order_seq_cst); }
 
   enum class Reserve { kReserved, kFull, kClosed };
   /// A send takes a slot, if the channel is open and has fewer than
-  /// `capacity` slots taken.
+  /// `capacity` items.
+  ///
+  /// A failed compare-exchange means that another thread wrote the word
+  /// since this one read it: two cores are working the channel at once, and
+  /// every operation then moves its cache lines (this word, the queue's
+  /// indices and blocks) from one core to the other. That costs more than
+  /// the operations themselves, so the loser steps aside for a while and
+  /// lets the other core run many operations in its own cache, as a
+  /// contended lock does (Go's runtime lock spins 4 x 30 PAUSEs, then
+  /// yields, then sleeps). The price: a send that lost a race is that much
+  /// later; the gain, channel_mpmc's rate times 3.8 on the project's
+  /// machine (bench/README.md, "Optimizations, before and after").
   Reserve reserve(Word capacity) noexcept {
     Word cur = word_.load(std::memory_order_seq_cst);
     for (;;) {
       if (closed(cur)) return Reserve::kClosed;
-      if (slots(cur) >= capacity) return Reserve::kFull;
-      if (word_.compare_exchange_weak(cur, cur + kSlotOne, std::memory_order_seq_cst,
+      if (items(cur) >= capacity) return Reserve::kFull;
+      if (word_.compare_exchange_weak(cur, cur + kItemOne, std::memory_order_seq_cst,
                                       std::memory_order_seq_cst)) {
         return Reserve::kReserved;
       }
+      for (int i = 0; i < kContentionPauses; ++i) cpu_relax();
+      cur = word_.load(std::memory_order_seq_cst);
     }
   }
 
-  /// A reserved send gives its slot back without publishing (its enqueue
-  /// failed). Returns the new word.
-  Word unreserve() noexcept {
-    return word_.fetch_sub(kSlotOne, std::memory_order_seq_cst) - kSlotOne;
-  }
-
-  /// A reserved send has put its item in the queue: make it claimable.
-  /// Returns the new word.
-  Word publish() noexcept {
-    return word_.fetch_add(kReadyOne, std::memory_order_seq_cst) + kReadyOne;
-  }
-
-  enum class Claim { kClaimed, kEmpty, kClosed };
-  /// A receiver takes one ready item (and frees its slot). kClosed only once
-  /// the channel is drained; kEmpty while sends may still come (or are still
-  /// copying). `after` receives the word this call left behind.
-  Claim claim(Word& after) noexcept {
-    Word cur = word_.load(std::memory_order_seq_cst);
-    for (;;) {
-      if (ready(cur) == 0) {
-        after = cur;
-        return drained(cur) ? Claim::kClosed : Claim::kEmpty;
-      }
-      const Word next = cur - kReadyOne - kSlotOne;
-      if (word_.compare_exchange_weak(cur, next, std::memory_order_seq_cst,
-                                      std::memory_order_seq_cst)) {
-        after = next;
-        return Claim::kClaimed;
-      }
-    }
+  /// An item left the channel (received, or its send failed after its
+  /// reserve): frees its slot. Returns the new word.
+  Word release() noexcept {
+    return word_.fetch_sub(kItemOne, std::memory_order_seq_cst) - kItemOne;
   }
 
   /// Sets CLOSED; true if this call is the one that closed the channel.

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include <troupe/channels/detail/channel_outcome.hpp>
+#include <troupe/channels/detail/handle_token.hpp>
 #include <troupe/channels/detail/mpsc_queue.hpp>
 #include <troupe/channels/detail/waiter_list.hpp>
 #include <troupe/runtime/detail/atomic_waker.hpp>
@@ -28,6 +29,8 @@ template <class T>
 class MpscCore {
  public:
   static constexpr std::size_t kUnbounded = MpscQueue<>::kUnbounded;
+  /// Senders need no token: the queue keeps every sender's order itself.
+  using SenderToken = NoHandleToken;
 
   /// A channel of `capacity` slots (kUnbounded: no bound), held by one
   /// Sender and the Receiver.
@@ -56,6 +59,7 @@ class MpscCore {
   /// Sends `value` if there is room. Moves from `value` only on kDone.
   /// Throws std::bad_alloc (or what moving T throws) if the item cannot be
   /// stored; the channel is then unchanged.
+  ChannelOutcome try_send(T& value, SenderToken&) { return try_send(value); }
   ChannelOutcome try_send(T& value) {
     const ChannelOutcome reserved = queue_.reserve();
     if (reserved != ChannelOutcome::kDone) return reserved;
