@@ -79,7 +79,9 @@ class ActorRef {
 
   /// `co_await send(m)`: tell, but waits for room in a full bounded mailbox
   /// with Overflow::kBackpressure (the other policies refuse at once), or
-  /// in the full outbox to a remote actor's node.
+  /// in the full outbox to a remote actor's node. The message is offered
+  /// when send() is called, as with tell and ask; the future waits only if
+  /// there was no room, and sends once there is.
   template <class M>
   detail::SendToActor send(M&& m) const {
     using Msg = std::remove_cvref_t<M>;

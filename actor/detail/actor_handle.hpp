@@ -69,8 +69,16 @@ class ActorHandle {
     return nullptr;
   }
   /// Takes `e`: queued once there is room (see ActorRef::send).
+  /// Offered at once, like tell: only a send that must wait holds the cell
+  /// (a reference count taken and dropped per message would be a write to
+  /// the cell's line, which the actor's worker uses, on every send).
   SendToActor send(EnvelopeBase* e) const noexcept {
-    if (cell_) return SendToActor(MailboxSend(*cell_, e));
+    if (cell_) {
+      const auto outcome = offer_outcome(cell_->offer(e), cell_->overflow(), /*may_wait=*/true);
+      if (outcome.wait) return SendToActor(MailboxSend(*cell_, e));
+      if (outcome.refused()) cell_->dead_letter(e, outcome.reason, outcome.ask);
+      return SendToActor(nullptr, outcome.status);
+    }
     TellStatus status = TellStatus::kQueued;
     auto pending = remote_->send(e, &status);
     return SendToActor(std::move(pending), status);

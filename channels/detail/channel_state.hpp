@@ -3,7 +3,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include <troupe/channels/detail/cpu_relax.hpp>
+#include <troupe/runtime/detail/cpu_relax.hpp>
 
 namespace troupe::detail {
 

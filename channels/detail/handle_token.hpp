@@ -5,7 +5,7 @@
 #include <thread>
 #include <utility>
 
-#include <troupe/channels/detail/cpu_relax.hpp>
+#include <troupe/runtime/detail/cpu_relax.hpp>
 
 namespace troupe::detail {
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -36,9 +37,10 @@ struct MpscNode {
 ///            clears this bit notifies it;
 ///   kClosed  no more pushes; the consumer drains what is left, then ends.
 ///
-/// Items are counted in two words, `sent_` (producers) and `received_` (the
-/// consumer), so the consumer never contends on the producers' counter. A
-/// bounded queue parks producers on a WaiterList while full; an unbounded
+/// Items are counted in two words, one the producers write and one the
+/// consumer writes (in batches, see item_taken), so neither side writes the
+/// other's line. A bounded queue keeps them, and the WaiterList where
+/// producers park while it is full, in a block of its own; an unbounded
 /// one has none, so an idle unbounded queue is a few words.
 ///
 /// The queue does not know its consumer: a push or a close that finds it
@@ -55,8 +57,6 @@ struct MpscNode {
 /// actor's system messages) is then its two words and nothing else.
 template <bool kCountUnbounded = true, bool kBoundable = true>
 class MpscQueue {
-  static constexpr bool kHasCounts = kCountUnbounded || kBoundable;
-
  public:
   static constexpr std::size_t kUnbounded = ~std::size_t{0};
 
@@ -74,30 +74,33 @@ class MpscQueue {
   /// is full (park on senders_waiting() and retry), or kClosed.
   ChannelOutcome reserve() noexcept {
     if (is_closed()) return ChannelOutcome::kClosed;
-    if constexpr (kHasCounts) {
-      if (!bounded()) {
-        if constexpr (kCountUnbounded) sent_.fetch_add(1, std::memory_order_relaxed);
+    if constexpr (kBoundable) {
+      if (bounded()) {
+        Bounded& b = *bounded_;
+        std::size_t s = b.sent.load(std::memory_order_relaxed);
+        do {
+          if (s - b.received.load(std::memory_order_seq_cst) >= b.capacity) {
+            return ChannelOutcome::kWouldBlock;
+          }
+        } while (!b.sent.compare_exchange_weak(s, s + 1, std::memory_order_seq_cst,
+                                               std::memory_order_relaxed));
         return ChannelOutcome::kDone;
       }
-      std::size_t s = sent_.load(std::memory_order_relaxed);
-      do {
-        if (s - received_.load(std::memory_order_seq_cst) >= bounded_->capacity) {
-          return ChannelOutcome::kWouldBlock;
-        }
-      } while (!sent_.compare_exchange_weak(s, s + 1, std::memory_order_seq_cst,
-                                            std::memory_order_relaxed));
     }
+    if constexpr (kCountUnbounded) sent_.fetch_add(1, std::memory_order_relaxed);
     return ChannelOutcome::kDone;
   }
 
   /// Gives back a reserved slot that will not be used.
   void unreserve() noexcept {
-    if constexpr (kHasCounts) {
-      if (counted()) sent_.fetch_sub(1, std::memory_order_seq_cst);
-      if constexpr (kBoundable) {
-        if (bounded()) bounded_->senders_waiting.notify_one();
+    if constexpr (kBoundable) {
+      if (bounded()) {
+        bounded_->sent.fetch_sub(1, std::memory_order_seq_cst);
+        bounded_->senders_waiting.notify_one();
+        return;
       }
     }
+    if constexpr (kCountUnbounded) sent_.fetch_sub(1, std::memory_order_relaxed);
   }
 
   /// What a push did.
@@ -177,10 +180,11 @@ class MpscQueue {
   /// Items in the queue right now (a snapshot; 0 for a queue that does not
   /// count, see kCountUnbounded).
   std::size_t size() const noexcept {
-    if constexpr (kHasCounts) {
-      const std::size_t r = received_.load(std::memory_order_acquire);
-      const std::size_t s = sent_.load(std::memory_order_acquire);
-      return s > r ? s - r : 0;
+    if constexpr (kBoundable) {
+      if (bounded()) return difference(bounded_->sent, bounded_->received);
+    }
+    if constexpr (kCountUnbounded) {
+      return difference(sent_, received_);
     } else {
       return 0;
     }
@@ -193,7 +197,6 @@ class MpscQueue {
       return false;
     }
   }
-  bool counted() const noexcept { return kCountUnbounded || bounded(); }
   /// Producers parked on a full bounded queue (an unbounded queue never
   /// asks a producer to wait, and has none).
   WaiterList& senders_waiting() noexcept requires kBoundable { return bounded_->senders_waiting; }
@@ -247,40 +250,67 @@ class MpscQueue {
     }
   }
 
-  // A slot is free: wake a producer parked on a full queue. The store and
-  // the waiter count read are seq_cst, pairing with the producer's enlist
-  // (count up) and re-check (reserve's load): one of the two sees the other.
+  // An item left the queue. A bounded queue frees its slot for producers
+  // in batches: each publish of `received_` is a write to a line that every
+  // producer reads, so the consumer publishes once per batch of
+  // `Bounded::publish_every` items, and always once its private list runs
+  // out (before it looks for more, or parks). Until then a producer may see
+  // the queue full with room in it; it waits for that publish, which comes
+  // before the consumer can park. The store and the waiter count read are
+  // seq_cst, pairing with the producer's enlist (count up) and re-check
+  // (reserve's load): one of the two sees the other.
   void item_taken() noexcept {
-    if constexpr (kHasCounts) {
-      if (!counted()) return;
-      const std::size_t r = received_.load(std::memory_order_relaxed) + 1;
-      if (!bounded()) {
-        received_.store(r, std::memory_order_release);
+    if constexpr (kBoundable) {
+      if (bounded()) {
+        Bounded& b = *bounded_;
+        if (++b.unpublished < b.publish_every && local_ != nullptr) return;
+        const std::size_t freed = std::exchange(b.unpublished, 0);
+        b.received.store(b.received.load(std::memory_order_relaxed) + freed,
+                         std::memory_order_seq_cst);
+        for (std::size_t i = 0; i < freed && b.senders_waiting.size() != 0; ++i) {
+          b.senders_waiting.notify_one();
+        }
         return;
       }
-      received_.store(r, std::memory_order_seq_cst);
-      if constexpr (kBoundable) bounded_->senders_waiting.notify_one();
     }
+    if constexpr (kCountUnbounded) {
+      received_.store(received_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    }
+  }
+
+  static std::size_t difference(const std::atomic<std::size_t>& sent,
+                                const std::atomic<std::size_t>& received) noexcept {
+    const std::size_t r = received.load(std::memory_order_acquire);
+    const std::size_t s = sent.load(std::memory_order_acquire);
+    return s > r ? s - r : 0;
   }
 
   std::atomic<std::uintptr_t> head_{0};
   MpscNode* local_ = nullptr;  // the consumer's FIFO, taken from head_
 
-  // Absent (an empty member) from a queue that neither counts nor may be
-  // bounded.
+  // The counts of an unbounded queue that keeps its size; absent (an empty
+  // member) from one that does not.
   // (Two distinct empty types: members of one type would need two addresses.)
   template <int>
   struct NoCounter {};
   template <int kWhich>
-  using Counter = std::conditional_t<kHasCounts, std::atomic<std::size_t>, NoCounter<kWhich>>;
-  [[no_unique_address]] Counter<0> sent_{};      // slots taken by producers
+  using Counter = std::conditional_t<kCountUnbounded, std::atomic<std::size_t>, NoCounter<kWhich>>;
+  [[no_unique_address]] Counter<0> sent_{};      // items pushed
   [[no_unique_address]] Counter<1> received_{};  // items taken by the consumer
   // Only a bounded queue has these: an unbounded one (most mailboxes) pays
-  // one null pointer for them, one that cannot be bounded nothing.
+  // one null pointer for them, one that cannot be bounded nothing. The
+  // producers' count and the consumer's are on lines of their own: each is
+  // written by one side and read by the other, and neither shares a line
+  // with `head_`, which both sides write.
   struct Bounded {
-    explicit Bounded(std::size_t c) : capacity(c) {}
+    explicit Bounded(std::size_t c)
+        : capacity(c), publish_every(std::clamp<std::size_t>(c / 8, 1, 64)) {}
     const std::size_t capacity;
+    const std::size_t publish_every;  // see item_taken
     WaiterList senders_waiting;
+    alignas(64) std::atomic<std::size_t> sent{0};      // slots taken by producers
+    alignas(64) std::atomic<std::size_t> received{0};  // items taken, as published
+    std::size_t unpublished = 0;  // the consumer's: items taken, not yet in `received`
   };
   struct NoBound {
     const Bounded* operator->() const noexcept { return nullptr; }

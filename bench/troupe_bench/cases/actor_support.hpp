@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -7,6 +8,7 @@
 
 #include <troupe/actor/actor_ref.hpp>
 #include <troupe/actor/actor_system.hpp>
+#include <troupe/actor/spawn_options.hpp>
 #include <troupe/actor/tell_status.hpp>
 #include <troupe/channels/channel.hpp>
 #include <troupe/runtime/task.hpp>
@@ -20,6 +22,19 @@ namespace troupe::bench {
 
 /// The ActorSystem settings every actor case uses: `workers` worker threads.
 inline ActorSystemOptions actor_system_options(const Params& p) { return {.workers = p.workers()}; }
+
+/// The receivers' mailboxes in the cases with many messages in flight
+/// (fan_in, fork_join): unbounded for the key `mailbox=0` (the default);
+/// `mailbox=N` bounds them to N with backpressure, so that senders wait for
+/// room (`co_await ref.send(m)`) instead of running ahead into memory, as
+/// the Go peer's buffered channels make them.
+inline SpawnOptions receiver_options(const Params& p) {
+  SpawnOptions o;
+  if (const std::int64_t capacity = p.get("mailbox"); capacity > 0) {
+    o.mailbox = MailboxOptions::bounded(static_cast<std::size_t>(capacity));
+  }
+  return o;
+}
 
 /// One value, sent once by the actor that finishes the work and awaited by
 /// the driver thread. A channel rather than an ask: a handler's reply is

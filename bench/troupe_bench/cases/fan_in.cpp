@@ -1,15 +1,20 @@
-// fan_in: `producers` producer actors each tell their share of n Add{1}
+// fan_in: `producers` producer actors each send their share of n Add{1}
 // (n/producers, the first n%producers one more) to one counter actor, all
-// from one handler in a tight loop, as fast as the mailbox takes them (the
-// counter's mailbox is unbounded, as in CAF and Tokio: nothing slows the
-// producers down). The counter sends its sum to the driver when it reaches
-// n. This measures many senders contending on one mailbox. check = n.
+// from one handler in a tight loop, as fast as the mailbox takes them
+// (`co_await send`). The counter's mailbox is unbounded by default, as in
+// CAF and Tokio, so nothing slows the producers down but memory;
+// `mailbox=N` bounds it to N messages, as the Go peer's channels hold 64,
+// and a producer then waits for room when it is full. The counter sends its
+// sum to the driver when it reaches n. This measures many senders
+// contending on one mailbox. check = n.
 #include <chrono>
 #include <cstdint>
 #include <vector>
 
 #include <troupe/actor/actor.hpp>
 #include <troupe/actor/actor_system.hpp>
+#include <troupe/actor/tell_status.hpp>
+#include <troupe/runtime/task.hpp>
 
 #include "cases/actor_support.hpp"
 #include "cases/cases.hpp"
@@ -49,8 +54,11 @@ class Producer : public Actor<Producer> {
       : counter_(std::move(counter)), count_(count) {}
 
   bool handle(const Ready&) { return true; }
-  void handle(const Produce&) {
-    for (std::int64_t i = 0; i < count_; ++i) tell_or_throw(counter_, Add{1});
+  Task<void> handle(const Produce&) {
+    for (std::int64_t i = 0; i < count_; ++i) {
+      const TellStatus s = co_await counter_.send(Add{1});
+      if (s != TellStatus::kQueued) refused_tell();
+    }
     stop();  // its work is done, like the peers' producers
   }
 
@@ -66,7 +74,7 @@ Outcome run_fan_in(const Params& p) {
   const std::int64_t producers = p.get("producers");
   ActorSystem system(actor_system_options(p));
   Completion<std::uint64_t> done;
-  auto counter = system.spawn<Counter>(n, done.sender());
+  auto counter = system.spawn_with<Counter>(receiver_options(p), n, done.sender());
   std::vector<ActorRef<Producer>> senders;
   for (std::int64_t i = 0; i < producers; ++i) {
     const std::int64_t share = n / producers + (i < n % producers ? 1 : 0);

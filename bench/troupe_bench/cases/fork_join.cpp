@@ -1,6 +1,9 @@
 // fork_join: `actors` worker actors. The driver, a task on the actors'
-// runtime (like the peers' driver task or actor), tells message i to worker
-// i % actors for i in 0..n-1, then asks every worker for its report; a
+// runtime (like the peers' driver task or actor), sends message i to worker
+// i % actors for i in 0..n-1 (`co_await send`: the mailboxes are unbounded
+// by default; with `mailbox=N` each holds N messages, as the Go peer's
+// channels hold 64, and the driver waits for room), then asks every worker
+// for its report; a
 // worker does x = x*31 + i per message and answers the ask with its count
 // (and x). All asks are sent before the first is awaited, so the join
 // waits for the slowest worker only once. check = the sum of the counts = n.
@@ -14,6 +17,7 @@
 #include <troupe/actor/actor.hpp>
 #include <troupe/actor/actor_system.hpp>
 #include <troupe/actor/ask_future.hpp>
+#include <troupe/actor/tell_status.hpp>
 #include <troupe/runtime/task.hpp>
 
 #include "cases/actor_support.hpp"
@@ -56,7 +60,8 @@ Task<Joined> drive(std::vector<ActorRef<Worker>> workers, std::int64_t n) {
   const auto t0 = std::chrono::steady_clock::now();
   std::size_t w = 0;
   for (std::int64_t i = 0; i < n; ++i) {
-    tell_or_throw(workers[w], Work{i});
+    const TellStatus s = co_await workers[w].send(Work{i});
+    if (s != TellStatus::kQueued) refused_tell();
     if (++w == workers.size()) w = 0;
   }
   std::vector<AskFuture<Report>> reports;
@@ -80,7 +85,8 @@ Outcome run_fork_join(const Params& p) {
   ActorSystem system(actor_system_options(p));
   std::vector<ActorRef<Worker>> workers;
   workers.reserve(static_cast<std::size_t>(actors));
-  for (std::int64_t i = 0; i < actors; ++i) workers.push_back(system.spawn<Worker>());
+  const SpawnOptions options = receiver_options(p);
+  for (std::int64_t i = 0; i < actors; ++i) workers.push_back(system.spawn_with<Worker>(options));
   wait_ready(system, workers);
 
   const Joined j = system.block_on(drive(workers, n));
