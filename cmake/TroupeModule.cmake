@@ -18,12 +18,15 @@ function(troupe_prepare_include_tree)
   endforeach()
 endfunction()
 
-# troupe_module(NAME [SOURCES ...] DEPS ...): the library troupe::NAME, its
-# headers installed under include/troupe/NAME, exported for find_package.
-# Without SOURCES the module is header-only: an INTERFACE library (it compiles
-# nothing itself; the tests that include its headers check their warnings).
+# troupe_module(NAME [SOURCES ...] DEPS ... [PRIVATE_HEADERS ...]): the
+# library troupe::NAME, its headers installed under include/troupe/NAME,
+# exported for find_package. Without SOURCES the module is header-only: an
+# INTERFACE library (it compiles nothing itself; the tests that include its
+# headers check their warnings). PRIVATE_HEADERS (file names) are left out
+# of the installed tree: headers that only the module's own sources use,
+# and that include what is not installed (generated gRPC stubs).
 function(troupe_module name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_HEADERS" ${ARGN})
   if(ARG_SOURCES)
     add_library(troupe_${name} ${ARG_SOURCES})
     set(scope PUBLIC)
@@ -41,7 +44,11 @@ function(troupe_module name)
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_link_libraries(troupe_${name} ${scope} ${ARG_DEPS})
   install(TARGETS troupe_${name} EXPORT TroupeTargets)
+  set(excluded)
+  foreach(header IN LISTS ARG_PRIVATE_HEADERS)
+    list(APPEND excluded PATTERN ${header} EXCLUDE)
+  endforeach()
   install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/
     DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/troupe/${name}
-    FILES_MATCHING PATTERN "*.hpp")
+    FILES_MATCHING PATTERN "*.hpp" ${excluded})
 endfunction()

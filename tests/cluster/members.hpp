@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <deque>
-#include <fstream>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -16,20 +15,14 @@
 #include <thread>
 #include <vector>
 
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <troupe/actor/actor_system.hpp>
 #include <troupe/channels/mpsc.hpp>
 #include <troupe/cluster/cluster.hpp>
 #include <troupe/remote/node.hpp>
 
+#include "../support/child_process.hpp"
 #include "../support/sibling_binary.hpp"
 #include "test_actors.hpp"
-
-extern char** environ;
 
 namespace cluster_test {
 
@@ -43,35 +36,10 @@ using Line = std::vector<std::string>;
 /// are kept for wait_line.
 class ClusterChild {
  public:
-  ClusterChild(const std::string& etcd, std::vector<std::string> args = {}) {
-    int out[2];
-    int in[2];
-    if (::pipe(out) != 0 || ::pipe(in) != 0) throw std::runtime_error("pipe");
-    char tmpl[] = "/tmp/troupe-cluster-node-XXXXXX";
-    const int err = ::mkstemp(tmpl);
-    stderr_path_ = tmpl;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, err, 2);
-    posix_spawn_file_actions_addclose(&fa, in[1]);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
-    const std::string program = troupe::test::sibling_binary(TROUPE_CLUSTER_TEST_NODE);
-    args.insert(args.begin(), {program, "--etcd", etcd});
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (::posix_spawn(&pid_, program.c_str(), &fa, nullptr, argv.data(), environ) != 0)
-      throw std::runtime_error("cannot start " + program);
-    posix_spawn_file_actions_destroy(&fa);
-    ::close(in[0]);
-    ::close(out[1]);
-    ::close(err);
-    stdin_ = in[1];
-    stdout_ = ::fdopen(out[0], "r");
+  ClusterChild(const std::string& etcd, std::vector<std::string> args = {})
+      : process_(with_program(etcd, std::move(args))) {
     char line[512] = {};
-    if (!std::fgets(line, sizeof line, stdout_)) {
+    if (!std::fgets(line, sizeof line, process_.stdout_file())) {
       throw std::runtime_error("the node did not start: " + stderr_text());
     }
     std::istringstream ready(line);
@@ -82,25 +50,16 @@ class ClusterChild {
   }
   ClusterChild(const ClusterChild&) = delete;
   ~ClusterChild() {
-    if (pid_ > 0) kill();
-    if (reader_.joinable()) reader_.join();
-    std::fclose(stdout_);
-    std::remove(stderr_path_.c_str());
+    if (process_.pid() > 0) process_.kill();
+    if (reader_.joinable()) reader_.join();  // before the process closes its stdout
   }
 
   const std::string& address() const { return address_; }
   std::uint64_t incarnation() const { return incarnation_; }
   /// SIGKILL: no goodbye, to etcd or to the other nodes.
-  void kill() {
-    ::kill(pid_, SIGKILL);
-    reap();
-  }
+  void kill() { process_.kill(); }
   /// Closes its stdin: it leaves the cluster and exits.
-  void stop() {
-    ::close(stdin_);
-    stdin_ = -1;
-    reap();
-  }
+  void stop() { process_.stop(); }
   /// The next line starting with `word` it printed (in order; each
   /// returned once), or nothing within `timeout`.
   std::optional<Line> wait_line(const std::string& word, std::chrono::milliseconds timeout) {
@@ -118,17 +77,18 @@ class ClusterChild {
     });
     return found;
   }
-  std::string stderr_text() const {
-    std::ifstream in(stderr_path_);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  std::string stderr_text() const { return process_.stderr_text(); }
 
  private:
+  static std::vector<std::string> with_program(const std::string& etcd,
+                                               std::vector<std::string> args) {
+    const std::string program = troupe::test::sibling_binary(TROUPE_CLUSTER_TEST_NODE);
+    args.insert(args.begin(), {program, "--etcd", etcd});
+    return args;
+  }
   void read_lines() {
     char line[512];
-    while (std::fgets(line, sizeof line, stdout_)) {
+    while (std::fgets(line, sizeof line, process_.stdout_file())) {
       std::istringstream words(line);
       Line l;
       for (std::string w; words >> w;) l.push_back(w);
@@ -140,20 +100,10 @@ class ClusterChild {
     eof_ = true;
     changed_.notify_all();
   }
-  void reap() {
-    int status = 0;
-    if (pid_ > 0) ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    if (stdin_ >= 0) ::close(stdin_);
-    stdin_ = -1;
-  }
 
-  pid_t pid_ = -1;
-  int stdin_ = -1;
-  std::FILE* stdout_ = nullptr;
+  troupe::test::ChildProcess process_;
   std::string address_;
   std::uint64_t incarnation_ = 0;
-  std::string stderr_path_;
   std::thread reader_;
   std::mutex mutex_;
   std::condition_variable changed_;

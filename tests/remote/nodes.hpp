@@ -2,7 +2,6 @@
 // the test starts and kills, this process's own node, and certificates.
 #pragma once
 
-#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -16,19 +15,15 @@
 #include <utility>
 #include <vector>
 
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <sys/types.h>
 
 #include <troupe/actor/actor_system.hpp>
 #include <troupe/remote/node.hpp>
 #include <troupe/runtime/task.hpp>
 
+#include "../support/child_process.hpp"
 #include "../support/sibling_binary.hpp"
 #include "test_actors.hpp"
-
-extern char** environ;
 
 namespace remote_test {
 
@@ -39,94 +34,41 @@ using troupe::Task;
 using troupe::remote::Node;
 using troupe::remote::NodeOptions;
 
-/// A troupe-remote-test-node process. Killed (SIGKILL) when destroyed
-/// unless stopped first.
+/// A troupe-remote-test-node process, started and READY once constructed.
+/// Killed (SIGKILL) when destroyed unless stopped first.
 class ChildNode {
  public:
-  explicit ChildNode(std::vector<std::string> args) {
-    int out[2];
-    int in[2];
-    if (::pipe(out) != 0 || ::pipe(in) != 0) throw std::runtime_error("pipe");
-    char tmpl[] = "/tmp/troupe-node-stderr-XXXXXX";
-    const int err = ::mkstemp(tmpl);
-    stderr_path_ = tmpl;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, err, 2);
-    posix_spawn_file_actions_addclose(&fa, in[1]);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
-    const std::string program = troupe::test::sibling_binary(TROUPE_TEST_NODE);
-    args.insert(args.begin(), program);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (::posix_spawn(&pid_, program.c_str(), &fa, nullptr, argv.data(), environ) != 0)
-      throw std::runtime_error("cannot start " + program);
-    posix_spawn_file_actions_destroy(&fa);
-    ::close(in[0]);
-    ::close(out[1]);
-    ::close(err);
-    stdin_ = in[1];
-    FILE* f = ::fdopen(out[0], "r");
+  explicit ChildNode(std::vector<std::string> args) : process_(with_program(std::move(args))) {
     char line[256] = {};
-    if (!std::fgets(line, sizeof line, f)) throw std::runtime_error("the node did not start");
-    std::fclose(f);
+    if (!std::fgets(line, sizeof line, process_.stdout_file())) {
+      throw std::runtime_error("the node did not start: " + process_.stderr_text());
+    }
     std::istringstream ready(line);
     std::string word;
     ready >> word >> address_ >> incarnation_;
     if (word != "READY") throw std::runtime_error(std::string("unexpected: ") + line);
   }
-  ChildNode(const ChildNode&) = delete;
-  ~ChildNode() {
-    if (pid_ > 0) kill();
-    std::remove(stderr_path_.c_str());
-  }
 
   const std::string& address() const { return address_; }
   std::uint64_t incarnation() const { return incarnation_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return process_.pid(); }
   /// SIGKILL: no goodbye on the wire.
-  void kill() {
-    ::kill(pid_, SIGKILL);
-    reap();
-  }
-  /// SIGSTOP: its sockets stay open, but nothing answers on them. Returns
-  /// once it is stopped (a signal is delivered asynchronously: without the
-  /// wait, the process could still answer for a moment).
-  void freeze() {
-    ::kill(pid_, SIGSTOP);
-    int status = 0;
-    while (::waitpid(pid_, &status, WUNTRACED) < 0 && errno == EINTR) {
-    }
-  }
+  void kill() { process_.kill(); }
+  /// SIGSTOP: its sockets stay open, but nothing answers on them.
+  void freeze() { process_.freeze(); }
   /// Closes its stdin: it shuts down cleanly.
-  void stop() {
-    ::close(stdin_);
-    reap();
-  }
-  std::string stderr_text() const {
-    std::ifstream in(stderr_path_);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  void stop() { process_.stop(); }
+  std::string stderr_text() const { return process_.stderr_text(); }
 
  private:
-  void reap() {
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    if (stdin_ >= 0) ::close(stdin_);
-    stdin_ = -1;
+  static std::vector<std::string> with_program(std::vector<std::string> args) {
+    args.insert(args.begin(), troupe::test::sibling_binary(TROUPE_TEST_NODE));
+    return args;
   }
 
-  pid_t pid_ = -1;
-  int stdin_ = -1;
+  troupe::test::ChildProcess process_;
   std::string address_;
   std::uint64_t incarnation_ = 0;
-  std::string stderr_path_;
 };
 
 /// This process's node.
