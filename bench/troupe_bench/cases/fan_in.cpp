@@ -1,12 +1,12 @@
 // fan_in: `producers` producer actors each send their share of n Add{1}
 // (n/producers, the first n%producers one more) to one counter actor, all
-// from one handler in a tight loop, as fast as the mailbox takes them
-// (`co_await send`). The counter's mailbox is unbounded by default, as in
-// CAF and Tokio, so nothing slows the producers down but memory;
-// `mailbox=N` bounds it to N messages, as the Go peer's channels hold 64,
-// and a producer then waits for room when it is full. The counter sends its
-// sum to the driver when it reaches n. This measures many senders
-// contending on one mailbox. check = n.
+// from one handler in a tight loop, as fast as the mailbox takes them. The
+// counter's mailbox is unbounded by default, as in CAF and Tokio, so
+// nothing slows the producers down but memory (they tell); `mailbox=N`
+// bounds it to N messages, as the Go peer's channels hold 64, and a
+// producer then waits for room when it is full (`co_await send`). The
+// counter sends its sum to the driver when it reaches n. This measures
+// many senders contending on one mailbox. check = n.
 #include <chrono>
 #include <cstdint>
 #include <vector>
@@ -50,14 +50,20 @@ class Counter : public Actor<Counter> {
 
 class Producer : public Actor<Producer> {
  public:
-  Producer(ActorRef<Counter> counter, std::int64_t count)
-      : counter_(std::move(counter)), count_(count) {}
+  Producer(ActorRef<Counter> counter, std::int64_t count, bool bounded)
+      : counter_(std::move(counter)), count_(count), bounded_(bounded) {}
 
   bool handle(const Ready&) { return true; }
+  // A tell to an unbounded mailbox (it never waits); `co_await send` to a
+  // bounded one, which waits for room.
   Task<void> handle(const Produce&) {
     for (std::int64_t i = 0; i < count_; ++i) {
-      const TellStatus s = co_await counter_.send(Add{1});
-      if (s != TellStatus::kQueued) refused_tell();
+      if (bounded_) {
+        const TellStatus s = co_await counter_.send(Add{1});
+        if (s != TellStatus::kQueued) refused_tell();
+      } else {
+        tell_or_throw(counter_, Add{1});
+      }
     }
     stop();  // its work is done, like the peers' producers
   }
@@ -65,6 +71,7 @@ class Producer : public Actor<Producer> {
  private:
   ActorRef<Counter> counter_;
   std::int64_t count_;
+  bool bounded_;
 };
 
 }  // namespace
@@ -78,7 +85,7 @@ Outcome run_fan_in(const Params& p) {
   std::vector<ActorRef<Producer>> senders;
   for (std::int64_t i = 0; i < producers; ++i) {
     const std::int64_t share = n / producers + (i < n % producers ? 1 : 0);
-    senders.push_back(system.spawn<Producer>(counter, share));
+    senders.push_back(system.spawn<Producer>(counter, share, p.get("mailbox") > 0));
   }
   wait_ready(system, std::vector{counter});
   wait_ready(system, senders);

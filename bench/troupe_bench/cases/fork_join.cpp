@@ -1,8 +1,8 @@
 // fork_join: `actors` worker actors. The driver, a task on the actors'
-// runtime (like the peers' driver task or actor), sends message i to worker
-// i % actors for i in 0..n-1 (`co_await send`: the mailboxes are unbounded
-// by default; with `mailbox=N` each holds N messages, as the Go peer's
-// channels hold 64, and the driver waits for room), then asks every worker
+// runtime (like the peers' driver task or actor), tells message i to worker
+// i % actors for i in 0..n-1 (the mailboxes are unbounded by default; with
+// `mailbox=N` each holds N messages, as the Go peer's channels hold 64, and
+// the driver waits for room with `co_await send`), then asks every worker
 // for its report; a
 // worker does x = x*31 + i per message and answers the ask with its count
 // (and x). All asks are sent before the first is awaited, so the join
@@ -56,12 +56,18 @@ struct Joined {
   std::uint64_t digest;
 };
 
-Task<Joined> drive(std::vector<ActorRef<Worker>> workers, std::int64_t n) {
+// A tell to an unbounded mailbox (it never waits), `co_await send` to a
+// bounded one, which waits for room.
+Task<Joined> drive(std::vector<ActorRef<Worker>> workers, std::int64_t n, bool bounded) {
   const auto t0 = std::chrono::steady_clock::now();
   std::size_t w = 0;
   for (std::int64_t i = 0; i < n; ++i) {
-    const TellStatus s = co_await workers[w].send(Work{i});
-    if (s != TellStatus::kQueued) refused_tell();
+    if (bounded) {
+      const TellStatus s = co_await workers[w].send(Work{i});
+      if (s != TellStatus::kQueued) refused_tell();
+    } else {
+      tell_or_throw(workers[w], Work{i});
+    }
     if (++w == workers.size()) w = 0;
   }
   std::vector<AskFuture<Report>> reports;
@@ -89,7 +95,7 @@ Outcome run_fork_join(const Params& p) {
   for (std::int64_t i = 0; i < actors; ++i) workers.push_back(system.spawn_with<Worker>(options));
   wait_ready(system, workers);
 
-  const Joined j = system.block_on(drive(workers, n));
+  const Joined j = system.block_on(drive(workers, n, p.get("mailbox") > 0));
   std::fprintf(stderr, "fork_join digest=%" PRId64 "\n", static_cast<std::int64_t>(j.digest));
 
   Outcome o;
