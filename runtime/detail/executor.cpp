@@ -1,7 +1,9 @@
 #include <algorithm>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
+#include <troupe/runtime/detail/cpu_relax.hpp>
 #include <troupe/runtime/detail/executor.hpp>
 
 namespace troupe::detail {
@@ -19,6 +21,9 @@ struct Executor::Worker {
   std::uint32_t tick = 0;
   bool searching = false;
   std::uint64_t rng;
+  // What this worker saw of each other worker's queue on its last look
+  // (see steal): its `taken()` count, or kNotSeen while it was empty.
+  std::vector<std::uint64_t> seen;
   // Park token: set by a notifier, consumed by the worker.
   std::atomic<std::uint32_t> unparked{0};
 
@@ -49,6 +54,7 @@ Executor::Executor(std::size_t workers)
   if (workers == 0) workers = 1;
   workers_.reserve(workers);
   for (std::size_t i = 0; i < workers; ++i) workers_.push_back(std::make_unique<Worker>(*this, i));
+  for (auto& w : workers_) w->seen.assign(workers, kNotSeen);
   threads_.reserve(workers);
   for (auto& w : workers_) threads_.emplace_back([this, wp = w.get()] { run_worker(*wp); });
   driver_ = std::thread([this] { run_driver(); });
@@ -113,18 +119,44 @@ TaskHeader* Executor::next_task(Worker& w) noexcept {
   w.lifo_streak = 0;
   if (TaskHeader* t = w.queue.pop()) return t;
   if (TaskHeader* t = inject_.pop()) return t;
-  return steal(w);
+  return nullptr;
 }
 
-TaskHeader* Executor::steal(Worker& w) noexcept {
+TaskHeader* Executor::steal(Worker& w, bool& pending) noexcept {
   const std::size_t n = workers_.size();
   const std::size_t start = static_cast<std::size_t>(w.next_random() % n);
+  pending = false;
   for (std::size_t i = 0; i < n; ++i) {
-    Worker& victim = *workers_[(start + i) % n];
+    const std::size_t v = (start + i) % n;
+    Worker& victim = *workers_[v];
     if (&victim == &w) continue;
-    if (TaskHeader* t = victim.queue.steal_into(w.queue)) return t;
+    const std::uint32_t queued = victim.queue.size();
+    if (queued == 0 || queued > LocalQueue::kCapacity) {  // empty, or a torn read
+      w.seen[v] = kNotSeen;
+      continue;
+    }
+    const std::uint64_t taken = victim.queue.taken();
+    if (queued >= kStealAtOnce || w.seen[v] == taken) {
+      w.seen[v] = kNotSeen;
+      if (TaskHeader* t = victim.queue.steal_into(w.queue)) return t;
+      continue;
+    }
+    w.seen[v] = taken;
+    pending = true;
   }
   return nullptr;
+}
+
+TaskHeader* Executor::search(Worker& w) noexcept {
+  for (int round = 0;; ++round) {
+    bool pending = false;
+    if (TaskHeader* t = steal(w, pending)) return t;
+    if (!pending || round == kSearchRounds) return nullptr;
+    // A short queue whose owner is taking from it: look again in a while.
+    for (int i = 0; i < kStealDelayPauses; ++i) cpu_relax();
+    if (TaskHeader* t = inject_.pop()) return t;
+    if (stopping_.load(std::memory_order_acquire)) return nullptr;
+  }
 }
 
 bool Executor::has_work_anywhere() const noexcept {
@@ -197,7 +229,9 @@ void Executor::run_worker(Worker& w) {
   tls_worker = &w;
   set_current_scheduler(this);
   for (;;) {
-    if (TaskHeader* t = next_task(w)) {
+    TaskHeader* t = next_task(w);
+    if (t == nullptr) t = search(w);
+    if (t != nullptr) {
       if (w.searching) stop_searching(w);
       t->run();
       continue;

@@ -79,6 +79,10 @@ class LocalQueue {
   std::uint32_t size() const noexcept {
     return tail_.load(std::memory_order_acquire) - head_.load(std::memory_order_acquire);
   }
+  /// How many tasks have ever left the queue (popped or stolen), modulo
+  /// 2^32: a thief that reads the same value twice, with the queue not
+  /// empty, knows that its front task waited all that time.
+  std::uint32_t taken() const noexcept { return head_.load(std::memory_order_acquire); }
   bool empty() const noexcept { return size() == 0; }
 
  private:
