@@ -44,9 +44,9 @@ const std::vector<CaseInfo>& case_table() {
   static const std::vector<CaseInfo> table = {
       {"ping_pong", with_workers({{"n", 1'000'000}}), run_ping_pong},
       {"thread_ring", with_workers({{"n", 10'000'000}, {"actors", 503, 1}}), run_thread_ring},
-      {"fan_in", with_workers({{"n", 10'000'000}, {"producers", 4, 1}, {"mailbox", 0, 0}}),
+      {"fan_in", with_workers({{"n", 10'000'000}, {"producers", 4, 1}, {"mailbox", 64, 0}}),
        run_fan_in},
-      {"fork_join", with_workers({{"n", 6'000'000}, {"actors", 60, 1}, {"mailbox", 0, 0}}),
+      {"fork_join", with_workers({{"n", 6'000'000}, {"actors", 60, 1}, {"mailbox", 64, 0}}),
        run_fork_join},
       {"spawn_tree", with_workers({{"n", 1'000'000}}), run_spawn_tree},
       {"idle_actors", with_workers({{"n", 1'000'000}}), run_idle_actors},

@@ -24,10 +24,10 @@ namespace troupe::bench {
 inline ActorSystemOptions actor_system_options(const Params& p) { return {.workers = p.workers()}; }
 
 /// The receivers' mailboxes in the cases with many messages in flight
-/// (fan_in, fork_join): unbounded for the key `mailbox=0` (the default);
-/// `mailbox=N` bounds them to N with backpressure, so that senders wait for
-/// room (`co_await ref.send(m)`) instead of running ahead into memory, as
-/// the Go peer's buffered channels make them.
+/// (fan_in, fork_join): `mailbox=N` bounds them to N with backpressure, so
+/// that senders wait for room (`co_await ref.send(m)`) instead of running
+/// ahead into memory, as the Go peer's buffered channels make them;
+/// `mailbox=0` leaves them unbounded.
 inline SpawnOptions receiver_options(const Params& p) {
   SpawnOptions o;
   if (const std::int64_t capacity = p.get("mailbox"); capacity > 0) {

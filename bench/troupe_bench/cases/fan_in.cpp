@@ -1,10 +1,10 @@
 // fan_in: `producers` producer actors each send their share of n Add{1}
 // (n/producers, the first n%producers one more) to one counter actor, all
 // from one handler in a tight loop, as fast as the mailbox takes them. The
-// counter's mailbox is unbounded by default, as in CAF and Tokio, so
-// nothing slows the producers down but memory (they tell); `mailbox=N`
-// bounds it to N messages, as the Go peer's channels hold 64, and a
-// producer then waits for room when it is full (`co_await send`). The
+// counter's mailbox holds `mailbox` messages (64 by default, as the Go
+// peer's channels do) and a producer waits for room when it is full
+// (`co_await send`); `mailbox=0` makes it unbounded, as in CAF and Tokio,
+// where nothing slows the producers down but memory (they tell). The
 // counter sends its sum to the driver when it reaches n. This measures
 // many senders contending on one mailbox. check = n.
 #include <chrono>

@@ -1,9 +1,9 @@
 // fork_join: `actors` worker actors. The driver, a task on the actors'
 // runtime (like the peers' driver task or actor), tells message i to worker
-// i % actors for i in 0..n-1 (the mailboxes are unbounded by default; with
-// `mailbox=N` each holds N messages, as the Go peer's channels hold 64, and
-// the driver waits for room with `co_await send`), then asks every worker
-// for its report; a
+// i % actors for i in 0..n-1 (each mailbox holds `mailbox` messages, 64 by
+// default as the Go peer's channels do, and the driver waits for room with
+// `co_await send`; `mailbox=0`: unbounded, and it tells), then asks every
+// worker for its report; a
 // worker does x = x*31 + i per message and answers the ask with its count
 // (and x). All asks are sent before the first is awaited, so the join
 // waits for the slowest worker only once. check = the sum of the counts = n.
