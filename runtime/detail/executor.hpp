@@ -22,7 +22,7 @@ namespace troupe::detail {
 /// Each worker thread has a LIFO slot (the task it woke last, so a
 /// ping-pong pair stays on one hot core), a bounded LocalQueue that other
 /// workers steal half of when they run dry, and shares one InjectQueue for
-/// work that comes from outside. Stealing is patient (see kStealAtOnce):
+/// work that comes from outside. Stealing is patient (see kStealDelayPauses):
 /// a task that its own worker is about to run stays there. Idle workers park on a futex; a push
 /// wakes one only if nobody is already searching for work. A driver thread waits in epoll for I/O
 /// and the next timer deadline. Public members are thread-safe.
@@ -74,19 +74,20 @@ class Executor final : public Scheduler {
   // so that a timer far away (an ask's deadline) never costs a wake-up.
   std::atomic<Instant::rep> driver_sleeps_until_{0};
 
-  // Stealing. A worker that runs dry steals at once from a queue of
-  // kStealAtOnce tasks or more. From a shorter one it steals only if the
-  // queue's front task is still there after it waited kStealDelayPauses
-  // PAUSEs (a few microseconds): the owner was not taking from its queue
-  // (it is in a long task). Otherwise the owner runs the task soon itself,
-  // and moving it would move the data it works on, and the data of
-  // everything it talks to, between the cores' caches: where tasks hand
-  // messages to each other (a producer and a consumer, a sender waiting for
-  // room) that costs more than the second core gains. fan_in with bounded
-  // mailboxes ran 2.5 to 4 times faster on one worker than on two that
-  // stole eagerly (bench/README.md). It looks again up to kSearchRounds
-  // times while some queue is not empty, then parks.
-  static constexpr std::uint32_t kStealAtOnce = 16;
+  // Stealing. A worker that runs dry steals from another's queue only if
+  // that queue's front task is still there after it waited
+  // kStealDelayPauses PAUSEs (a few microseconds): the owner is in a long
+  // task (one that long is worth a move). Otherwise the owner runs
+  // the task soon itself, and moving it would move the data it works on,
+  // and the data of everything it talks to, between the cores' caches:
+  // where tasks hand messages to each other (a producer and a consumer, a
+  // sender waiting for room, a driver and 60 workers) that costs more than
+  // the second core gains (fan_in with bounded mailboxes: 2.5 to 4 times
+  // slower with eager stealing; bench/README.md). A queue half full
+  // (kStealAtOnce) is stolen from at once. A worker looks again up to
+  // kSearchRounds times while some queue is not empty, then parks (and
+  // parking, too, gives up while there is work anywhere).
+  static constexpr std::uint32_t kStealAtOnce = LocalQueue::kCapacity / 2;
   static constexpr int kStealDelayPauses = 100;
   static constexpr int kSearchRounds = 64;
   static constexpr std::uint64_t kNotSeen = ~std::uint64_t{0};
