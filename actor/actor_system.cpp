@@ -1,7 +1,6 @@
 #include <stdexcept>
 
 #include <troupe/actor/actor_system.hpp>
-#include <troupe/runtime/test_executor.hpp>
 
 namespace troupe {
 
@@ -23,8 +22,8 @@ ActorSystem::ActorSystem(Runtime& runtime, ActorSystemOptions options)
       core_(std::make_unique<detail::SystemCore>(runtime.scheduler(), std::move(options.top_level),
                                                  std::move(options.log))) {}
 
-ActorSystem::ActorSystem(TestExecutor& executor, ActorSystemOptions options)
-    : test_executor_(&executor),
+ActorSystem::ActorSystem(detail::DrivenScheduler& executor, ActorSystemOptions options)
+    : driven_(&executor),
       core_(std::make_unique<detail::SystemCore>(executor, std::move(options.top_level),
                                                  std::move(options.log))) {}
 
@@ -32,7 +31,7 @@ ActorSystem::~ActorSystem() { shutdown(); }
 
 Runtime& ActorSystem::runtime() {
   if (runtime_ == nullptr)
-    throw std::logic_error("troupe: this ActorSystem runs on a TestExecutor");
+    throw std::logic_error("troupe: this ActorSystem runs on a TestExecutor or a simulation");
   return *runtime_;
 }
 
@@ -40,8 +39,8 @@ void ActorSystem::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   core_->stop_all();
-  if (test_executor_) {
-    test_executor_->run_until_idle();
+  if (driven_) {
+    driven_->run_until_idle();
   } else {
     core_->wait_until_none_alive();
   }

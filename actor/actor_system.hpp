@@ -17,6 +17,7 @@
 #include <troupe/actor/detail/system_core.hpp>
 #include <troupe/actor/spawn_options.hpp>
 #include <troupe/actor/supervisor_strategy.hpp>
+#include <troupe/runtime/detail/driven_scheduler.hpp>
 #include <troupe/runtime/runtime.hpp>
 #include <troupe/runtime/task.hpp>
 
@@ -45,7 +46,8 @@ struct ActorSystemOptions {
 /// dead letters, and stops them all on shutdown.
 ///
 /// By default it owns a Runtime (the worker threads); it can also run on a
-/// Runtime or a TestExecutor it borrows. Destroying it shuts it down.
+/// Runtime, a TestExecutor or a simulation's SimScheduler it borrows.
+/// Destroying it shuts it down.
 /// Thread-safe, except shutdown (call it once, from outside the runtime).
 /// ActorRefs must not be used once their system is destroyed.
 class ActorSystem {
@@ -53,9 +55,10 @@ class ActorSystem {
   explicit ActorSystem(ActorSystemOptions options = {});
   /// Runs the actors on `runtime`, which must outlive the system.
   explicit ActorSystem(Runtime& runtime, ActorSystemOptions options = {});
-  /// Runs the actors on a TestExecutor (deterministic tests), which must
-  /// outlive the system.
-  explicit ActorSystem(TestExecutor& executor, ActorSystemOptions options = {});
+  /// Runs the actors on a scheduler the caller drives on one thread: a
+  /// TestExecutor (deterministic tests) or a simulation's SimScheduler
+  /// (sim/), which must outlive the system.
+  explicit ActorSystem(detail::DrivenScheduler& executor, ActorSystemOptions options = {});
   ActorSystem(const ActorSystem&) = delete;
   ActorSystem& operator=(const ActorSystem&) = delete;
   ~ActorSystem();
@@ -136,7 +139,7 @@ class ActorSystem {
  private:
   std::unique_ptr<Runtime> owned_runtime_;
   Runtime* runtime_ = nullptr;
-  TestExecutor* test_executor_ = nullptr;
+  detail::DrivenScheduler* driven_ = nullptr;
   std::unique_ptr<detail::SystemCore> core_;
   bool shut_down_ = false;
 };

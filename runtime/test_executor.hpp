@@ -7,6 +7,7 @@
 #include <utility>
 
 #include <troupe/runtime/clock.hpp>
+#include <troupe/runtime/detail/driven_scheduler.hpp>
 #include <troupe/runtime/detail/inject_queue.hpp>
 #include <troupe/runtime/detail/owned_tasks.hpp>
 #include <troupe/runtime/detail/scheduler.hpp>
@@ -35,7 +36,7 @@ namespace troupe {
 /// destroys their frames (so suspended tasks do not leak). Wakes (and
 /// spawn/advance) may come from other threads; running tasks (step and the
 /// functions built on it) must be done by one thread at a time.
-class TestExecutor final : public detail::Scheduler {
+class TestExecutor final : public detail::DrivenScheduler {
  public:
   /// Where the virtual clock starts: an arbitrary fixed Instant, away from
   /// the clock's zero so that code which wrongly assumes zero shows up.
@@ -57,7 +58,7 @@ class TestExecutor final : public detail::Scheduler {
   bool step();
   /// Steps until no task is ready (without moving the clock); returns how
   /// many steps it took.
-  std::size_t run_until_idle();
+  std::size_t run_until_idle() override;
 
   /// Moves the clock forward by `d` (d < 0 is an error: std::invalid_argument)
   /// and fires the timers that became due. Runs nothing.
