@@ -10,9 +10,9 @@
 #include <troupe/channels/detail/channel_outcome.hpp>
 #include <troupe/channels/detail/channel_queue.hpp>
 #include <troupe/channels/detail/channel_state.hpp>
-#include <troupe/runtime/detail/cpu_relax.hpp>
 #include <troupe/channels/detail/handle_token.hpp>
 #include <troupe/channels/detail/waiter_list.hpp>
+#include <troupe/runtime/detail/cpu_relax.hpp>
 
 namespace troupe::detail {
 
