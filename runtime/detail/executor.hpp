@@ -76,19 +76,21 @@ class Executor final : public Scheduler {
 
   // Stealing. A worker that runs dry steals from another's queue only if
   // that queue's front task is still there after it waited
-  // kStealDelayPauses PAUSEs (a few microseconds): the owner is in a long
-  // task (one that long is worth a move). Otherwise the owner runs
-  // the task soon itself, and moving it would move the data it works on,
-  // and the data of everything it talks to, between the cores' caches:
-  // where tasks hand messages to each other (a producer and a consumer, a
-  // sender waiting for room, a driver and 60 workers) that costs more than
-  // the second core gains (fan_in with bounded mailboxes: 2.5 to 4 times
-  // slower with eager stealing; bench/README.md). A queue half full
-  // (kStealAtOnce) is stolen from at once. A worker looks again up to
-  // kSearchRounds times while some queue is not empty, then parks (and
-  // parking, too, gives up while there is work anywhere).
+  // kStealDelayPauses PAUSEs (about 25 us on the EPYC this was tuned on):
+  // the owner is in a long task, and one that long is worth a move.
+  // Otherwise the owner runs the task soon itself, and moving it would move
+  // the data it works on, and the data of everything it talks to, between
+  // the cores' caches: where tasks hand messages to each other (a producer
+  // and a consumer, a sender waiting for room, a driver and 60 workers)
+  // that costs more than the second core gains. fan_in and fork_join with
+  // bounded mailboxes ran 2 to 4 times slower with eager stealing, and 2
+  // times slower with a 2.5 us wait, which fork_join's driver (sending for
+  // 40-80 us between two waits for room) outlasts (bench/README.md). A
+  // queue half full (kStealAtOnce) is stolen from at once. A worker looks
+  // again up to kSearchRounds times while some queue is not empty, then
+  // tries to park (which it does not while there is work anywhere).
   static constexpr std::uint32_t kStealAtOnce = LocalQueue::kCapacity / 2;
-  static constexpr int kStealDelayPauses = 100;
+  static constexpr int kStealDelayPauses = 1000;
   static constexpr int kSearchRounds = 64;
   static constexpr std::uint64_t kNotSeen = ~std::uint64_t{0};
 
