@@ -4,6 +4,7 @@
 #include <optional>
 #include <string_view>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 
 #include <troupe/actor/actor_id.hpp>
@@ -160,7 +161,8 @@ class ActorRef {
     using R = detail::ReplyOf<A, Msg>;
     auto* slot = detail::ReplySlot<R>::make();
     auto* e = new detail::AskEnvelope<A, Msg>(Msg(std::forward<M>(m)), slot);
-    return AskFuture<R>(slot, timeout, handle_.ask(e, timeout));
+    return AskFuture<R>(slot, timeout, handle_.ask(e, timeout),
+                        detail::AskTarget{handle_.id(), &typeid(Msg), handle_.node(), timeout});
   }
 
   detail::ActorHandle handle_;

@@ -17,6 +17,7 @@
 #include <troupe/actor/detail/system_core.hpp>
 #include <troupe/actor/spawn_options.hpp>
 #include <troupe/actor/supervisor_strategy.hpp>
+#include <troupe/actor/system_dump.hpp>
 #include <troupe/runtime/detail/driven_scheduler.hpp>
 #include <troupe/runtime/runtime.hpp>
 #include <troupe/runtime/task.hpp>
@@ -127,6 +128,11 @@ class ActorSystem {
   std::size_t live_actors() const noexcept { return core_->live(); }
   /// Messages that could not be delivered, so far.
   std::uint64_t dead_letters() const noexcept { return core_->dead_letters(); }
+  /// A live dump: every actor (class, name, parent, mailbox depth, state),
+  /// the pending asks between them, and the cycles among those (probable
+  /// deadlocks); `to_text(system.dump())` for people. From any thread, a
+  /// handler included; costs the actors nothing while no dump runs.
+  SystemDump dump() const;
   /// Calls `hook` (on the sender's thread) for each dead letter from now on.
   void on_dead_letter(std::function<void(const DeadLetter&)> hook) {
     core_->set_dead_letter_hook(std::move(hook));

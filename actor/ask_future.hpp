@@ -5,6 +5,7 @@
 #include <utility>
 
 #include <troupe/actor/ask_result.hpp>
+#include <troupe/actor/detail/pending_ask.hpp>
 #include <troupe/actor/detail/reply_slot.hpp>
 #include <troupe/runtime/clock.hpp>
 #include <troupe/runtime/context.hpp>
@@ -40,28 +41,33 @@ class AskSubmit {
 template <class R>
 class [[nodiscard]] AskFuture {
  public:
+  /// `target`: where it goes, for the live dump (ActorSystem::dump), which
+  /// lists the ask while an actor waits on it.
   explicit AskFuture(detail::ReplySlot<R>* slot, std::optional<Duration> timeout = std::nullopt,
-                     std::unique_ptr<detail::AskSubmit> submit = nullptr)
-      : slot_(slot), submit_(std::move(submit)) {
+                     std::unique_ptr<detail::AskSubmit> submit = nullptr,
+                     const detail::AskTarget& target = {})
+      : slot_(slot), submit_(std::move(submit)), pending_(target) {
     if (timeout) deadline_.emplace(sleep_for(*timeout));
   }
   AskFuture(AskFuture&& o) noexcept
       : slot_(std::exchange(o.slot_, nullptr)),
         submit_(std::move(o.submit_)),
-        deadline_(std::move(o.deadline_)) {}
+        deadline_(std::move(o.deadline_)),
+        pending_(std::move(o.pending_)) {}
   AskFuture& operator=(AskFuture&&) = delete;
   ~AskFuture() {
     if (slot_) slot_->release();
   }
 
   bool poll(Context& cx) noexcept {
+    pending_.start(cx, deadline_ ? &*deadline_ : nullptr);
     // The message first (when it had to wait for room), then the reply;
     // the timeout counts from the first poll either way.
     if (submit_ && submit_->poll(cx)) submit_.reset();
-    if (!submit_ && slot_->poll(cx)) return true;
+    if (!submit_ && slot_->poll(cx)) return ready();
     if (deadline_ && deadline_->poll(cx)) {
       timed_out_ = true;
-      return true;
+      return ready();
     }
     return false;
   }
@@ -71,9 +77,15 @@ class [[nodiscard]] AskFuture {
   }
 
  private:
+  bool ready() noexcept {
+    pending_.finish();
+    return true;
+  }
+
   detail::ReplySlot<R>* slot_;
   std::unique_ptr<detail::AskSubmit> submit_;
   std::optional<Sleep> deadline_;
+  detail::PendingAsk pending_;  // the ask as the live dump sees it
   bool timed_out_ = false;
 };
 

@@ -186,6 +186,7 @@ class ActorCellBase : public TaskHeader {
   ExitReason::Kind exit_kind_ = ExitReason::Kind::kNormal;
   // Where SystemCore keeps this actor if it is top-level (its mutex guards it).
   friend class SystemCore;
+  friend class CellInspector;  // the live dump (cell_inspector.hpp)
   std::uint32_t top_level_slot_ = kNoSlot;
   static constexpr std::uint32_t kNoSlot = ~std::uint32_t{0};
   SystemQueue system_queue_;

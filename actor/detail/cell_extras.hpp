@@ -1,6 +1,7 @@
 #pragma once
 
 #include <troupe/actor/detail/lifecycle.hpp>
+#include <troupe/actor/detail/pending_ask.hpp>
 #include <troupe/actor/detail/relations.hpp>
 #include <troupe/actor/detail/supervision.hpp>
 
@@ -14,6 +15,7 @@ struct CellExtras {
   Relations relations;           // thread-safe (relations.hpp)
   SupervisionState supervision;  // the actor's loop only (supervision.hpp)
   LifecycleExtras lifecycle;     // the actor's loop only (lifecycle.hpp)
+  PendingAsks asks;              // its task held only (pending_ask.hpp)
 };
 
 }  // namespace troupe::detail

@@ -23,6 +23,7 @@ ActorCellBase::ActorCellBase(SystemCore& system, ActorCellBase* parent,
       system_(&system),
       parent_(parent ? CellPtr(*parent) : nullptr),
       id_(system.next_id()) {
+  tag = kActorCellTag;  // see PendingAsk
   system.actor_started();
 }
 

@@ -30,6 +30,12 @@ class Relations {
   /// Records the actor's name (one per actor); false if it has one, or closed.
   bool set_name(const std::string& name);
 
+  /// The actor's name; empty if it has none.
+  std::string name() const {
+    std::lock_guard lock(mutex_);
+    return name_;
+  }
+
   /// True while `child` is one of the children (it has not stopped).
   bool has_child(const ActorCellBase& child) const;
   /// Drops `child` (it has stopped); true if no child is left.

@@ -55,6 +55,11 @@ void SystemCore::remove_top_level(ActorCellBase& cell) noexcept {
   cell.top_level_slot_ = ActorCellBase::kNoSlot;
 }
 
+std::vector<CellPtr> SystemCore::top_level() const {
+  std::lock_guard lock(mutex_);
+  return top_level_cells_;
+}
+
 void SystemCore::stop_all() noexcept {
   std::vector<CellPtr> cells;
   {

@@ -62,6 +62,8 @@ class SystemCore {
   /// False once shutdown has begun: the caller does not start the actor.
   bool add_top_level(ActorCellBase& cell);
   void remove_top_level(ActorCellBase& cell) noexcept;
+  /// The top-level actors now (retained).
+  std::vector<CellPtr> top_level() const;
   /// Refuses new top-level actors and asks every current one to stop.
   void stop_all() noexcept;
 

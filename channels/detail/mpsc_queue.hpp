@@ -189,6 +189,18 @@ class MpscQueue {
       return 0;
     }
   }
+  /// Items in the queue, counted by walking it (a queue that keeps no count
+  /// too). Only while the consumer is held off (its task held, see
+  /// TaskHeader::try_hold) or by the consumer itself: poll frees what it takes.
+  std::size_t count_walking() const noexcept {
+    std::size_t n = 0;
+    for (const MpscNode* p = local_; p != nullptr; p = p->next) ++n;
+    for (const MpscNode* p = node_of(head_.load(std::memory_order_acquire)); p != nullptr;
+         p = p->next) {
+      ++n;
+    }
+    return n;
+  }
   std::size_t capacity() const noexcept { return bounded() ? bounded_->capacity : kUnbounded; }
   bool bounded() const noexcept {
     if constexpr (kBoundable) {

@@ -27,6 +27,10 @@ void TaskHeader::cancel() noexcept {
   }
 }
 
+void TaskHeader::end_hold() noexcept {
+  if (state.end_hold()) scheduler->schedule(*this, ScheduleHint::kYield);
+}
+
 void TaskHeader::run() noexcept {
   switch (state.start_run()) {
     case TaskState::RunAction::kDrop:

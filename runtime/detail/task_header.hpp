@@ -41,13 +41,22 @@ class TaskHeader : public WakeTarget {
   void cancel() noexcept;
   /// The exception the task failed with, if nobody has taken it yet.
   virtual std::exception_ptr unobserved_failure() noexcept = 0;
+  /// Holds an idle task (not queued, running or complete) from any thread,
+  /// as its poller would: until end_hold no worker polls or destroys it, so
+  /// the holder may read what only the poller touches (the actor module's
+  /// live dump). A wake or cancel meanwhile is kept; end_hold queues the
+  /// task then. False if it is not idle. Hold it briefly.
+  bool try_hold() noexcept { return state.try_hold(); }
+  void end_hold() noexcept;
 
   TaskState state;
   Scheduler* scheduler;
   // [[no_unique_address]] lets owner_shard sit in the driver's tail
   // padding: 8 bytes less for every task and every actor.
   [[no_unique_address]] Driver driver{this};  // the root coroutine's chain
-  std::uint32_t owner_shard = 0;              // which owner list; kUnowned if none
+  /// What the task is, marked by the layer above (1: an actor's cell).
+  std::uint8_t tag = 0;
+  std::uint32_t owner_shard = 0;  // which owner list; kUnowned if none
   static constexpr std::uint32_t kUnowned = ~std::uint32_t{0};
   TaskHeader* queue_next = nullptr;  // intrusive link for the inject queue
   TaskHeader* owner_prev = nullptr;  // intrusive links for the owner list

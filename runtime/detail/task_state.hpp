@@ -28,6 +28,9 @@ namespace troupe::detail {
 ///             (CANCELLED)      RUNNING                             => destroy frame
 ///   RUNNING   --complete-->    COMPLETE                            => wake joiner
 ///   any       --cancel-->      +CANCELLED; if idle also SCHEDULED  => schedule
+///   idle      --try_hold-->    RUNNING (held by a reader)          => read, then end_hold
+///   RUNNING   --end_hold-->    idle                                => nothing
+///             (NOTIFIED or CANCELLED) SCHEDULED (+1 ref)           => schedule
 ///
 /// A task is only ever polled or destroyed by the one thread that moved it
 /// into RUNNING, which is what makes "never destroyed while running" hold.
@@ -134,6 +137,34 @@ class TaskState {
       if (word_.compare_exchange_weak(cur, next, std::memory_order_acq_rel,
                                       std::memory_order_acquire))
         return action;
+    }
+  }
+
+  // --- Holding an idle task from outside (TaskHeader::try_hold) -------------
+
+  /// idle --try_hold--> RUNNING, taken by a thread that is not a worker, to
+  /// read what only the task's poller touches. False (and nothing changed)
+  /// if it is scheduled, running or complete.
+  bool try_hold() noexcept {
+    Word cur = word_.load(std::memory_order_acquire);
+    for (;;) {
+      if (cur & (kScheduled | kRunning | kComplete)) return false;
+      if (word_.compare_exchange_weak(cur, cur | kRunning, std::memory_order_acq_rel,
+                                      std::memory_order_acquire))
+        return true;
+    }
+  }
+  /// RUNNING (held) --end_hold--> idle; or, if it was woken or cancelled
+  /// meanwhile, SCHEDULED (+1 ref for the queue) => schedule (true).
+  bool end_hold() noexcept {
+    Word cur = word_.load(std::memory_order_acquire);
+    for (;;) {
+      const bool schedule = (cur & (kNotified | kCancelled)) != 0;
+      const Word next =
+          schedule ? ((cur & ~(kRunning | kNotified)) | kScheduled) + kRefOne : cur & ~kRunning;
+      if (word_.compare_exchange_weak(cur, next, std::memory_order_acq_rel,
+                                      std::memory_order_acquire))
+        return schedule;
     }
   }
 
