@@ -475,7 +475,9 @@ std::chrono::steady_clock::duration silent_tcp_connection_lasts(const std::strin
 }
 
 TEST(Remote, AStreamThatStallsInTheHandshakeIsDroppedAtTheDeadline) {
-  ChildNode child({"--handshake-timeout-ms", "300"});
+  // 1 s: long enough for a node under ThreadSanitizer on a loaded machine to
+  // answer a hello (300 ms was not, once), short against the 5 s checked.
+  ChildNode child({"--handshake-timeout-ms", "1000"});
   for (const bool send_hello : {false, true}) {
     const Stalled s = stall_in_handshake(child.address(), send_hello);
     EXPECT_FALSE(s.status.ok()) << "hello: " << send_hello;
