@@ -63,9 +63,7 @@ class ActorHandle {
     if (!cell_) [[unlikely]] {
       return remote_->ask(e, timeout);
     }
-    const auto outcome = offer_outcome(cell_->offer(e), cell_->overflow(), /*may_wait=*/true);
-    if (outcome.wait) return std::make_unique<MailboxAskSubmit>(*cell_, e);
-    if (outcome.refused()) cell_->dead_letter(e, outcome.reason, outcome.ask);
+    if (offer_or_wait(*cell_, e).wait) return std::make_unique<MailboxAskSubmit>(*cell_, e);
     return nullptr;
   }
   /// Takes `e`: queued once there is room (see ActorRef::send).
@@ -74,10 +72,9 @@ class ActorHandle {
   /// the cell's line, which the actor's worker uses, on every send).
   SendToActor send(EnvelopeBase* e) const noexcept {
     if (cell_) {
-      const auto outcome = offer_outcome(cell_->offer(e), cell_->overflow(), /*may_wait=*/true);
-      if (outcome.wait) return SendToActor(MailboxSend(*cell_, e));
-      if (outcome.refused()) cell_->dead_letter(e, outcome.reason, outcome.ask);
-      return SendToActor(nullptr, outcome.status);
+      const OfferOutcome o = offer_or_wait(*cell_, e);
+      if (o.wait) return SendToActor(MailboxSend(*cell_, e));
+      return SendToActor(nullptr, o.status);
     }
     TellStatus status = TellStatus::kQueued;
     auto pending = remote_->send(e, &status);

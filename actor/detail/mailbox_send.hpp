@@ -12,6 +12,15 @@
 
 namespace troupe::detail {
 
+/// Offers `e` to `cell` for a sender that may wait for room (send, ask):
+/// queued, or refused and handed to the dead letters (which fails an ask),
+/// or `wait` (a full mailbox under backpressure: `e` is still the caller's).
+inline OfferOutcome offer_or_wait(ActorCellBase& cell, EnvelopeBase* e) noexcept {
+  const OfferOutcome o = offer_outcome(cell.offer(e), cell.overflow(), /*may_wait=*/true);
+  if (o.refused()) cell.dead_letter(e, o.reason, o.ask);
+  return o;
+}
+
 /// The Future behind `co_await ref.send(m)`: like tell, but on a full
 /// bounded mailbox with Overflow::kBackpressure it waits for room instead
 /// of refusing. Owns the envelope until the mailbox takes it; destroying a
@@ -46,12 +55,8 @@ class MailboxSend {
 
  private:
   bool attempt() noexcept {
-    const OfferOutcome o = offer_outcome(cell_->offer(envelope_), cell_->overflow(),
-                                         /*may_wait=*/true);
+    const OfferOutcome o = offer_or_wait(*cell_, envelope_);
     if (o.wait) return false;
-    if (o.refused()) {
-      cell_->dead_letter(envelope_, o.reason, o.ask);
-    }
     envelope_ = nullptr;  // the mailbox's, or a dead letter
     status_ = o.status;
     if (enlisted_) {  // a wake it was handed is used by this attempt

@@ -22,10 +22,11 @@ namespace troupe::detail {
 /// Each worker thread has a LIFO slot (the task it woke last, so a
 /// ping-pong pair stays on one hot core), a bounded LocalQueue that other
 /// workers steal half of when they run dry, and shares one InjectQueue for
-/// work that comes from outside. Stealing is patient (see kStealDelayPauses):
-/// a task that its own worker is about to run stays there. Idle workers park on a futex; a push
-/// wakes one only if nobody is already searching for work. A driver thread waits in epoll for I/O
-/// and the next timer deadline. Public members are thread-safe.
+/// work that comes from outside. Stealing is patient (see
+/// kStealDelayPauses): a task that its own worker is about to run stays
+/// there. Idle workers park on a futex; a push wakes one only if nobody is
+/// already searching for work. A driver thread waits in epoll for I/O and
+/// the next timer deadline. Public members are thread-safe.
 class Executor final : public Scheduler {
  public:
   explicit Executor(std::size_t workers);
