@@ -40,9 +40,11 @@ grpc::ChannelArguments channel_arguments(const EtcdOptions& o) {
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   // A member that comes back is used again within a second, not after
-  // gRPC's default backoff of up to two minutes.
+  // gRPC's default backoff of up to two minutes. The "min" backoff is also
+  // how long one connection attempt may take (TCP, TLS and the HTTP/2
+  // settings): 100 ms failed calls to a live etcd on a loaded machine.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 1000);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   // Each client has its own connections: two clients in one process (two
   // nodes of a test) must not share one TCP connection and its fate.
