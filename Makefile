@@ -19,7 +19,7 @@ build: deps
 # The tests also drive a real IRC client (ii) against the chat example and
 # make TLS certificates for remote nodes (openssl).
 test:
-	@cmake/install-deps.sh ii openssl
+	@cmake/install-deps.sh ii openssl curl
 	cmake --preset debug
 	cmake --build --preset debug -j $(JOBS)
 	ctest --preset debug
@@ -32,13 +32,13 @@ demo: deps
 	./build/release/examples/chat/troupe-chat --host 127.0.0.1 --port $(PORT)
 
 tsan:
-	@cmake/install-deps.sh openssl
+	@cmake/install-deps.sh openssl curl
 	cmake --preset tsan
 	cmake --build --preset tsan -j $(JOBS)
 	ctest --preset tsan
 
 asan:
-	@cmake/install-deps.sh ii openssl clang-14 clang libclang-rt-14-dev
+	@cmake/install-deps.sh ii openssl curl clang-14 clang libclang-rt-14-dev
 	cmake --preset asan
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan

@@ -9,6 +9,7 @@
 #include <troupe/actor/detail/reply_slot.hpp>
 #include <troupe/runtime/clock.hpp>
 #include <troupe/runtime/context.hpp>
+#include <troupe/runtime/detail/metrics_counters.hpp>
 #include <troupe/runtime/sleep.hpp>
 
 namespace troupe {
@@ -53,7 +54,8 @@ class [[nodiscard]] AskFuture {
       : slot_(std::exchange(o.slot_, nullptr)),
         submit_(std::move(o.submit_)),
         deadline_(std::move(o.deadline_)),
-        pending_(std::move(o.pending_)) {}
+        pending_(std::move(o.pending_)),
+        timer_(o.timer_) {}
   AskFuture& operator=(AskFuture&&) = delete;
   ~AskFuture() {
     if (slot_) slot_->release();
@@ -61,6 +63,7 @@ class [[nodiscard]] AskFuture {
 
   bool poll(Context& cx) noexcept {
     pending_.start(cx, deadline_ ? &*deadline_ : nullptr);
+    timer_.start();  // troupe_ask_duration_seconds
     // The message first (when it had to wait for room), then the reply;
     // the timeout counts from the first poll either way.
     if (submit_ && submit_->poll(cx)) submit_.reset();
@@ -79,6 +82,7 @@ class [[nodiscard]] AskFuture {
  private:
   bool ready() noexcept {
     pending_.finish();
+    timer_.finish();
     return true;
   }
 
@@ -86,6 +90,7 @@ class [[nodiscard]] AskFuture {
   std::unique_ptr<detail::AskSubmit> submit_;
   std::optional<Sleep> deadline_;
   detail::PendingAsk pending_;  // the ask as the live dump sees it
+  detail::AskTimer timer_;
   bool timed_out_ = false;
 };
 

@@ -8,6 +8,7 @@
 #include <troupe/channels/async_stream.hpp>
 #include <troupe/channels/detail/channel_outcome.hpp>
 #include <troupe/runtime/context.hpp>
+#include <troupe/runtime/detail/metrics_counters.hpp>
 
 namespace troupe {
 
@@ -48,6 +49,7 @@ class Mailbox : public StreamBase<Mailbox<M>> {
       detail::EnvelopeBase* e;
       ~Free() { delete e; }
     } free{e};
+    detail::count_message_handled();  // taken by the loop: handled, for metrics
     return StreamPoll<M>::item(std::move(e->message()));
   }
 

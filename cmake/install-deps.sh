@@ -3,17 +3,17 @@
 # Usage: cmake/install-deps.sh [--ci] [extra-package ...]
 #   (no option)  what `make build`, `make demo` and `make test` need
 #   --ci         also what .ci/run uses: clang 14 with its sanitizer and
-#                fuzzer runtimes, clang-format, ii, openssl
+#                fuzzer runtimes, clang-format, ii, openssl, curl
 set -euo pipefail
 packages=(cmake ninja-build g++ make pkg-config ccache
           libgtest-dev libgmock-dev libbenchmark-dev
           libconcurrentqueue-dev libprotobuf-dev protobuf-compiler
-          libgrpc++-dev protobuf-compiler-grpc libssl-dev
+          libgrpc++-dev protobuf-compiler-grpc libssl-dev prometheus-cpp-dev
           etcd-server etcd-client)
 if [ "${1:-}" = "--ci" ]; then
   shift
   packages+=(clang-14 clang clang-format libclang-rt-14-dev
-             ii openssl git)
+             ii openssl curl git)
 fi
 packages+=("$@")
 missing=()

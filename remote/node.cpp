@@ -303,4 +303,12 @@ void Node::shutdown() {
   for (auto& p : core_->all_peers()) p->drain_outbox();
 }
 
+std::vector<PeerStats> Node::peer_stats() const {
+  std::vector<PeerStats> stats;
+  for (const auto& p : core_->all_peers()) {
+    stats.push_back({p->name(), p->is_up(), p->sent(), p->received(), p->outbox_depth()});
+  }
+  return stats;
+}
+
 }  // namespace troupe::remote

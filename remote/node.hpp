@@ -17,6 +17,7 @@
 #include <troupe/remote/detail/remote_actor.hpp>
 #include <troupe/remote/lookup_result.hpp>
 #include <troupe/remote/node_options.hpp>
+#include <troupe/remote/peer_stats.hpp>
 #include <troupe/runtime/clock.hpp>
 #include <troupe/runtime/select.hpp>
 #include <troupe/runtime/sleep.hpp>
@@ -163,6 +164,9 @@ class Node {
   /// How many nodes this one keeps state for: connected, being dialed, or
   /// held by a ref. Bounded by the real peers, never by what strangers say.
   std::size_t known_peers() const { return core_->all_peers().size(); }
+  /// Every known peer's traffic and state now, for metrics (the metrics
+  /// module's MetricsServer reads it on each scrape). Thread-safe.
+  std::vector<PeerStats> peer_stats() const;
 
   /// Closes every stream (pending asks fail, queued envelopes become dead
   /// letters), stops dialing and listening. Idempotent.

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include <troupe/runtime/detail/metrics_counters.hpp>
 #include <troupe/runtime/detail/scheduler.hpp>
 #include <troupe/runtime/detail/task_cell.hpp>
 #include <troupe/runtime/join_handle.hpp>
@@ -16,6 +17,7 @@ template <class T>
 JoinHandle<T> spawn_on(Scheduler& s, Task<T> task) {
   auto* cell = TaskCell<T>::make(s, std::move(task));
   if (s.bind(*cell)) {
+    count_task_spawned();
     s.schedule(*cell, ScheduleHint::kSpawn);
   } else {
     cell->owner_shard = TaskHeader::kUnowned;

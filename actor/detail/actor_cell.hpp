@@ -29,6 +29,7 @@
 namespace troupe::detail {
 
 struct CellExtras;
+class HandlerSpan;
 
 /// The type-erased part of an actor: a task (TaskHeader) whose poll is the
 /// actor's message loop instead of a coroutine, its mailbox, its system
@@ -163,6 +164,14 @@ class ActorCellBase : public TaskHeader {
   void begin_stop(ExitReason reason) noexcept;
   void finalize(bool notify) noexcept;
   void discard_mailbox() noexcept;
+  // Traced handlers (handler_span.cpp). deliver_traced: deliver and, for a
+  // coroutine handler, run_task, under the handler's span (kept in the
+  // extras while a coroutine handler runs); drop_span forgets the span of
+  // a handler that was cancelled.
+  [[gnu::cold]] void deliver_traced(EnvelopeBase& e);
+  HandlerSpan* running_span() const noexcept;
+  void end_running_span(bool threw) noexcept;
+  void drop_span() noexcept;
 
   // Supervision (supervision.cpp).
   void fail(std::exception_ptr e) noexcept;

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <memory>
+
+#include <troupe/actor/detail/handler_span.hpp>
 #include <troupe/actor/detail/lifecycle.hpp>
 #include <troupe/actor/detail/pending_ask.hpp>
 #include <troupe/actor/detail/relations.hpp>
@@ -16,6 +19,8 @@ struct CellExtras {
   SupervisionState supervision;  // the actor's loop only (supervision.hpp)
   LifecycleExtras lifecycle;     // the actor's loop only (lifecycle.hpp)
   PendingAsks asks;              // its task held only (pending_ask.hpp)
+  // A traced coroutine handler's span; the actor's loop only (handler_span.hpp).
+  std::unique_ptr<HandlerSpan> span;
 };
 
 }  // namespace troupe::detail

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include <troupe/actor/ask_result.hpp>
+#include <troupe/actor/detail/current_trace.hpp>
 #include <troupe/actor/detail/handler_traits.hpp>
 #include <troupe/actor/detail/reply_slot.hpp>
 #include <troupe/channels/detail/mpsc_queue.hpp>
@@ -59,14 +60,23 @@ class WireReply {
 /// One message in a mailbox: a heap node of the mailbox's MpscQueue that
 /// owns the message (and, for an ask, the reply's sender). One allocation
 /// per message, from the BlockPool (made by the sender's thread, freed by the
-/// actor's). Owned by whoever holds it: the sender until the mailbox accepts
-/// it, then the mailbox, then the actor while it runs the handler.
+/// actor's); two for one sent under a trace (see trace()). Owned by whoever
+/// holds it: the sender until the mailbox accepts it, then the mailbox, then
+/// the actor while it runs the handler.
 class EnvelopeBase : public MpscNode, public PooledObject {
  public:
-  EnvelopeBase() = default;
+  /// Made under a trace (see current_trace), it carries a copy of it.
+  EnvelopeBase() noexcept {
+    if (tls_trace != nullptr) [[unlikely]] {
+      trace_ = capture_trace();
+    }
+  }
   EnvelopeBase(const EnvelopeBase&) = delete;
   EnvelopeBase& operator=(const EnvelopeBase&) = delete;
-  virtual ~EnvelopeBase() = default;
+  virtual ~EnvelopeBase() { delete trace_; }
+  /// The sender's trace (its span is the parent of the handler's); null if
+  /// it was sent untraced, as nearly every message is.
+  const TraceContext* trace() const noexcept { return trace_ ? &trace_->context : nullptr; }
   /// The message's C++ type (for dead-letter reports).
   virtual const std::type_info& type() const noexcept = 0;
   /// It will not be delivered: an ask fails now with `e` and `cause`
@@ -81,6 +91,9 @@ class EnvelopeBase : public MpscNode, public PooledObject {
   /// An ask's reply came back from the other node: completes the ask with
   /// it, parsed into the reply type (kBadMessage if it does not parse).
   virtual void reply_from_wire(const WireReply&) noexcept {}
+
+ private:
+  EnvelopeTrace* trace_ = nullptr;  // owned; one pointer, so untraced messages stay small
 };
 
 /// A message for an actor of class A.

@@ -9,7 +9,9 @@
 
 #include <troupe/actor/detail/actor_cell.hpp>
 #include <troupe/actor/detail/cell_extras.hpp>
+#include <troupe/actor/detail/handler_span.hpp>
 #include <troupe/actor/detail/lifecycle.hpp>
+#include <troupe/runtime/detail/metrics_counters.hpp>
 #include <troupe/runtime/detail/scheduler.hpp>
 #include <troupe/runtime/sleep.hpp>
 
@@ -25,6 +27,7 @@ ActorCellBase::ActorCellBase(SystemCore& system, ActorCellBase* parent,
       id_(system.next_id()) {
   tag = kActorCellTag;  // see PendingAsk
   system.actor_started();
+  count_actor_started();
 }
 
 ActorCellBase::~ActorCellBase() {
@@ -96,7 +99,13 @@ bool ActorCellBase::poll() noexcept {
     }
 
     if (handler_running()) {
-      if (!driver.advance() || !current_.handle().done()) return false;  // it waits
+      // A traced coroutine handler's trace is current while it runs, on
+      // whichever worker polls it.
+      HandlerSpan* span = running_span();
+      if (span) span->resume();
+      const bool advanced = driver.advance();
+      if (span) span->pause();
+      if (!advanced || !current_.handle().done()) return false;  // it waits
       finish_handler();
       continue;
     }
@@ -157,13 +166,18 @@ bool ActorCellBase::poll() noexcept {
     auto* e = static_cast<EnvelopeBase*>(node);
     Task<void> t;
     try {
-      t = deliver(*e);
+      if (e->trace()) [[unlikely]] {
+        deliver_traced(*e);  // the same, under its trace (handler_span.cpp)
+      } else {
+        t = deliver(*e);
+      }
     } catch (...) {
       delete e;
       fail(std::current_exception());
       continue;
     }
     delete e;
+    count_message_handled();  // this thread's own counter: a plain add
     if (t) run_task(std::move(t));
   }
 }
@@ -184,6 +198,7 @@ bool ActorCellBase::take_system_messages() noexcept {
 
 void ActorCellBase::run_task(Task<void> t) noexcept {
   if (!t) return;
+  drop_span();  // a cancelled handler's, if any
   current_ = std::move(t);
   auto h = current_.handle();
   h.promise().set_driver(&driver, {});
@@ -195,8 +210,11 @@ void ActorCellBase::finish_handler() noexcept {
   try {
     done.handle().promise().result.get();
   } catch (...) {
+    end_running_span(/*threw=*/true);
     fail(std::current_exception());
+    return;
   }
+  end_running_span(/*threw=*/false);
 }
 
 // The mailbox is empty: arms the idle timers that are set (or polls
@@ -288,6 +306,7 @@ void ActorCellBase::suspend(const ExitReason& reason) noexcept {
 // kRunning or kSuspended -> kStarting: the old instance and its children go;
 // the new instance makes its own.
 void ActorCellBase::restart() noexcept {
+  count_actor_restart();
   current_.reset();
   const ExitReason why = exit_reason();
   stop_instance(why.is_abnormal() ? why : ExitReason::stopped());

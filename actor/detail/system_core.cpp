@@ -4,6 +4,7 @@
 
 #include <troupe/actor/detail/actor_cell.hpp>
 #include <troupe/actor/detail/system_core.hpp>
+#include <troupe/runtime/detail/metrics_counters.hpp>
 #include <troupe/runtime/log.hpp>
 
 namespace troupe::detail {
@@ -105,6 +106,7 @@ void SystemCore::unregister(const std::string& name, const ActorCellBase& cell) 
 
 void SystemCore::dead_letter(const DeadLetter& d) noexcept {
   dead_letters_.fetch_add(1, std::memory_order_relaxed);  // a count: orders nothing
+  count_dead_letter(static_cast<std::size_t>(d.reason));  // by reason, for metrics
   std::function<void(const DeadLetter&)> hook;
   {
     std::lock_guard lock(mutex_);

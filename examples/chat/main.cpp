@@ -4,6 +4,7 @@
 //   troupe-chat [--host 127.0.0.1] [--port 6667] [--name troupe.chat]
 //               [--max-backlog 1024] [--register-timeout 60] [--ping-interval 120]
 //               [--ping-timeout 60] [--max-connections-per-address 10]
+//               [--metrics 127.0.0.1:9464]
 //
 // Split over two processes (or machines): the registry and the rooms on
 // one node, the client connections on another, talking over gRPC. Both
@@ -20,6 +21,9 @@
 //
 //   troupe-chat --cluster 127.0.0.1:2379 --node-listen 127.0.0.1:7001
 //               --secret-file chat.secret [--lease-ttl 5] [--host ...] [--port ...]
+//
+// --metrics HOST:PORT serves the framework's metrics (Prometheus text format)
+// at http://HOST:PORT/metrics, in any mode.
 //
 // Ctrl-C (SIGINT) or SIGTERM stops it: clients get an ERROR line first.
 #include <cerrno>
@@ -41,6 +45,7 @@
 
 #include <troupe/actor/actor_system.hpp>
 #include <troupe/cluster/cluster.hpp>
+#include <troupe/metrics/metrics_server.hpp>
 #include <troupe/remote/node.hpp>
 #include <troupe/runtime/clock.hpp>
 
@@ -55,6 +60,7 @@ void usage(const char* argv0, std::FILE* out = stderr) {
                "[--max-backlog LINES]\n"
                "          [--register-timeout SECONDS] [--ping-interval SECONDS]\n"
                "          [--ping-timeout SECONDS] [--max-connections-per-address N]\n"
+               "          [--metrics HOST:PORT]\n"
                "       %s --rooms-node HOST:PORT --secret-file PATH   (the rooms of a split "
                "server)\n"
                "       %s --rooms HOST:PORT --secret-file PATH [--host ADDRESS] [--port PORT] ...\n"
@@ -70,6 +76,8 @@ void usage(const char* argv0, std::FILE* out = stderr) {
                "never)\n"
                "  --ping-timeout S          silence after that PING before the client is "
                "dropped (60; 0: never)\n"
+               "  --metrics HOST:PORT       serve metrics (Prometheus text format) at\n"
+               "                            http://HOST:PORT/metrics (any mode)\n"
                "  --max-connections-per-address N\n"
                "                            open connections per source address, loopback "
                "included (10; 0: no limit)\n"
@@ -139,7 +147,7 @@ void raise_file_limit() {
 // says goodbye and stops, the node before the system it runs on.
 int wait_and_stop(chat::ChatServer& server, std::optional<troupe::cluster::Cluster>& cluster,
                   std::optional<troupe::remote::Node>& node, troupe::ActorSystem& system,
-                  bool rooms_only) {
+                  std::optional<troupe::MetricsServer>& metrics, bool rooms_only) {
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
@@ -152,6 +160,7 @@ int wait_and_stop(chat::ChatServer& server, std::optional<troupe::cluster::Clust
     std::printf("\ntroupe-chat: %s, saying goodbye to %zu client(s)\n", strsignal(signal),
                 server.live_sessions());
   }
+  if (metrics) metrics->stop();  // it reads the node and the system
   server.stop();
   if (cluster) cluster->shutdown();  // leaves: its channels move at once
   if (node) node->shutdown();
@@ -171,6 +180,7 @@ int main(int argc, char** argv) {
   long lease_ttl = 5;       // --lease-ttl
   std::string secret;       // --secret
   std::string secret_file;  // --secret-file
+  std::string metrics;      // --metrics: serve metrics on HOST:PORT
   bool secret_given = false;
   bool insecure = false;
   for (int i = 1; i < argc; ++i) {
@@ -197,6 +207,8 @@ int main(int argc, char** argv) {
       secret_file = argv[++i];
     } else if (arg == "--insecure") {
       insecure = true;
+    } else if (arg == "--metrics" && has_value) {
+      metrics = argv[++i];
     } else if (arg == "--host" && has_value) {
       options.host = argv[++i];
     } else if (arg == "--port" && has_value) {
@@ -305,6 +317,21 @@ int main(int argc, char** argv) {
   std::optional<troupe::remote::Node> node;
   std::optional<troupe::cluster::Cluster> chat_cluster;
   chat::ChatServer server(system, options);
+  std::optional<troupe::MetricsServer> metrics_server;
+  // After the node (if any): its peers are reported too.
+  auto serve_metrics = [&]() -> bool {
+    if (metrics.empty()) return true;
+    try {
+      metrics_server.emplace(
+          system, troupe::MetricsOptions{.listen = metrics, .node = node ? &*node : nullptr});
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "troupe-chat: metrics: %s\n", e.what());
+      return false;
+    }
+    std::printf("troupe-chat: metrics on http://%s/metrics\n",
+                metrics_server->local_address().to_string().c_str());
+    return true;
+  };
   if (!cluster.empty()) {
     troupe::cluster::ClusterOptions co;
     co.name = "troupe-chat";
@@ -347,6 +374,10 @@ int main(int argc, char** argv) {
       return 1;
     }
     server.serve_rooms(*node);
+    if (!serve_metrics()) {
+      node->shutdown();
+      return 1;
+    }
     std::printf("troupe-chat: rooms node on %s\n", node->address().c_str());
     // The same secret, never echoed: its file, or a placeholder.
     const std::string secret_hint = !secret_file.empty() ? "--secret-file " + secret_file
@@ -355,7 +386,7 @@ int main(int argc, char** argv) {
     std::printf("start its connections:  troupe-chat --rooms %s %s\n", node->address().c_str(),
                 secret_hint.c_str());
     std::fflush(stdout);
-    return wait_and_stop(server, chat_cluster, node, system, true);
+    return wait_and_stop(server, chat_cluster, node, system, metrics_server, true);
   }
   if (!rooms.empty()) {
     try {
@@ -370,6 +401,11 @@ int main(int argc, char** argv) {
       node->shutdown();
       return 1;
     }
+  }
+  if (!serve_metrics()) {
+    if (chat_cluster) chat_cluster->shutdown();
+    if (node) node->shutdown();
+    return 1;
   }
   auto address = server.start();
   if (!address) {
@@ -386,5 +422,5 @@ int main(int argc, char** argv) {
   std::printf("Ctrl-C stops the server.\n");
   std::fflush(stdout);
 
-  return wait_and_stop(server, chat_cluster, node, system, false);
+  return wait_and_stop(server, chat_cluster, node, system, metrics_server, false);
 }

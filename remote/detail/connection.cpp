@@ -142,6 +142,7 @@ Task<void> Connection::read_loop() {
       co_return;
     }
     in_.Clear();
+    peer_->count_received(static_cast<std::uint64_t>(batch_in_.envelopes_size()));
     for (auto& e : *batch_in_.mutable_envelopes()) node_->dispatch(peer_, e);
     batch_in_.Clear();
     // A peer whose requests pile up unanswered is read no further until
@@ -363,6 +364,7 @@ Task<void> Connection::write_loop() {
       cancel("a write failed");
       break;
     }
+    peer_->count_sent(static_cast<std::uint64_t>(batch_out_.envelopes_size()));
   }
 }
 

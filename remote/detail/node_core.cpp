@@ -5,6 +5,7 @@
 #include <utility>
 
 #include <troupe/actor/detail/system_core.hpp>
+#include <troupe/actor/trace_scope.hpp>
 #include <troupe/proto/codec.hpp>
 #include <troupe/remote/detail/connection.hpp>
 #include <troupe/remote/detail/node_agent.hpp>
@@ -257,6 +258,8 @@ void NodeCore::dispatch(const std::shared_ptr<Peer>& from, v1::Envelope& e) {
     return;
   }
   if (e.target().actor() == 0) return control(from, e);
+  // The sender's trace, if any, goes into the envelope made for the actor.
+  const TraceScope trace(trace_from_wire(e));
   if (ask) return serve_ask(from, e);
   proto::AnyRef target = find_export(e.target().actor());
   if (!target) {

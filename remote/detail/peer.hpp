@@ -156,6 +156,17 @@ class Peer : public std::enable_shared_from_this<Peer> {
   void drop(const std::string& why);
   std::uint64_t local_incarnation() const noexcept;
 
+  // --- Metrics (Node::peer_stats) ----------------------------------------------
+  /// Envelopes written to it and read from it, over every connection.
+  void count_sent(std::uint64_t n) noexcept { sent_.fetch_add(n, std::memory_order_relaxed); }
+  void count_received(std::uint64_t n) noexcept {
+    received_.fetch_add(n, std::memory_order_relaxed);
+  }
+  std::uint64_t sent() const noexcept { return sent_.load(std::memory_order_relaxed); }
+  std::uint64_t received() const noexcept { return received_.load(std::memory_order_relaxed); }
+  /// Envelopes waiting in the outbox now (a snapshot).
+  std::size_t outbox_depth() const noexcept { return outbox_rx_.size(); }
+
  private:
   enum class State { kNone, kDialing, kAccepting, kUp };
   void notify(Wait what);  // under mutex_ (exclusive)
@@ -197,6 +208,11 @@ class Peer : public std::enable_shared_from_this<Peer> {
   };
   // Remote actor id -> local watchers.
   std::unordered_map<ActorId, std::vector<Watcher>> watchers_;
+
+  // Relaxed counts, each written by one connection's writer or reader at a
+  // time, once per frame.
+  alignas(64) std::atomic<std::uint64_t> sent_{0};
+  std::atomic<std::uint64_t> received_{0};
 };
 
 }  // namespace troupe::remote::detail

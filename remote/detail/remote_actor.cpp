@@ -8,6 +8,7 @@
 #include <troupe/remote/detail/node_core.hpp>
 #include <troupe/remote/detail/pending_ask.hpp>
 #include <troupe/remote/detail/remote_actor.hpp>
+#include <troupe/remote/detail/wire.hpp>
 #include <troupe/v1/cluster.pb.h>
 
 namespace troupe::remote::detail {
@@ -28,6 +29,7 @@ std::optional<v1::Envelope> RemoteActor::encode(EnvelopeBase& e, v1::Envelope::K
       out.mutable_target()->set_node(incarnation());
       out.mutable_target()->set_actor(id());
       out.mutable_sender()->set_node(peer_->local_incarnation());
+      if (const TraceContext* t = e.trace()) trace_to_wire(*t, out);
       return out;
     } catch (const std::exception& x) {
       why = x.what();

@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -101,6 +103,31 @@ ExitReason from_wire(const v1::ExitReason& w) {
     default:
       return ExitReason::failed(error());  // a kind from a newer node
   }
+}
+
+void trace_to_wire(const TraceContext& t, v1::Envelope& e) {
+  v1::TraceParent& wire = *e.mutable_trace();
+  wire.set_trace_id(t.trace_id().data(), t.trace_id().size());
+  wire.set_span_id(t.span_id().data(), t.span_id().size());
+  wire.set_flags(t.flags());
+}
+
+std::optional<TraceContext> trace_from_wire(const v1::Envelope& e) noexcept {
+  if (!e.has_trace()) return std::nullopt;
+  const v1::TraceParent& wire = e.trace();
+  TraceId trace{};
+  SpanId span{};
+  if (wire.trace_id().size() != trace.size() || wire.span_id().size() != span.size()) {
+    return std::nullopt;
+  }
+  std::memcpy(trace.data(), wire.trace_id().data(), trace.size());
+  std::memcpy(span.data(), wire.span_id().data(), span.size());
+  const auto zero = [](std::uint8_t b) { return b == 0; };
+  if (std::all_of(trace.begin(), trace.end(), zero) ||
+      std::all_of(span.begin(), span.end(), zero)) {
+    return std::nullopt;
+  }
+  return TraceContext(trace, span, static_cast<std::uint8_t>(wire.flags()));
 }
 
 }  // namespace troupe::remote::detail

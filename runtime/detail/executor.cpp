@@ -5,6 +5,7 @@
 
 #include <troupe/runtime/detail/cpu_relax.hpp>
 #include <troupe/runtime/detail/executor.hpp>
+#include <troupe/runtime/detail/metrics_counters.hpp>
 
 namespace troupe::detail {
 
@@ -219,15 +220,18 @@ void Executor::park(Worker& w) noexcept {
     // A notifier already claimed this worker (and counted it as
     // searching); its token is on the way: take it below.
   }
+  worker_parks();  // for troupe_worker_busy_ratio; a sleep is no hot path
   while (w.unparked.exchange(0, std::memory_order_acquire) == 0) {
     w.unparked.wait(0, std::memory_order_acquire);
   }
+  worker_unparks();
   w.searching = true;
 }
 
 void Executor::run_worker(Worker& w) {
   tls_worker = &w;
   set_current_scheduler(this);
+  worker_begins();
   for (;;) {
     TaskHeader* t = next_task(w);
     if (t == nullptr) t = search(w);
@@ -240,6 +244,7 @@ void Executor::run_worker(Worker& w) {
     park(w);
   }
   if (w.searching) stop_searching(w);
+  worker_ends();
   set_current_scheduler(nullptr);
   tls_worker = nullptr;
 }

@@ -2,10 +2,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <unordered_map>
+#include <utility>
 
 #include <troupe/actor/actor.hpp>
+#include <troupe/actor/trace_context.hpp>
 #include <troupe/proto/messages.hpp>
+#include <troupe/remote/node.hpp>
 #include <troupe/runtime/sleep.hpp>
 #include <troupe/runtime/task.hpp>
 
@@ -55,6 +60,30 @@ struct OrderCheck : troupe::Actor<OrderCheck> {
   std::unordered_map<std::uint32_t, std::uint64_t> next_;
   std::uint64_t received_ = 0;
   std::uint64_t reorders_ = 0;
+};
+
+/// Passes each TraceSeen, and the trace its handler runs under, to `seen`.
+struct TraceSink : troupe::Actor<TraceSink> {
+  using messages = troupe::proto::Messages<TraceSeen>;
+  using Seen = std::function<void(const TraceSeen&, std::optional<troupe::TraceContext>)>;
+  explicit TraceSink(Seen seen) : seen(std::move(seen)) {}
+  void handle(const TraceSeen& m) { seen(m, troupe::current_trace()); }
+  Seen seen;
+};
+
+/// Answers a TraceProbe with the trace its handler runs under, and tells
+/// the same to the TraceSink the probe names (if any), on whichever node:
+/// with it, a trace crosses to this node and back.
+struct TraceEcho : troupe::Actor<TraceEcho> {
+  using messages = troupe::proto::Messages<TraceProbe>;
+  explicit TraceEcho(troupe::remote::Node* node) : node(node) {}
+  TraceSeen handle(const TraceProbe& p) {
+    TraceSeen seen;
+    if (auto t = troupe::current_trace()) seen.set_traceparent(t->to_traceparent());
+    if (p.actor() != 0) node->ref<TraceSink>(p.node(), p.incarnation(), p.actor()).tell(seen);
+    return seen;
+  }
+  troupe::remote::Node* node;
 };
 
 }  // namespace remote_test

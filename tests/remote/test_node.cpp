@@ -1,7 +1,7 @@
-// A node process for the remote tests: publishes an Echo as "echo" and an
-// OrderCheck as "order" (and a loop actor "relay" that hands Seqs on to it),
-// prints "READY <address> <incarnation>" on stdout,
-// and runs until its stdin closes (or it is killed).
+// A node process for the remote tests: publishes an Echo as "echo", an
+// OrderCheck as "order" (and a loop actor "relay" that hands Seqs on to it)
+// and a TraceEcho as "trace", prints "READY <address> <incarnation>" on
+// stdout, and runs until its stdin closes (or it is killed).
 //
 //   troupe-remote-test-node [--listen HOST:PORT] [--name N] [--secret S] [--seed ADDR]...
 //                           [--tls DIR [--tls-cert NAME]] [--handshake-timeout-ms N]
@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   troupe::ActorSystem system(troupe::ActorSystemOptions{.workers = 2});
   troupe::remote::Node node(system, options);
   node.publish("echo", system.spawn<remote_test::Echo>());
+  node.publish("trace", system.spawn<remote_test::TraceEcho>(&node));
   auto order = system.spawn<remote_test::OrderCheck>();
   node.publish("order", order);
   // A loop actor, reached from other nodes like the others: it hands each
