@@ -177,7 +177,8 @@ MetricsServer::MetricsServer(ActorSystem& system, MetricsOptions options) {
   state_ = std::make_shared<detail::MetricsServerState>(system, std::move(options));
   // The live dump: every actor and the wait-for graph of pending asks.
   serve("/dump", [&system] { return to_text(system.dump()); });
-  serve("/dump.json", [&system] { return to_json(system.dump()); }, "application/json");
+  serve(
+      "/dump.json", [&system] { return to_json(system.dump()); }, "application/json");
   acceptor_.emplace(system.runtime().spawn(detail::accept_loop(state_, std::move(*listener))));
 }
 
