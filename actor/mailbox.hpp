@@ -49,7 +49,7 @@ class Mailbox : public StreamBase<Mailbox<M>> {
       detail::EnvelopeBase* e;
       ~Free() { delete e; }
     } free{e};
-    detail::count_message_handled();  // taken by the loop: handled, for metrics
+    detail::count_messages_handled();  // taken by the loop: handled, for metrics
     return StreamPoll<M>::item(std::move(e->message()));
   }
 

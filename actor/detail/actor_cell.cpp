@@ -11,6 +11,7 @@
 namespace troupe::detail {
 
 ActorCellBase::Offer ActorCellBase::offer(EnvelopeBase* e) noexcept {
+  e->take_current_trace();
   switch (mailbox_.reserve()) {
     case ChannelOutcome::kDone:
       switch (mailbox_.push(e)) {

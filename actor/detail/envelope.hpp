@@ -65,18 +65,22 @@ class WireReply {
 /// the actor while it runs the handler.
 class EnvelopeBase : public MpscNode, public PooledObject {
  public:
-  /// Made under a trace (see current_trace), it carries a copy of it.
-  EnvelopeBase() noexcept {
-    if (tls_trace != nullptr) [[unlikely]] {
-      trace_ = capture_trace();
-    }
-  }
+  EnvelopeBase() = default;
   EnvelopeBase(const EnvelopeBase&) = delete;
   EnvelopeBase& operator=(const EnvelopeBase&) = delete;
   virtual ~EnvelopeBase() { delete trace_; }
   /// The sender's trace (its span is the parent of the handler's); null if
   /// it was sent untraced, as nearly every message is.
   const TraceContext* trace() const noexcept { return trace_ ? &trace_->context : nullptr; }
+  /// Sent under a trace (see current_trace), the envelope keeps a copy of
+  /// it; a second call keeps the first. Called where an envelope is offered
+  /// to a mailbox (ActorCellBase::offer), out of line, so that the senders'
+  /// inlined code does not grow by the check.
+  void take_current_trace() noexcept {
+    if (tls_trace != nullptr && trace_ == nullptr) [[unlikely]] {
+      trace_ = capture_trace();
+    }
+  }
   /// The message's C++ type (for dead-letter reports).
   virtual const std::type_info& type() const noexcept = 0;
   /// It will not be delivered: an ask fails now with `e` and `cause`

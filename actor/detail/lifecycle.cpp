@@ -91,6 +91,14 @@ bool ActorCellBase::poll() noexcept {
   // nodes are still in the cache, short enough for fairness).
   constexpr int kBudget = 128;
   int budget = kBudget;
+  // For troupe_messages_handled_total: one add to this thread's counter
+  // per run, not per message.
+  struct Handled {
+    std::uint64_t n = 0;
+    ~Handled() {
+      if (n != 0) count_messages_handled(n);
+    }
+  } handled;
   for (;;) {
     // System messages first; on almost every turn there are none, which
     // one load says.
@@ -177,7 +185,7 @@ bool ActorCellBase::poll() noexcept {
       continue;
     }
     delete e;
-    count_message_handled();  // this thread's own counter: a plain add
+    ++handled.n;
     if (t) run_task(std::move(t));
   }
 }

@@ -29,7 +29,8 @@ std::optional<v1::Envelope> RemoteActor::encode(EnvelopeBase& e, v1::Envelope::K
       out.mutable_target()->set_node(incarnation());
       out.mutable_target()->set_actor(id());
       out.mutable_sender()->set_node(peer_->local_incarnation());
-      if (const TraceContext* t = e.trace()) trace_to_wire(*t, out);
+      // The trace it was sent under: the sender's, current now.
+      if (const TraceContext* t = troupe::detail::tls_trace) trace_to_wire(*t, out);
       return out;
     } catch (const std::exception& x) {
       why = x.what();

@@ -66,7 +66,9 @@ inline void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
   c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
 }
 
-inline void count_message_handled() noexcept { bump(counter_block().messages_handled); }
+inline void count_messages_handled(std::uint64_t n = 1) noexcept {
+  bump(counter_block().messages_handled, n);
+}
 inline void count_task_spawned() noexcept { bump(counter_block().tasks_spawned); }
 inline void count_actor_started() noexcept { bump(counter_block().actors_started); }
 inline void count_actor_restart() noexcept { bump(counter_block().actor_restarts); }
