@@ -44,10 +44,11 @@ void ActorCellBase::dead_letter(EnvelopeBase* e, DeadLetterReason why, AskError 
   delete e;
 }
 
-void ActorCellBase::post(SystemMessage::Kind kind, ActorCellBase* from,
-                         ExitReason reason) noexcept {
+void ActorCellBase::post(SystemMessage::Kind kind, ActorCellBase* from, ExitReason reason,
+                         std::uint32_t instance) noexcept {
   auto* m = from ? new SystemMessage(kind, CellPtr(*from), from->id(), std::move(reason))
                  : new SystemMessage(kind, nullptr, 0, std::move(reason));
+  m->instance = instance;
   if (system_queue_.push(m)) wake();
 }
 

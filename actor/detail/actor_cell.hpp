@@ -72,7 +72,9 @@ class ActorCellBase : public TaskHeader {
   MailboxQueue& mailbox() noexcept { return mailbox_; }
 
   /// Queues a system message (overtakes the mailbox) and wakes the actor.
-  void post(SystemMessage::Kind kind, ActorCellBase* from, ExitReason reason) noexcept;
+  /// `instance`: see SystemMessage::instance (kChildFailed only).
+  void post(SystemMessage::Kind kind, ActorCellBase* from, ExitReason reason,
+            std::uint32_t instance = 0) noexcept;
   /// Queues Down for a remote actor (`id` on the node of incarnation `node`),
   /// which has no cell here.
   void post_remote_down(ActorId id, std::uint64_t node, ExitReason reason) noexcept;
@@ -175,7 +177,7 @@ class ActorCellBase : public TaskHeader {
 
   // Supervision (supervision.cpp).
   void fail(std::exception_ptr e) noexcept;
-  void supervise(ActorCellBase& child, const ExitReason& reason) noexcept;
+  void supervise(ActorCellBase& child, const ExitReason& reason, std::uint32_t instance) noexcept;
 
   // A push that finds the actor parked (on either queue) wakes the cell
   // directly: the actor is the task, so there is no Waker to register.
@@ -202,6 +204,10 @@ class ActorCellBase : public TaskHeader {
   SystemCore* system_;
   CellPtr parent_;  // null for a top-level actor
   ActorId id_;
+  // The restarts its supervisor has sent (the instance number a failure
+  // reports); the actor's loop only. In the padding after id_, out of the
+  // lines a turn reads.
+  std::uint32_t restarts_ = 0;
   std::atomic<bool> stopped_{false};  // see stopped()
 };
 

@@ -273,10 +273,14 @@ void ActorCellBase::handle_system(SystemMessage& m) noexcept {
       begin_stop(m.reason);
       return;
     case Kind::kRestart:
+      // Counted even when it finds a fresh instance not started yet (a
+      // second restart that coalesces with the first): the instance that
+      // starts is the answer to both (see supervise).
+      ++restarts_;
       if (alive) restart();
       return;
     case Kind::kChildFailed:
-      if (alive) supervise(*m.from, m.reason);
+      if (alive) supervise(*m.from, m.reason, m.instance);
       return;
     case Kind::kChildStopped: {
       // Acquire: see extras(); they are there, as the child was adopted.

@@ -20,15 +20,15 @@ bool RestartWindow::allow(const SupervisorStrategy& s, Instant now) {
   return true;
 }
 
-RestartWindow& SupervisionState::child(const ActorCellBase& c) {
+ChildRecord& SupervisionState::child(const ActorCellBase& c) {
   auto it = std::find_if(children_.begin(), children_.end(),
-                         [&](const auto& entry) { return entry.first == &c; });
-  if (it != children_.end()) return it->second;
-  return children_.emplace_back(&c, RestartWindow{}).second;
+                         [&](const ChildRecord& r) { return r.cell == &c; });
+  if (it != children_.end()) return *it;
+  return children_.emplace_back(ChildRecord{&c, {}, 0});
 }
 
 void SupervisionState::forget(const ActorCellBase& c) noexcept {
-  std::erase_if(children_, [&](const auto& entry) { return entry.first == &c; });
+  std::erase_if(children_, [&](const ChildRecord& r) { return r.cell == &c; });
 }
 
 // A handler (or on_start) threw, or this supervisor escalates a child's
@@ -39,7 +39,7 @@ void ActorCellBase::fail(std::exception_ptr e) noexcept {
   const ExitReason reason = ExitReason::failed(e);
   if (parent_) {
     suspend(reason);
-    parent_->post(SystemMessage::Kind::kChildFailed, this, reason);
+    parent_->post(SystemMessage::Kind::kChildFailed, this, reason, restarts_);
     return;
   }
   // A top-level actor: the system's strategy, applied here.
@@ -61,8 +61,27 @@ void ActorCellBase::fail(std::exception_ptr e) noexcept {
   begin_stop(reason);
 }
 
-// A child failed: this actor, its supervisor, decides.
-void ActorCellBase::supervise(ActorCellBase& child, const ExitReason& reason) noexcept {
+// A child failed (its instance number `instance`): this actor, its
+// supervisor, decides.
+void ActorCellBase::supervise(ActorCellBase& child, const ExitReason& reason,
+                              std::uint32_t instance) noexcept {
+  // Acquire, as in extras(); it is there since the child was adopted.
+  CellExtras* x = extras_.load(std::memory_order_acquire);
+  if (x == nullptr) return;  // no children
+  const bool present = x->relations.has_child(child);
+  ChildRecord* record = nullptr;
+  if (present) {
+    try {
+      record = &x->supervision.child(child);
+    } catch (...) {  // no memory to remember it: decided as a new failure
+    }
+  }
+  // An instance that a restart already ordered replaces (an all-for-one
+  // restart that reached it after it had failed too): that restart answers
+  // this failure, which does not count against the limit again, as in
+  // Erlang's one_for_all, where siblings that exit during a restart cause
+  // no restart of their own.
+  if (record != nullptr && instance < record->restarts_ordered) return;
   Directive d = Directive::kEscalate;
   SupervisorStrategy s;
   try {
@@ -71,12 +90,10 @@ void ActorCellBase::supervise(ActorCellBase& child, const ExitReason& reason) no
   } catch (...) {
   }
   const bool all = s.scope == SupervisorStrategy::Scope::kAllForOne;
-  // Acquire, as in extras(); it is there since the child was adopted.
-  CellExtras* x = extras_.load(std::memory_order_acquire);
   if (d == Directive::kRestart) {
-    if (x == nullptr || !x->relations.has_child(child)) return;  // already gone
+    if (!present) return;  // already gone
     try {
-      RestartWindow& w = all ? x->supervision.all() : x->supervision.child(child);
+      RestartWindow& w = all ? x->supervision.all() : x->supervision.child(child).window;
       if (!w.allow(s, scheduler->now())) d = Directive::kEscalate;
     } catch (...) {  // no memory to count it: as over the limit
       d = Directive::kEscalate;
@@ -87,13 +104,16 @@ void ActorCellBase::supervise(ActorCellBase& child, const ExitReason& reason) no
     case Directive::kStop: {
       const auto kind =
           d == Directive::kRestart ? SystemMessage::Kind::kRestart : SystemMessage::Kind::kStop;
-      if (x == nullptr) return;
+      const bool restart = d == Directive::kRestart;
       x->relations.for_each_child([&](ActorCellBase& c) {
-        if (&c == &child) {
-          c.post(kind, this, reason);
-        } else if (all) {
-          c.post(kind, this, ExitReason::stopped());
+        if (&c != &child && !all) return;
+        if (restart) {
+          try {
+            ++x->supervision.child(c).restarts_ordered;
+          } catch (...) {  // no memory to remember it: a later failure counts anew
+          }
         }
+        c.post(kind, this, &c == &child ? reason : ExitReason::stopped());
       });
       return;
     }

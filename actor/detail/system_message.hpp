@@ -35,6 +35,10 @@ struct SystemMessage : MpscNode, PooledObject {
   ActorId from_id;
   ExitReason reason;
   std::uint64_t from_node = 0;  // kDown/kExit from a remote actor: its node's incarnation
+  // kChildFailed: which instance of the child failed (how many restarts it
+  // had had), so that its supervisor knows a failure a restart it has
+  // already ordered will answer.
+  std::uint32_t instance = 0;
 };
 
 /// An actor's system messages: pushed from any thread, taken by the actor's

@@ -230,6 +230,38 @@ TEST(Supervision, AllForOneIntensityCountsTheFailuresOfEveryChildTogether) {
   EXPECT_EQ(j.events.back(), "supervisor stop failed: a failed");
 }
 
+struct AllForOneOnce {
+  static SupervisorStrategy make() { return SupervisorStrategy::all_for_one(1, 10s); }
+};
+
+// Both children fail before their supervisor has run: the restart that a's
+// failure orders replaces the failed instance of b too, so b's failure is
+// answered by it and is not a second restart (nor an escalation, with a
+// limit of one), as in Erlang's one_for_all. Each child starts once more,
+// and each can fail again afterwards, which then counts.
+TEST(Supervision, AllForOneCountsFailuresThatOneRestartAnswersOnce) {
+  TestExecutor ex;
+  Journal j;
+  ActorSystem system(ex);
+  auto sup = system.spawn<Supervisor<AllForOneOnce>>(&j);
+  ex.run_until_idle();
+  auto a = child(ex, sup, 0);
+  auto b = child(ex, sup, 1);
+  a.tell(Fail{});
+  b.tell(Fail{});
+  ex.run_until_idle();
+  EXPECT_EQ(system.live_actors(), 3u) << "one restart answered both failures";
+  EXPECT_EQ(count_events(j, "a start"), 2u);
+  EXPECT_EQ(count_events(j, "b start"), 2u);
+  b.tell(Bump{});
+  EXPECT_EQ(count_of(ex, b), 1) << "b runs again, not left suspended";
+  a.tell(Fail{});  // the second restart within 10 s: past the limit of one
+  ex.run_until_idle();
+  EXPECT_EQ(system.live_actors(), 0u);
+  ASSERT_FALSE(j.events.empty());
+  EXPECT_EQ(j.events.back(), "supervisor stop failed: a failed");
+}
+
 TEST(Supervision, AllForOneRestartsTheSiblingsToo) {
   TestExecutor ex;
   Journal j;
