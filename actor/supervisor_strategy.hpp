@@ -33,6 +33,9 @@ struct SupervisorStrategy {
   /// The decision for a failure; empty means "always restart".
   std::function<Directive(const std::exception_ptr&)> decider;
   /// Restart intensity: more than `max_restarts` within `within` escalates.
+  /// All-for-one counts restarts of the group: children that fail before
+  /// the restart one of them caused has reached them are answered by that
+  /// restart and count once, as in Erlang's one_for_all.
   std::size_t max_restarts = 3;
   Duration within = std::chrono::seconds(5);
 
