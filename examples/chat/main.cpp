@@ -23,7 +23,7 @@
 //               --secret-file chat.secret [--lease-ttl 5] [--host ...] [--port ...]
 //
 // --metrics HOST:PORT serves the framework's metrics (Prometheus text format)
-// at http://HOST:PORT/metrics, in any mode.
+// at http://HOST:PORT/metrics and the live dump at /dump, in any mode.
 //
 // Ctrl-C (SIGINT) or SIGTERM stops it: clients get an ERROR line first.
 #include <cerrno>
@@ -77,7 +77,8 @@ void usage(const char* argv0, std::FILE* out = stderr) {
                "  --ping-timeout S          silence after that PING before the client is "
                "dropped (60; 0: never)\n"
                "  --metrics HOST:PORT       serve metrics (Prometheus text format) at\n"
-               "                            http://HOST:PORT/metrics (any mode)\n"
+               "                            http://HOST:PORT/metrics, the live dump at /dump\n"
+               "                            (any mode)\n"
                "  --max-connections-per-address N\n"
                "                            open connections per source address, loopback "
                "included (10; 0: no limit)\n"
