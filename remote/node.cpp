@@ -15,9 +15,11 @@
 #include <troupe/remote/detail/connection.hpp>
 #include <troupe/remote/detail/handshake.hpp>
 #include <troupe/remote/detail/reactors.hpp>
+#include <troupe/remote/detail/tcp_transport.hpp>
 #include <troupe/remote/node.hpp>
 #include <troupe/runtime/join_handle.hpp>
 #include <troupe/runtime/spawn.hpp>
+#include <troupe/runtime/tcp_listener.hpp>
 
 namespace troupe::remote {
 
@@ -84,9 +86,12 @@ class Dialer {
     auto [tx, rx] = channel::mpsc::unbounded<bool>();
     stop_tx_ = std::move(tx);
     const NodeOptions& o = node_->options();
-    grpc::ChannelArguments args;
-    tune(args, o);
-    stub_ = v1::Cluster::NewStub(grpc::CreateCustomChannel(address_, channel_credentials(o), args));
+    if (o.transport == NodeOptions::Transport::kGrpc) {
+      grpc::ChannelArguments args;
+      tune(args, o);
+      stub_ =
+          v1::Cluster::NewStub(grpc::CreateCustomChannel(address_, channel_credentials(o), args));
+    }
     loop_ = troupe::detail::spawn_on(node_->system().core().scheduler(), run(std::move(rx)));
   }
 
@@ -112,11 +117,16 @@ class Dialer {
         if (r.index() == 1) break;
         continue;
       }
-      auto* reactor = new ClientReactor(connection);
-      const bool open = node_->open_stream(connection);
-      reactor->start(*stub_);
-      if (!open) connection->cancel("the node is shutting down");
-      const Connection::Outcome outcome = co_await connection->run();
+      Connection::Outcome outcome;
+      if (stub_) {
+        auto* reactor = new ClientReactor(connection);
+        const bool open = node_->open_stream(connection);
+        reactor->start(*stub_);
+        if (!open) connection->cancel("the node is shutting down");
+        outcome = co_await connection->run();
+      } else {
+        outcome = co_await dial_tcp(node_, std::move(connection), address_, stop);
+      }
       if (outcome.was_up) {
         backoff = o.reconnect_min;
         reported = false;
@@ -156,6 +166,8 @@ NodeOptions checked(NodeOptions o) {
         " bytes (make one with `openssl rand -hex 32`); NodeOptions::insecure allows a weaker one, "
         "for tests on one machine");
   }
+  if (o.tls && o.transport != NodeOptions::Transport::kGrpc)
+    throw std::invalid_argument("troupe: TLS between nodes needs the gRPC transport");
   if (!o.name.empty() && o.name.size() > detail::kMaxNodeName)
     throw std::invalid_argument("troupe: a node name is at most 255 bytes");
   return o;
@@ -165,7 +177,20 @@ NodeOptions checked(NodeOptions o) {
 Node::Node(ActorSystem& system, NodeOptions options)
     : core_(std::make_shared<detail::NodeCore>(system, checked(std::move(options)))) {
   const NodeOptions& o = core_->options();
-  if (!o.listen.empty()) {
+  if (!o.listen.empty() && o.transport == NodeOptions::Transport::kTcp) {
+    auto at = detail::resolve_address(o.listen);
+    if (!at) throw std::runtime_error("troupe: cannot listen on " + o.listen + ": bad address");
+    auto listener = TcpListener::bind(*at);
+    if (!listener) {
+      throw std::runtime_error("troupe: cannot listen on " + o.listen + ": " +
+                               listener.error().message());
+    }
+    auto bound = listener->local_address();
+    if (!bound) throw std::runtime_error("troupe: cannot listen on " + o.listen);
+    address_ = o.listen.substr(0, o.listen.rfind(':')) + ":" + std::to_string(bound->port());
+    acceptor_ = troupe::detail::spawn_on(core_->system().core().scheduler(),
+                                         detail::accept_tcp(core_, std::move(*listener)));
+  } else if (!o.listen.empty()) {
     service_ = std::make_unique<detail::ClusterService>(core_);
     grpc::ServerBuilder builder;
     int port = 0;
@@ -293,6 +318,15 @@ void Node::shutdown() {
     stopped_dialers_.clear();
   }
   for (auto& d : dialers) d->stop();
+  if (acceptor_) {
+    // No connection is accepted after this.
+    acceptor_->cancel();
+    try {
+      acceptor_->wait();
+    } catch (...) {  // TaskCancelled: as asked
+    }
+    acceptor_.reset();
+  }
   core_->close_streams();
   for (auto& d : dialers) d->join();
   if (server_) {

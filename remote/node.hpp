@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,7 @@
 #include <troupe/remote/node_options.hpp>
 #include <troupe/remote/peer_stats.hpp>
 #include <troupe/runtime/clock.hpp>
+#include <troupe/runtime/join_handle.hpp>
 #include <troupe/runtime/select.hpp>
 #include <troupe/runtime/sleep.hpp>
 #include <troupe/runtime/task.hpp>
@@ -228,6 +230,7 @@ class Node {
   std::shared_ptr<detail::NodeCore> core_;
   std::unique_ptr<detail::ClusterService> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::optional<JoinHandle<void>> acceptor_;  // the TCP transport's accept loop
   std::string address_;
   std::mutex dialers_mutex_;
   std::vector<std::unique_ptr<detail::Dialer>> dialers_;

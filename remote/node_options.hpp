@@ -45,6 +45,16 @@ struct NodeOptions {
   /// with `openssl rand -hex 32`): a node that does not prove it knows it
   /// is refused, and the keys that seal every frame come from it. Never sent.
   std::string cluster_secret{};
+  /// What carries the streams between nodes. kTcp: the node's own
+  /// transport, frames on TCP sockets driven by the runtime's reactor, read
+  /// and written by the connection's tasks (a round trip crosses no
+  /// threads of another library). kGrpc: a gRPC bidirectional stream per
+  /// pair of nodes (HTTP/2 with its flow control and keepalive pings), the
+  /// one that offers TLS. The handshake, the sealed frames, backpressure,
+  /// incarnations and loss detection are the same on both; the nodes of a
+  /// cluster must all use the same one.
+  enum class Transport { kGrpc, kTcp };
+  Transport transport = Transport::kGrpc;
   /// TLS for the gRPC streams, with certificates that name the nodes.
   /// Without it, frames are still sealed (AES-256-GCM under keys from the
   /// secret); only the handshake's hellos are readable on the path.

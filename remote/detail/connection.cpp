@@ -53,16 +53,41 @@ void Connection::finish(const grpc::Status& status) {
   stream_->finish(status);
 }
 
+Task<bool> Connection::Stream::read_frame(v1::Frame&) { co_return false; }
+Task<bool> Connection::Stream::write_frame(const v1::Frame&) { co_return false; }
+
 Task<bool> Connection::read() {
+  if (stream_->direct()) {
+    const bool ok = co_await within_handshake(stream_->read_frame(in_));
+    co_return ok;
+  }
   stream_->start_read(&in_);
   const bool ok = co_await outcome(reads_rx_);
   co_return ok;
 }
 
 Task<bool> Connection::write(const v1::Frame& frame) {
+  if (stream_->direct()) {
+    const bool ok = co_await within_handshake(stream_->write_frame(frame));
+    co_return ok;
+  }
   stream_->start_write(&frame);
   const bool ok = co_await outcome(writes_rx_);
   co_return ok;
+}
+
+// A direct stream's operation; in the handshake its deadline applies.
+Task<bool> Connection::within_handshake(Task<bool> operation) {
+  if (!in_handshake_) {
+    const bool ok = co_await std::move(operation);
+    co_return ok;
+  }
+  auto r = co_await select(std::move(operation), sleep_until(handshake_deadline_));
+  if (r.index() == 1) {
+    cancel("the handshake timed out");
+    co_return false;
+  }
+  co_return std::get<0>(r);
 }
 
 // One operation's outcome, from the channel its callback pushes into. In
@@ -94,6 +119,7 @@ Task<Connection::Outcome> Connection::run() {
     up = co_await accept();
   }
   in_handshake_ = false;
+  if (up) stream_->handshake_done();
   Outcome outcome;
   outcome.was_up = up;
   if (up) {
@@ -146,12 +172,33 @@ Task<void> Connection::read_loop() {
     for (auto& e : *batch_in_.mutable_envelopes()) node_->dispatch(peer_, e);
     batch_in_.Clear();
     // A peer whose requests pile up unanswered is read no further until
-    // some are answered: HTTP/2 flow control then holds its senders.
+    // some are answered: flow control (HTTP/2's, or TCP's) then holds its
+    // senders.
     if (!peer_->has_room_to_serve()) {
-      const bool room = co_await peer_->room_to_serve(lost_rx_);
+      const bool room = co_await wait_for_room();
       if (!room) co_return;
     }
   }
+}
+
+// False if the connection was lost meanwhile.
+Task<bool> Connection::wait_for_room() {
+  if (!stream_->direct()) {
+    const bool room = co_await peer_->room_to_serve(lost_rx_);
+    co_return room;
+  }
+  auto r = co_await select(peer_->room_to_serve(lost_rx_), watch_peer());
+  if (r.index() == 1) {
+    cancel("the peer closed the connection");
+    co_return false;
+  }
+  co_return std::get<0>(r);
+}
+
+// Returns once the peer of a paused direct stream has gone: the socket is
+// not read meanwhile, so it is asked (rarely: a pause is the exception).
+Task<void> Connection::watch_peer() {
+  while (!stream_->peer_gone()) co_await sleep_for(std::chrono::milliseconds(100));
 }
 
 v1::Hello Connection::own_hello() const {
@@ -329,9 +376,28 @@ Task<void> Connection::write_loop() {
   // Leave room for the frame's own encoding around the envelopes.
   const std::size_t budget = options.max_frame_bytes / 2;
   while (true) {
-    auto next = co_await select(outbox.next(), stop_rx_.next());
-    if (next.index() == 1) break;
-    std::optional<v1::Envelope> first = std::move(std::get<0>(next));
+    std::optional<v1::Envelope> first;
+    if (stream_->direct()) {
+      // No HTTP/2 keepalive on a direct stream: an empty frame after a
+      // quiet interval tells the peer, whose reads give up after the
+      // interval and the timeout, that this side is alive.
+      auto next =
+          co_await select(outbox.next(), stop_rx_.next(), sleep_for(options.keepalive_interval));
+      if (next.index() == 1) break;
+      if (next.index() == 2) {
+        out_.Clear();
+        if (const bool ok = co_await write(out_); !ok) {
+          cancel("a write failed");
+          break;
+        }
+        continue;
+      }
+      first = std::move(std::get<0>(next));
+    } else {
+      auto next = co_await select(outbox.next(), stop_rx_.next());
+      if (next.index() == 1) break;
+      first = std::move(std::get<0>(next));
+    }
     if (!first) break;
     batch_out_.Clear();
     std::size_t bytes = 0;

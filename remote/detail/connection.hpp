@@ -36,12 +36,27 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   enum class Role { kDialer, kAcceptor };
 
-  /// The gRPC side: a client or a server reactor.
+  /// What carries the frames: a gRPC client or server reactor, whose
+  /// callbacks report each read and write (start_read, start_write), or a
+  /// TCP connection on the runtime's own reactor (TcpFrameStream), read and
+  /// written in the connection's tasks themselves (direct(): read_frame,
+  /// write_frame), so that a frame crosses no other thread.
   class Stream {
    public:
     virtual ~Stream() = default;
+    virtual bool direct() const noexcept { return false; }
     virtual void start_read(v1::Frame* frame) = 0;
     virtual void start_write(const v1::Frame* frame) = 0;
+    /// A direct stream's read and write (one of each at a time).
+    virtual Task<bool> read_frame(v1::Frame& frame);
+    virtual Task<bool> write_frame(const v1::Frame& frame);
+    /// The handshake succeeded: frames up to the node's limit may come now
+    /// (before, a stranger gets no more than a hello's worth of memory).
+    virtual void handshake_done() noexcept {}
+    /// A direct stream whose reader is paused (backpressure on a peer's
+    /// requests) cannot see the peer go by reading: true once the other
+    /// side has closed or reset the connection all the same.
+    virtual bool peer_gone() const noexcept { return false; }
     /// Ends the call: the operations in flight complete with ok = false.
     virtual void cancel() = 0;
     /// No more operations from us (the client drops its hold, the server
@@ -79,6 +94,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Task<bool> read();
   Task<bool> write(const v1::Frame& frame);
   Task<bool> outcome(MpscReceiver<bool>& done);
+  Task<bool> within_handshake(Task<bool> operation);
   Task<bool> handshake_as_dialer();
   Task<bool> handshake_as_acceptor();
   Task<bool> accept();
@@ -87,6 +103,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string identity_mismatch(const std::string& node) const;
   void log_refusal(const std::string& who, const std::string& why);
   Task<void> read_loop();
+  Task<bool> wait_for_room();
+  Task<void> watch_peer();
   Task<void> write_loop();
   void finish(const grpc::Status& status);
 

@@ -24,6 +24,7 @@
 #include "../support/child_process.hpp"
 #include "../support/sibling_binary.hpp"
 #include "test_actors.hpp"
+#include "transport.hpp"
 
 namespace remote_test {
 
@@ -75,6 +76,7 @@ class ChildNode {
 struct Local {
   explicit Local(NodeOptions options = {}) : system(troupe::ActorSystemOptions{.workers = 2}) {
     options.listen = "127.0.0.1:0";
+    if (!options.tls) options.transport = test_transport();
     if (options.cluster_secret.empty()) options.cluster_secret = remote_test::kSecret;
     node.emplace(system, std::move(options));
   }

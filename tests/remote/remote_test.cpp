@@ -41,6 +41,7 @@
 
 #include "../support/sibling_binary.hpp"
 #include "nodes.hpp"
+#include "raw_peer.hpp"
 #include "test_actors.hpp"
 
 extern char** environ;
@@ -431,25 +432,15 @@ struct Stalled {
 };
 
 Stalled stall_in_handshake(const std::string& address, bool send_hello) {
-  auto stub = troupe::v1::Cluster::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + 20s);  // bounds the test, not the node
   const auto start = std::chrono::steady_clock::now();
-  auto stream = stub->Connect(&context);
-  troupe::v1::Frame frame;
+  remote_test::RawPeer stream(address);  // ends within 30 s: bounds the test, not the node
   if (send_hello) {
-    auto* hello = frame.mutable_hello();
-    hello->set_protocol(troupe::remote::detail::kProtocolVersion);
-    hello->set_node("staller");
-    hello->set_nonce(std::string(32, 'n'));
-    EXPECT_TRUE(stream->Write(frame));
-    EXPECT_TRUE(stream->Read(&frame));
-    EXPECT_TRUE(frame.has_hello()) << "the node answers with its own hello";
+    const auto hello = remote_test::RawPeer::hello("staller");
+    EXPECT_TRUE(stream.write_hello(hello));
+    const auto answer = stream.read();
+    EXPECT_TRUE(answer && answer->has_hello()) << "the node answers with its own hello";
   }
-  while (stream->Read(&frame)) {
-  }
-  grpc::Status status = stream->Finish();
+  grpc::Status status = stream.finish();
   return {std::move(status), std::chrono::steady_clock::now() - start};
 }
 

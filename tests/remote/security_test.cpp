@@ -11,6 +11,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -153,6 +154,9 @@ class Relay final : public v1::Cluster::Service {
 };
 
 TEST(RemoteSecurity, ARelayedProofGetsTheRelayNothing) {
+  if (remote_test::test_transport() != NodeOptions::Transport::kGrpc) {
+    GTEST_SKIP() << "the relay is a gRPC server; the handshake it attacks is the same on TCP";
+  }
   for (const bool verbatim : {false, true}) {
     SCOPED_TRACE(verbatim ? "a relay passing everything as it is" : "a relay with its own nonce");
     ChildNode c({});
@@ -301,6 +305,11 @@ TEST(RemoteSecurity, UnprovenHellosWithHugeNamesLeaveNoStateAndShortLogLines) {
   v1::Hello huge = RawPeer::hello(std::string(1 << 20, 'N'));
   huge.mutable_node()->at(5) = '\n';  // control characters too
   auto channel = RawPeer::channel_to(node.node->address());
+  // On gRPC the node reads the hello and refuses its name; on TCP it reads
+  // no frame that long before a handshake (TcpFrameStream's limit) and
+  // closes the connection at its length.
+  const bool tcp = remote_test::test_transport() == NodeOptions::Transport::kTcp;
+  const auto refusal = tcp ? grpc::StatusCode::UNAVAILABLE : grpc::StatusCode::FAILED_PRECONDITION;
   std::atomic<int> refused{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -309,7 +318,7 @@ TEST(RemoteSecurity, UnprovenHellosWithHugeNamesLeaveNoStateAndShortLogLines) {
         RawPeer peer(channel);
         (void)peer.write_hello(huge);
         const grpc::Status s = peer.finish();
-        refused += s.error_code() == grpc::StatusCode::FAILED_PRECONDITION;
+        refused += s.error_code() == refusal;
       }
     });
   }
@@ -321,7 +330,7 @@ TEST(RemoteSecurity, UnprovenHellosWithHugeNamesLeaveNoStateAndShortLogLines) {
     EXPECT_LT(memory_after.peak - memory_before.peak, std::size_t{64} << 20)
         << "peak growth, client and node together";
   }
-  EXPECT_EQ(log.count("a node name of 1048576 bytes"), static_cast<std::size_t>(kHellos));
+  EXPECT_EQ(log.count("a node name of 1048576 bytes"), tcp ? 0 : static_cast<std::size_t>(kHellos));
   EXPECT_LT(log.bytes(), static_cast<std::size_t>(kHellos) * 200) << "no name in full";
 }
 
@@ -428,8 +437,8 @@ TEST(RemoteSecurity, UnreadAsksAndMonitorsFromOnePeerStayBoundedAndGoWithIt) {
   const std::size_t tasks_before = node.system.runtime().live_tasks();
   const auto memory_before = remote_test::memory_of();
 
-  RawPeer flooder(node.node->address());
-  ASSERT_TRUE(flooder.handshake(remote_test::kSecret, RawPeer::hello("flooder")));
+  std::optional<RawPeer> flooder(std::in_place, node.node->address());
+  ASSERT_TRUE(flooder->handshake(remote_test::kSecret, RawPeer::hello("flooder")));
   std::atomic<int> frames_sent{0};
   std::atomic<bool> writer_done{false};
   std::thread writer([&] {
@@ -443,7 +452,7 @@ TEST(RemoteSecurity, UnreadAsksAndMonitorsFromOnePeerStayBoundedAndGoWithIt) {
         m.set_actor(i % 4 == 0 ? echo.id() : 1'000'000 + correlation);
         batch.push_back(envelope_to(0, m));
       }
-      if (!flooder.send(batch)) break;
+      if (!flooder->send(batch)) break;
       ++frames_sent;
     }
     writer_done = true;
@@ -469,8 +478,11 @@ TEST(RemoteSecurity, UnreadAsksAndMonitorsFromOnePeerStayBoundedAndGoWithIt) {
     EXPECT_LT(memory_flooded.now - memory_before.now, std::size_t{64} << 20);
   }
 
-  flooder.cancel();
+  // The flooder goes: its stream is cancelled, and its connection closed
+  // (on TCP the stream is the connection, and its end is what tells).
+  flooder->cancel();
   writer.join();
+  flooder.reset();
   EXPECT_TRUE(eventually([&] { return node.system.runtime().live_tasks() <= tasks_before; }))
       << node.system.runtime().live_tasks() << " tasks left, " << tasks_before << " before";
   EXPECT_TRUE(eventually([&] { return node.node->known_peers() == peers_before; }));

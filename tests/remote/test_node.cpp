@@ -17,11 +17,13 @@
 #include <troupe/remote/node.hpp>
 
 #include "test_actors.hpp"
+#include "transport.hpp"
 
 int main(int argc, char** argv) {
   troupe::remote::NodeOptions options;
   options.listen = "127.0.0.1:0";
   options.cluster_secret = remote_test::kSecret;
+  options.transport = remote_test::test_transport();
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const std::string value = argv[i + 1];
@@ -32,6 +34,7 @@ int main(int argc, char** argv) {
     } else if (flag == "--seed") {
       options.seeds.push_back(value);
     } else if (flag == "--tls") {  // a folder with ca.pem, node.pem, node.key
+      options.transport = troupe::remote::NodeOptions::Transport::kGrpc;  // TLS is gRPC's
       options.tls = troupe::remote::TlsOptions{value + "/node.pem", value + "/node.key",
                                                value + "/ca.pem", ""};
     } else if (flag == "--tls-cert" && options.tls) {  // another NAME.pem, NAME.key there
