@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <optional>
 #include <utility>
 #include <variant>
 
@@ -26,6 +28,9 @@ Connection::Connection(std::shared_ptr<NodeCore> node, Role role, std::string di
   auto [stx, srx] = channel::mpsc::unbounded<bool>();
   stop_tx_ = std::move(stx);
   stop_rx_ = std::move(srx);
+  auto [ptx, prx] = channel::mpsc::unbounded<bool>();
+  ping_tx_ = std::move(ptx);
+  ping_rx_ = std::move(prx);
   auto [ltx, lrx] = channel::mpsc::unbounded<bool>();
   lost_tx_ = std::move(ltx);
   lost_rx_ = std::move(lrx);
@@ -125,10 +130,19 @@ Task<Connection::Outcome> Connection::run() {
   if (up) {
     node_->log("connected to " + printable(peer_->name()) + " (" + stream_->peer_address() + ")");
     auto writer = spawn(write_loop());
+    std::optional<JoinHandle<void>> pinger;
+    if (stream_->direct()) pinger = spawn(keepalive());
     co_await read_loop();
     cancel("the connection was lost");  // fails the write in flight, if any
     stop_tx_.close();
     co_await writer;
+    if (pinger) {
+      pinger->cancel();
+      try {
+        co_await *pinger;
+      } catch (const TaskCancelled&) {  // as asked
+      }
+    }
     std::string why;
     {
       std::lock_guard lock(mutex_);
@@ -178,6 +192,25 @@ Task<void> Connection::read_loop() {
       const bool room = co_await wait_for_room();
       if (!room) co_return;
     }
+  }
+}
+
+// No HTTP/2 keepalive on a direct stream: this side pings (an empty frame,
+// written by the writer) after a quiet interval, and a peer not heard for
+// the interval and the timeout is lost. One timer per connection, not one
+// per read or write.
+Task<void> Connection::keepalive() {
+  const auto& o = node_->options();
+  const Duration silence = o.keepalive_interval + o.keepalive_timeout;
+  const Duration tick = std::max<Duration>(o.keepalive_interval / 4, std::chrono::milliseconds(1));
+  for (;;) {
+    co_await sleep_for(tick);
+    const Instant now = Clock::now();
+    if (now - stream_->last_heard() > silence) {
+      cancel("the peer went silent");
+      co_return;
+    }
+    if (now - stream_->last_said() >= o.keepalive_interval) (void)ping_tx_.try_send(true);
   }
 }
 
@@ -378,14 +411,10 @@ Task<void> Connection::write_loop() {
   while (true) {
     std::optional<v1::Envelope> first;
     if (stream_->direct()) {
-      // No HTTP/2 keepalive on a direct stream: an empty frame after a
-      // quiet interval tells the peer, whose reads give up after the
-      // interval and the timeout, that this side is alive.
-      auto next =
-          co_await select(outbox.next(), stop_rx_.next(), sleep_for(options.keepalive_interval));
+      auto next = co_await select(outbox.next(), stop_rx_.next(), ping_rx_.next());
       if (next.index() == 1) break;
       if (next.index() == 2) {
-        out_.Clear();
+        out_.Clear();  // an empty frame: a keepalive ping
         if (const bool ok = co_await write(out_); !ok) {
           cancel("a write failed");
           break;

@@ -57,6 +57,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     /// requests) cannot see the peer go by reading: true once the other
     /// side has closed or reset the connection all the same.
     virtual bool peer_gone() const noexcept { return false; }
+    /// A direct stream's clocks, for its keepalive: when a byte last came,
+    /// and when a frame last went (any thread).
+    virtual Instant last_heard() const noexcept { return {}; }
+    virtual Instant last_said() const noexcept { return {}; }
     /// Ends the call: the operations in flight complete with ok = false.
     virtual void cancel() = 0;
     /// No more operations from us (the client drops its hold, the server
@@ -103,6 +107,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string identity_mismatch(const std::string& node) const;
   void log_refusal(const std::string& who, const std::string& why);
   Task<void> read_loop();
+  Task<void> keepalive();
   Task<bool> wait_for_room();
   Task<void> watch_peer();
   Task<void> write_loop();
@@ -136,6 +141,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   MpscReceiver<grpc::Status> done_rx_;
   MpscSender<bool> stop_tx_;  // closed to stop the writer
   MpscReceiver<bool> stop_rx_;
+  MpscSender<bool> ping_tx_;  // a direct stream's writer: send a keepalive ping
+  MpscReceiver<bool> ping_rx_;
   MpscSender<bool> lost_tx_;  // closed by cancel: stops a reader waiting to serve
   MpscReceiver<bool> lost_rx_;
 };

@@ -2,15 +2,12 @@
 #include <cstring>
 #include <span>
 #include <utility>
-#include <variant>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <troupe/remote/detail/tcp_frame_stream.hpp>
-#include <troupe/runtime/select.hpp>
-#include <troupe/runtime/sleep.hpp>
 
 namespace troupe::remote::detail {
 
@@ -34,13 +31,14 @@ std::uint32_t get_length(const char* in) noexcept {
 
 TcpFrameStream::TcpFrameStream(std::shared_ptr<Connection> connection, Connection::Role role,
                                TcpStream socket, std::string peer_address,
-                               std::size_t max_frame_bytes, Duration silence)
+                               std::size_t max_frame_bytes)
     : connection_(std::move(connection)),
       role_(role),
       socket_(std::move(socket)),
       address_(std::move(peer_address)),
       max_frame_bytes_(max_frame_bytes),
-      silence_(silence),
+      heard_(Clock::now().time_since_epoch().count()),
+      said_(Clock::now().time_since_epoch().count()),
       in_(kReadChunk) {
   (void)socket_.set_nodelay(true);  // a frame goes out as soon as it is written
 }
@@ -85,14 +83,8 @@ Task<bool> TcpFrameStream::read_frame(v1::Frame& frame) {
     if (end_ >= kLengthBytes) want = std::max(want, kLengthBytes + get_length(in_.data()));
     if (in_.size() < want) in_.resize(want);
     if (end_ == in_.size()) in_.resize(in_.size() * 2);
-    auto read =
-        socket_.read(std::as_writable_bytes(std::span(in_.data() + end_, in_.size() - end_)));
-    auto r = co_await select(read, sleep_for(silence_));
-    if (r.index() == 1) {
-      ended_ = "the peer went silent";
-      co_return false;
-    }
-    const IoResult<std::size_t>& n = std::get<0>(r);
+    const IoResult<std::size_t> n = co_await socket_.read(
+        std::as_writable_bytes(std::span(in_.data() + end_, in_.size() - end_)));
     if (!n) {
       ended_ = n.error().message();
       co_return false;
@@ -102,6 +94,7 @@ Task<bool> TcpFrameStream::read_frame(v1::Frame& frame) {
       co_return false;
     }
     end_ += *n;
+    heard_.store(Clock::now().time_since_epoch().count(), kRelaxed);
   }
 }
 
@@ -112,6 +105,7 @@ Task<bool> TcpFrameStream::write_frame(const v1::Frame& frame) {
   frame.SerializeWithCachedSizesToArray(reinterpret_cast<std::uint8_t*>(out_.data()) +
                                         kLengthBytes);
   auto written = co_await socket_.write_all(std::as_bytes(std::span(out_.data(), out_.size())));
+  said_.store(Clock::now().time_since_epoch().count(), kRelaxed);
   co_return written.has_value();
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -22,9 +23,10 @@ namespace troupe::remote::detail {
 /// reactor's thread only wakes the task that waits.
 ///
 /// What gRPC gave the other stream, this one does itself: an empty frame
-/// is a keepalive ping (the connection's writer sends one after a quiet
-/// interval) and a read gives up after `silence` without a byte, which is
-/// how a frozen or cut-off peer is found; an acceptor that refuses a
+/// is a keepalive ping (the connection's keepalive task has the writer send
+/// one after a quiet interval, and drops a peer not heard for the interval
+/// and the timeout: the clocks below), which is how a frozen or cut-off
+/// peer is found; an acceptor that refuses a
 /// stream says why in a last frame (Frame.refusal), which the dialer
 /// reports as the status gRPC would have given.
 ///
@@ -34,7 +36,7 @@ namespace troupe::remote::detail {
 class TcpFrameStream final : public Connection::Stream {
  public:
   TcpFrameStream(std::shared_ptr<Connection> connection, Connection::Role role, TcpStream socket,
-                 std::string peer_address, std::size_t max_frame_bytes, Duration silence);
+                 std::string peer_address, std::size_t max_frame_bytes);
 
   bool direct() const noexcept override { return true; }
   Task<bool> read_frame(v1::Frame& frame) override;
@@ -48,6 +50,8 @@ class TcpFrameStream final : public Connection::Stream {
   std::vector<std::string> peer_identities() const override { return {}; }
   void handshake_done() noexcept override { frame_limit_ = max_frame_bytes_; }
   bool peer_gone() const noexcept override;
+  Instant last_heard() const noexcept override { return Instant(Duration(heard_.load(kRelaxed))); }
+  Instant last_said() const noexcept override { return Instant(Duration(said_.load(kRelaxed))); }
 
   /// The largest frame read before the handshake is done: a hello (a
   /// name of at most 255 bytes, a nonce), a proof, a refusal.
@@ -63,8 +67,10 @@ class TcpFrameStream final : public Connection::Stream {
   TcpStream socket_;
   const std::string address_;
   const std::size_t max_frame_bytes_;
-  std::size_t frame_limit_ = kHandshakeFrameBytes;  // the reader's
-  const Duration silence_;
+  std::size_t frame_limit_ = kHandshakeFrameBytes;             // the reader's
+  static constexpr auto kRelaxed = std::memory_order_relaxed;  // clocks: they order nothing
+  std::atomic<Duration::rep> heard_;                           // Clock ticks of the last byte read
+  std::atomic<Duration::rep> said_;                            // and of the last frame written
   std::vector<char> in_;  // bytes read, [begin_, end_) not consumed yet
   std::size_t begin_ = 0;
   std::size_t end_ = 0;

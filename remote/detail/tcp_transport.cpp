@@ -18,17 +18,12 @@ namespace troupe::remote::detail {
 
 namespace {
 
-// Keepalive: the peer pings after `keepalive_interval` of quiet, so a read
-// that waits longer than that and the timeout has lost the peer.
-Duration silence_limit(const NodeOptions& o) { return o.keepalive_interval + o.keepalive_timeout; }
-
 // Runs one connection on `socket` to its end; the stream lives until then.
 Task<Connection::Outcome> run_on(std::shared_ptr<NodeCore> node,
                                  std::shared_ptr<Connection> connection, Connection::Role role,
                                  TcpStream socket, std::string peer) {
   const NodeOptions& o = node->options();
-  TcpFrameStream stream(connection, role, std::move(socket), std::move(peer), o.max_frame_bytes,
-                        silence_limit(o));
+  TcpFrameStream stream(connection, role, std::move(socket), std::move(peer), o.max_frame_bytes);
   connection->bind(stream);
   if (!node->open_stream(connection)) connection->cancel("the node is shutting down");
   Connection::Outcome outcome = co_await connection->run();

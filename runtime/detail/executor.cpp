@@ -192,9 +192,15 @@ void Executor::notify_one() noexcept {
 
 void Executor::stop_searching(Worker& w) noexcept {
   w.searching = false;
-  // The last searcher found work: there may be more, wake a helper.
+  // The last searcher found work. Pushes made while it searched woke
+  // nobody (a searcher would find them): if any of that work is still
+  // queued, wake a helper for it. Their pushes came before their reads of
+  // counts_, which this update follows (or they saw no searcher and woke a
+  // worker themselves), so the queues read below show them. Only then:
+  // waking a helper for nothing, on every wake of a parked worker, was a
+  // futex wake, a spin and a park more per message between two nodes.
   const std::uint64_t prev = counts_.fetch_sub(kSearchingOne, std::memory_order_acq_rel);
-  if (searching(prev) == 1) notify_one();
+  if (searching(prev) == 1 && has_work_anywhere()) notify_one();
 }
 
 void Executor::park(Worker& w) noexcept {
