@@ -9,6 +9,7 @@
 #include <grpcpp/support/status.h>
 
 #include <troupe/remote/detail/connection.hpp>
+#include <troupe/remote/detail/frame_reader.hpp>
 #include <troupe/runtime/clock.hpp>
 #include <troupe/runtime/task.hpp>
 #include <troupe/runtime/tcp_stream.hpp>
@@ -48,7 +49,7 @@ class TcpFrameStream final : public Connection::Stream {
   void finish(const grpc::Status& status) override;
   std::string peer_address() const override { return address_; }
   std::vector<std::string> peer_identities() const override { return {}; }
-  void handshake_done() noexcept override { frame_limit_ = max_frame_bytes_; }
+  void handshake_done() noexcept override { reader_.set_limit(max_frame_bytes_); }
   bool peer_gone() const noexcept override;
   Instant last_heard() const noexcept override { return Instant(Duration(heard_.load(kRelaxed))); }
   Instant last_said() const noexcept override { return Instant(Duration(said_.load(kRelaxed))); }
@@ -58,22 +59,15 @@ class TcpFrameStream final : public Connection::Stream {
   static constexpr std::size_t kHandshakeFrameBytes = 4096;
 
  private:
-  // The frame at the front of the buffer, if it is all there: its bytes
-  // are consumed; pings are skipped. -1: not all there; 0: bad; 1: read.
-  int take_frame(v1::Frame& frame);
-
   std::shared_ptr<Connection> connection_;
   const Connection::Role role_;
   TcpStream socket_;
   const std::string address_;
   const std::size_t max_frame_bytes_;
-  std::size_t frame_limit_ = kHandshakeFrameBytes;             // the reader's
   static constexpr auto kRelaxed = std::memory_order_relaxed;  // clocks: they order nothing
   std::atomic<Duration::rep> heard_;                           // Clock ticks of the last byte read
   std::atomic<Duration::rep> said_;                            // and of the last frame written
-  std::vector<char> in_;  // bytes read, [begin_, end_) not consumed yet
-  std::size_t begin_ = 0;
-  std::size_t end_ = 0;
+  FrameReader reader_;
   std::string out_;  // the frame being written, with its length
   // Why the reads ended (the dialer's status when it was not refused).
   std::string ended_ = "the connection closed";
