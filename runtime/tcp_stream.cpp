@@ -126,7 +126,9 @@ bool TcpStream::ReadFuture::poll(Context& cx) noexcept {
     const ssize_t n = ::recv(fd, buffer_.data(), buffer_.size(), 0);
     if (n < 0) return errno;
     count_ = static_cast<std::size_t>(n);
-    return 0;
+    // Less than asked for: the socket is empty now (EOF, 0, keeps it
+    // readable: the next read sees the end at once).
+    return n > 0 && count_ < buffer_.size() ? detail::IoSource::kDrained : 0;
   });
 }
 

@@ -135,6 +135,12 @@ class IoSource {
 
   int fd() const noexcept { return fd_; }
   bool registered() const noexcept { return reg_.load(std::memory_order_acquire) != nullptr; }
+
+  /// What an attempt (see poll_io) returns when it succeeded and found the
+  /// fd drained (a read that got less than it asked for): the readiness it
+  /// used is cleared, so the next operation waits for the reactor instead
+  /// of making a syscall that would only say EAGAIN (Tokio does the same).
+  static constexpr int kDrained = -1;
   /// Deregisters and closes the fd now.
   void reset() noexcept;
 
@@ -178,6 +184,7 @@ class IoSource {
       }
       while ((err = attempt()) == EINTR) {
       }
+      if (err == kDrained) err = 0;  // nothing registered yet to clear
       if (err != EAGAIN && err != EWOULDBLOCK) return finish(dir, waiter, ec, err);
       if ((ec = register_with(*cx.scheduler().reactor()))) return true;
     }
@@ -193,6 +200,10 @@ class IoSource {
           break;
       }
       while ((err = attempt()) == EINTR) {
+      }
+      if (err == kDrained) {
+        clear_readiness(ev);
+        return finish(dir, waiter, ec, 0);
       }
       if (err != EAGAIN && err != EWOULDBLOCK) return finish(dir, waiter, ec, err);
       clear_readiness(ev);
