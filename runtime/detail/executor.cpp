@@ -48,6 +48,13 @@ constexpr std::uint32_t kMaxLifoStreak = 3;
 // cost of one wake-up a second) so that timers armed further out than
 // this never need to interrupt it.
 constexpr Duration kDriverTick = std::chrono::seconds(1);
+// After events, the driver keeps looking (epoll_wait without sleeping) for
+// this long before it sleeps: a reply that comes within it is dispatched
+// without waking the driver thread first, as Erlang's schedulers busy-wait
+// a little before they sleep. 15 us took remote_ping_pong from 11,500 to
+// 18,200 round trips/s (8 interleaved rounds; 30 us: 13,900, 100 us:
+// 7,600, the spinning thread taking the core the other node needs).
+constexpr Duration kDriverSpin = std::chrono::microseconds(15);
 }  // namespace
 
 Executor::Executor(std::size_t workers)
@@ -267,6 +274,7 @@ void Executor::on_earlier_timer(Instant deadline) noexcept {
 }
 
 void Executor::run_driver() {
+  Instant busy_until{};  // until then, look for events without sleeping
   for (;;) {
     driver_sleeps_until_.store(0);
     const Instant now = Clock::now();
@@ -276,7 +284,9 @@ void Executor::run_driver() {
     if (next && *next < until) until = *next;
     driver_sleeps_until_.store(until.time_since_epoch().count());
     if (const auto again = timers_.next_deadline(); again && *again < until) continue;
-    reactor_.poll(until, Clock::now());
+    const Instant before = Clock::now();
+    const int got = reactor_.poll(before < busy_until ? before : until, before);
+    if (got > 0) busy_until = Clock::now() + kDriverSpin;
   }
 }
 

@@ -126,7 +126,7 @@ Reactor::~Reactor() {
 
 void Reactor::interrupt() noexcept { signal_eventfd(event_fd_); }
 
-void Reactor::poll(std::optional<Instant> deadline, Instant now) {
+int Reactor::poll(std::optional<Instant> deadline, Instant now) {
   // The handlers retired before this point were deregistered before this
   // round's epoll_wait, and every event of the previous round has been
   // dispatched: nothing can reach them any more.
@@ -144,6 +144,7 @@ void Reactor::poll(std::optional<Instant> deadline, Instant now) {
   }
   epoll_event events[128];
   const int n = ::epoll_wait(epoll_fd_, events, 128, timeout_ms);
+  int dispatched = 0;
   for (int i = 0; i < n; ++i) {
     if (events[i].data.ptr == nullptr) {
       std::uint64_t drained;
@@ -151,7 +152,9 @@ void Reactor::poll(std::optional<Instant> deadline, Instant now) {
       continue;
     }
     static_cast<IoHandler*>(events[i].data.ptr)->dispatch(events[i].events);
+    ++dispatched;
   }
+  return dispatched;
 }
 
 }  // namespace troupe::detail

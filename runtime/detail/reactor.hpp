@@ -130,9 +130,9 @@ class Reactor {
   /// Makes a blocked or the next `poll` return at once.
   void interrupt() noexcept;
   /// Releases the handlers retired since the last call, then waits for
-  /// events until `deadline` (forever if empty) and dispatches them. Returns
-  /// early on interrupt(). Driver thread only.
-  void poll(std::optional<Instant> deadline, Instant now);
+  /// events until `deadline` (forever if empty) and dispatches them: how
+  /// many. Returns early on interrupt(). Driver thread only.
+  int poll(std::optional<Instant> deadline, Instant now);
 
   /// What registrations hold on to.
   const std::shared_ptr<ReactorCore>& core() const noexcept { return core_; }
