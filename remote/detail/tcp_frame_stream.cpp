@@ -10,6 +10,17 @@
 
 namespace troupe::remote::detail {
 
+namespace {
+
+// A refusal's code as the peer wrote it: one of gRPC's, else UNKNOWN.
+grpc::StatusCode status_code(std::int32_t code) noexcept {
+  if (code < grpc::StatusCode::OK || code > grpc::StatusCode::UNAUTHENTICATED)
+    return grpc::StatusCode::UNKNOWN;
+  return static_cast<grpc::StatusCode>(code);
+}
+
+}  // namespace
+
 TcpFrameStream::TcpFrameStream(std::shared_ptr<Connection> connection, Connection::Role role,
                                TcpStream socket, std::string peer_address,
                                std::size_t max_frame_bytes)
@@ -29,8 +40,7 @@ Task<bool> TcpFrameStream::read_frame(v1::Frame& frame) {
     switch (reader_.take(frame)) {
       case FrameReader::Taken::kFrame:
         if (!frame.has_refusal()) co_return true;
-        refusal_ = grpc::Status(static_cast<grpc::StatusCode>(frame.refusal().code()),
-                                frame.refusal().message());
+        refusal_ = grpc::Status(status_code(frame.refusal().code()), frame.refusal().message());
         ended_ = "refused";
         co_return false;
       case FrameReader::Taken::kTooLong:
