@@ -86,7 +86,7 @@ class Dialer {
     auto [tx, rx] = channel::mpsc::unbounded<bool>();
     stop_tx_ = std::move(tx);
     const NodeOptions& o = node_->options();
-    if (o.transport == NodeOptions::Transport::kGrpc) {
+    if (*o.transport == NodeOptions::Transport::kGrpc) {
       grpc::ChannelArguments args;
       tune(args, o);
       stub_ =
@@ -166,7 +166,9 @@ NodeOptions checked(NodeOptions o) {
         " bytes (make one with `openssl rand -hex 32`); NodeOptions::insecure allows a weaker one, "
         "for tests on one machine");
   }
-  if (o.tls && o.transport != NodeOptions::Transport::kGrpc)
+  if (!o.transport)
+    o.transport = o.tls ? NodeOptions::Transport::kGrpc : NodeOptions::Transport::kTcp;
+  if (o.tls && *o.transport != NodeOptions::Transport::kGrpc)
     throw std::invalid_argument("troupe: TLS between nodes needs the gRPC transport");
   if (!o.name.empty() && o.name.size() > detail::kMaxNodeName)
     throw std::invalid_argument("troupe: a node name is at most 255 bytes");
@@ -177,7 +179,7 @@ NodeOptions checked(NodeOptions o) {
 Node::Node(ActorSystem& system, NodeOptions options)
     : core_(std::make_shared<detail::NodeCore>(system, checked(std::move(options)))) {
   const NodeOptions& o = core_->options();
-  if (!o.listen.empty() && o.transport == NodeOptions::Transport::kTcp) {
+  if (!o.listen.empty() && *o.transport == NodeOptions::Transport::kTcp) {
     auto at = detail::resolve_address(o.listen);
     if (!at) throw std::runtime_error("troupe: cannot listen on " + o.listen + ": bad address");
     auto listener = TcpListener::bind(*at);

@@ -52,9 +52,10 @@ struct NodeOptions {
   /// pair of nodes (HTTP/2 with its flow control and keepalive pings), the
   /// one that offers TLS. The handshake, the sealed frames, backpressure,
   /// incarnations and loss detection are the same on both; the nodes of a
-  /// cluster must all use the same one.
+  /// cluster must all use the same one. Default: kTcp, or kGrpc when `tls`
+  /// is set.
   enum class Transport { kGrpc, kTcp };
-  Transport transport = Transport::kGrpc;
+  std::optional<Transport> transport{};
   /// TLS for the gRPC streams, with certificates that name the nodes.
   /// Without it, frames are still sealed (AES-256-GCM under keys from the
   /// secret); only the handshake's hellos are readable on the path.

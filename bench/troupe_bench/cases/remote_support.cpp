@@ -55,9 +55,8 @@ remote::NodeOptions bench_node_options(bool listen) {
   // Both processes are ours, on loopback; a real secret all the same, so
   // that the bench pays for the handshake and the frame MAC as users do.
   o.cluster_secret = "troupe-bench-cluster-secret-0123456789abcdef";
-  // The node's own TCP transport, the faster; TROUPE_BENCH_TRANSPORT=grpc
-  // measures the gRPC one (both processes read it).
-  o.transport = remote::NodeOptions::Transport::kTcp;
+  // The node's own TCP transport, the default and the faster;
+  // TROUPE_BENCH_TRANSPORT=grpc measures the gRPC one (both processes read it).
   if (const char* t = std::getenv("TROUPE_BENCH_TRANSPORT"); t && std::string_view(t) == "grpc")
     o.transport = remote::NodeOptions::Transport::kGrpc;
   o.log = [](const std::string& line) {
