@@ -5,8 +5,8 @@
 # per case (troupe caf go erlang tokio, troupe caf go ...), and writes a
 # report with the medians and the troupe/peer ratios (bench/RESULTS.md).
 #
-# The remote cases (remote_ping_pong, remote_fan_in: two processes on
-# loopback, defined in bench/README.md) run only when named. Their only
+# The remote cases (remote_ping_pong, remote_fan_in, remote_ask_latency:
+# two processes on loopback, defined in bench/README.md) run only when named. Their only
 # peer is Erlang distribution (bench/erlang/run.sh, built into
 # build/erlang-bench), interleaved troupe erlang troupe erlang ...; the
 # peers of the shared folder are not built for them.
@@ -42,7 +42,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 
 all_cases=(ping_pong thread_ring fan_in fork_join spawn_tree idle_actors channel_mpmc)
-remote_cases=(remote_ping_pong remote_fan_in)
+remote_cases=(remote_ping_pong remote_fan_in remote_ask_latency)
 cases=()
 rounds=5
 peers_list=caf,go,erlang,tokio

@@ -14,7 +14,11 @@
 %% RESULT case=<case> impl=erlang n=<n> secs=<s> rate=<n/s> check=<c> rss_kb=<node 1's VmHWM>
 
 -module(remote_bench).
+-behaviour(gen_server).
 -export([main/1, server/1]).
+%% remote_ask_latency's server on node 2: a gen_server that answers each
+%% call with its argument.
+-export([init/1, handle_call/3, handle_cast/2]).
 
 %% How long node 1 waits for node 2 to come up and register its process.
 -define(STARTUP_MS, 30000).
@@ -30,6 +34,9 @@ server([CaseS]) ->
     ok = net_kernel:monitor_nodes(true),
     Pid = case Name of
               pong -> spawn(fun pong_loop/0);
+              echo ->
+                  {ok, P} = gen_server:start(?MODULE, [], []),
+                  P;
               %% Off-heap queue: the usual setting for a process that takes
               %% a flood of messages (as in the local fan_in of the peers).
               counter -> spawn_opt(fun counter_idle/0, [{message_queue_data, off_heap}])
@@ -47,6 +54,7 @@ server([CaseS]) ->
 
 registered_name(remote_ping_pong) -> pong;
 registered_name(remote_fan_in) -> counter;
+registered_name(remote_ask_latency) -> echo;
 registered_name(Other) ->
     io:format(standard_error, "remote_bench: unknown case ~p~n", [Other]),
     halt(2).
@@ -65,6 +73,10 @@ pong_loop(A) ->
             A ! {pong, I},
             pong_loop(A)
     end.
+
+init([]) -> {ok, none}.
+handle_call({ping, I}, _From, State) -> {reply, {pong, I}, State}.
+handle_cast(_, State) -> {noreply, State}.
 
 %% The counter of remote_fan_in: told n and whom to report to, then sums.
 counter_idle() ->
@@ -94,12 +106,16 @@ main([CaseS, Node2S | KVs]) ->
              end,
     Node2 = full_node_name(Node2S),
     Target = lookup(Node2, registered_name(Case), erlang:monotonic_time(millisecond) + ?STARTUP_MS),
-    {N, Nanos, Check, Expected} = run(Case, Target, Params),
+    {N, Nanos, Check, Expected, Extra} =
+        case run(Case, Target, Params) of
+            {_, _, _, _} = R4 -> erlang:append_element(R4, "");
+            R5 -> R5
+        end,
     Rss = vmhwm_kb(),
     %% Node 2 halts inside this call, so it returns {badrpc, nodedown}: by
     %% then node 2 is gone, and run.sh finds nothing left to clean up.
     _ = rpc:call(Node2, erlang, halt, [0], 10000),
-    report(CaseS, N, Nanos, Check, Expected, Rss);
+    report(CaseS, N, Nanos, Check, Expected, Rss, Extra);
 main(_) ->
     io:format(standard_error, "usage: remote_bench main CASE NODE2 [key=value ...]~n", []),
     halt(2).
@@ -132,16 +148,17 @@ lookup(Node2, Name, Deadline) ->
     end.
 
 run(remote_ping_pong, B, P) -> ping_pong(B, P);
-run(remote_fan_in, Counter, P) -> fan_in(Counter, P).
+run(remote_fan_in, Counter, P) -> fan_in(Counter, P);
+run(remote_ask_latency, Echo, P) -> ask_latency(Echo, P).
 
-report(CaseS, N, Nanos, Check, Expected, Rss) ->
+report(CaseS, N, Nanos, Check, Expected, Rss, Extra) ->
     Secs = Nanos / 1.0e9,
     Rate = case Nanos > 0 of
                true -> round(N / Secs);
                false -> 0
            end,
-    io:format("RESULT case=~s impl=erlang n=~b secs=~.6f rate=~b check=~b rss_kb=~b~n",
-              [CaseS, N, Secs, Rate, Check, Rss]),
+    io:format("RESULT case=~s impl=erlang n=~b secs=~.6f rate=~b check=~b rss_kb=~b~s~n",
+              [CaseS, N, Secs, Rate, Check, Rss, Extra]),
     case Check =:= Expected of
         true ->
             halt(0);
@@ -225,3 +242,52 @@ produce(_Counter, 0) -> ok;
 produce(Counter, K) ->
     Counter ! {add, 1},
     produce(Counter, K - 1).
+
+%% ---------------------------------------------------------------------------
+%% remote_ask_latency: `askers` processes on node 1 each make their share of
+%% n gen_server:call({ping, I}) to the echo server on node 2, one after
+%% another, each timed from the call to its reply. The RESULT line adds the
+%% percentiles in microseconds. check = the sum of the I that came back.
+%% ---------------------------------------------------------------------------
+
+ask_latency(Echo, P) ->
+    N = param(n, P, 40000),
+    Askers = max(1, param(askers, P, 1)),
+    Self = self(),
+    Shares = [{First, N div Askers + case I < N rem Askers of true -> 1; false -> 0 end}
+              || {I, First} <- firsts(N, Askers)],
+    T0 = now_ns(),
+    [spawn_link(fun() -> Self ! {asked, ask(Echo, First, First + Count, [], 0)} end)
+     || {First, Count} <- Shares],
+    {Lat, Sum} = collect(length(Shares), [], 0),
+    T1 = now_ns(),
+    Sorted = lists:sort(Lat),
+    Extra = io_lib:format(" askers=~b p50_us=~.1f p99_us=~.1f p999_us=~.1f",
+                          [Askers, quantile(Sorted, 0.5), quantile(Sorted, 0.99),
+                           quantile(Sorted, 0.999)]),
+    {N, T1 - T0, Sum, N * (N - 1) div 2, lists:flatten(Extra)}.
+
+%% {Index, first I} of each asker.
+firsts(N, Askers) ->
+    {Out, _} = lists:mapfoldl(
+                 fun(I, First) ->
+                         Count = N div Askers + case I < N rem Askers of true -> 1; false -> 0 end,
+                         {{I, First}, First + Count}
+                 end, 0, lists:seq(0, Askers - 1)),
+    Out.
+
+ask(_Echo, I, End, Lat, Sum) when I >= End -> {Lat, Sum};
+ask(Echo, I, End, Lat, Sum) ->
+    T0 = now_ns(),
+    {pong, J} = gen_server:call(Echo, {ping, I}, infinity),
+    ask(Echo, I + 1, End, [now_ns() - T0 | Lat], Sum + J).
+
+collect(0, Lat, Sum) -> {Lat, Sum};
+collect(K, Lat, Sum) ->
+    receive {asked, {L, S}} -> collect(K - 1, L ++ Lat, Sum + S) end.
+
+%% The Q-quantile (nearest rank) of sorted nanoseconds, in microseconds.
+quantile([], _Q) -> 0.0;
+quantile(Sorted, Q) ->
+    Rank = round(Q * (length(Sorted) - 1)) + 1,
+    lists:nth(Rank, Sorted) / 1000.0.

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Usage: bench/erlang/run.sh CASE [key=value ...]   -> one RESULT line (impl=erlang)
 #
-# The remote cases of troupe-bench (remote_ping_pong, remote_fan_in) on
-# Erlang distribution, with the interface of bench/run.sh: the same keys
-# (n=, producers=, workers=), the same RESULT line, exit status 0 ok, 1
-# failed or wrong check, 2 usage error.
+# The remote cases of troupe-bench (remote_ping_pong, remote_fan_in,
+# remote_ask_latency) on Erlang distribution, with the interface of
+# bench/run.sh: the same keys (n=, producers=, askers=, workers=), the same
+# RESULT line, exit status 0 ok, 1 failed or wrong check, 2 usage error.
 #
 # Two VMs on this machine: node 2 (started in the background) registers the
 # process the case talks to; node 1 runs the case against it, prints the
@@ -17,13 +17,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 beams=$here/../../build/erlang-bench
 
 usage() {
-  echo "usage: $0 remote_ping_pong|remote_fan_in [n=N] [producers=P] [workers=K]" >&2
+  echo "usage: $0 remote_ping_pong|remote_fan_in|remote_ask_latency [n=N] [producers=P] [askers=A] [workers=K]" >&2
   exit 2
 }
 [ $# -ge 1 ] || usage
 case_name=$1
 case $case_name in
-  remote_ping_pong | remote_fan_in) ;;
+  remote_ping_pong | remote_fan_in | remote_ask_latency) ;;
   *) usage ;;
 esac
 workers=2
@@ -31,7 +31,7 @@ args=()
 for a in "${@:2}"; do
   case $a in
     workers=*) workers=${a#*=} ;; # a VM flag (+S), not a case parameter
-    n=* | producers=*) args+=("$a") ;;
+    n=* | producers=* | askers=*) args+=("$a") ;;
     *) usage ;;
   esac
   [[ ${a#*=} =~ ^[0-9]+$ ]] || usage

@@ -15,9 +15,11 @@ namespace {
 #if TROUPE_BENCH_REMOTE
 constexpr RunCase kRemotePingPong = exec_remote_ping_pong;
 constexpr RunCase kRemoteFanIn = exec_remote_fan_in;
+constexpr RunCase kRemoteAskLatency = exec_remote_ask_latency;
 #else
 constexpr RunCase kRemotePingPong = nullptr;
 constexpr RunCase kRemoteFanIn = nullptr;
+constexpr RunCase kRemoteAskLatency = nullptr;
 #endif
 // Likewise the cluster cases and troupe-bench-cluster (with the cluster module).
 #if TROUPE_BENCH_CLUSTER
@@ -60,6 +62,7 @@ const std::vector<CaseInfo>& case_table() {
       // nodes around one etcd (cluster_*); bench/README.md.
       {"remote_ping_pong", remote_ping_pong_keys(), kRemotePingPong},
       {"remote_fan_in", remote_fan_in_keys(), kRemoteFanIn},
+      {"remote_ask_latency", remote_ask_latency_keys(), kRemoteAskLatency},
       {"cluster_activate", cluster_activate_keys(), kClusterActivate},
       {"cluster_tell", cluster_tell_keys(), kClusterTell},
       {"cluster_failover", cluster_failover_keys(), kClusterFailover},

@@ -23,6 +23,9 @@ struct Outcome {
   /// (a cluster case: an identity active on two nodes at once): why. main
   /// prints the RESULT line, then this, and exits with status 1.
   std::optional<std::string> invalid;
+  /// More `key=value` fields for the RESULT line, after rss_kb (a latency
+  /// case's percentiles); empty for the spec's cases.
+  std::string extra;
 };
 
 /// n*(n-1)/2, the sum of 0..n-1 (modulo 2^64): the check of several cases.

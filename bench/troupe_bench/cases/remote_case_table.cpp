@@ -26,6 +26,7 @@ const std::vector<CaseInfo>& case_table() {
   static const std::vector<CaseInfo> table = {
       {"remote_ping_pong", remote_ping_pong_keys(), run_remote_ping_pong},
       {"remote_fan_in", remote_fan_in_keys(), run_remote_fan_in},
+      {"remote_ask_latency", remote_ask_latency_keys(), run_remote_ask_latency},
   };
   return table;
 }

@@ -17,6 +17,9 @@ namespace troupe::bench {
 
 /// The keys of the remote cases and their defaults, for both tables.
 inline std::vector<KeySpec> remote_ping_pong_keys() { return {{"n", 40'000}, workers_key()}; }
+inline std::vector<KeySpec> remote_ask_latency_keys() {
+  return {{"n", 40'000}, {"askers", 1, 1, 10'000}, workers_key()};
+}
 inline std::vector<KeySpec> remote_fan_in_keys() {
   return {{"n", 1'000'000}, {"producers", 4, 1, 4096}, workers_key()};
 }
@@ -25,6 +28,7 @@ inline std::vector<KeySpec> remote_fan_in_keys() {
 /// and its resolved keys. Return only by throwing.
 Outcome exec_remote_ping_pong(const Params& p);
 Outcome exec_remote_fan_in(const Params& p);
+Outcome exec_remote_ask_latency(const Params& p);
 
 /// In troupe-bench-remote: the cases (process 1) and their server roles
 /// (process 2, which the case starts; they never return, see end_server).
@@ -32,5 +36,6 @@ Outcome run_remote_ping_pong(const Params& p);
 Outcome run_remote_ping_pong_server(const Params& p);
 Outcome run_remote_fan_in(const Params& p);
 Outcome run_remote_fan_in_server(const Params& p);
+Outcome run_remote_ask_latency(const Params& p);
 
 }  // namespace troupe::bench

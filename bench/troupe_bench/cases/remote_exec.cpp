@@ -49,6 +49,10 @@ Outcome exec_remote_ping_pong(const Params& p) {
   exec_sibling("troupe-bench-remote", "remote_ping_pong", p, remote_ping_pong_keys());
 }
 
+Outcome exec_remote_ask_latency(const Params& p) {
+  exec_sibling("troupe-bench-remote", "remote_ask_latency", p, remote_ask_latency_keys());
+}
+
 Outcome exec_remote_fan_in(const Params& p) {
   exec_sibling("troupe-bench-remote", "remote_fan_in", p, remote_fan_in_keys());
 }
