@@ -16,6 +16,9 @@
 // before the clock starts, so secs covers the n round trips only, not the
 // process start, the connection or the lookup. rss_kb is process 1's.
 // check = the sum of the i that A got back = n*(n-1)/2.
+//
+// remote_ask_latency (below) asks the same B from `askers` tasks at once
+// and reports the percentiles of the asks' latencies as well.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
