@@ -184,16 +184,14 @@ Outcome run_remote_ask_latency(const Params& p) {
   }
   server.stop();
   std::sort(l.nanos.begin(), l.nanos.end());
-  char extra[160];
-  std::snprintf(extra, sizeof extra, "askers=%lld p50_us=%.1f p99_us=%.1f p999_us=%.1f",
+  Outcome o;
+  std::snprintf(o.extra.data(), o.extra.size(), "askers=%lld p50_us=%.1f p99_us=%.1f p999_us=%.1f",
                 static_cast<long long>(askers), quantile_us(l.nanos, 0.50),
                 quantile_us(l.nanos, 0.99), quantile_us(l.nanos, 0.999));
-  Outcome o;
   o.n = n;
   o.secs = secs;
   o.check = l.sum;
   o.expected = sum_below(n);
-  o.extra = extra;
   return o;
 }
 
