@@ -53,8 +53,25 @@ VirtualActor::~VirtualActor() {
   for (auto& w : waiting_) refuse(w, "the virtual actor's last ref is gone");
 }
 
+namespace {
+
+// A local activation that is stopping (passivated, say) takes no more
+// messages, though the Down that makes this actor forget it may still be
+// on its way: its mailbox is closed from the moment the stop begins.
+bool stopping(const ActorHandle& target) noexcept {
+  auto* cell = target.cell();
+  return cell != nullptr && cell->mailbox().is_closed();
+}
+
+}  // namespace
+
 bool VirtualActor::placed_and_reachable() noexcept {
   if (!target_ || placing_) return false;
+  if (stopping(target_)) {
+    // The next message activates the actor again, as after the Down.
+    target_ = {};
+    return false;
+  }
   if (target_.is_remote() && !target_.remote()->reachable()) {
     // Its node is gone: rather than refuse the message, wait for the
     // activation to be placed again (on a survivor once that node's lease
@@ -178,8 +195,9 @@ void VirtualActor::placed(ActorHandle target, const std::string& why) {
   std::lock_guard lock(mutex_);
   placing_ = false;
   target_ = std::move(target);
-  if (target_ && std::find(placed_on_.begin(), placed_on_.end(),
-                           std::pair{target_.id(), target_.incarnation()}) == placed_on_.end()) {
+  if (target_ && (stopping(target_) ||
+                  std::find(placed_on_.begin(), placed_on_.end(),
+                            std::pair{target_.id(), target_.incarnation()}) == placed_on_.end())) {
     start_placing();  // it stopped before it was used: again
     return;
   }
