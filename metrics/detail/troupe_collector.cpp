@@ -1,6 +1,8 @@
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <limits>
+#include <span>
 #include <string_view>
 #include <utility>
 
@@ -32,6 +34,21 @@ static_assert(static_cast<std::size_t>(DeadLetterReason::kMailboxFull) == 1 &&
 constexpr std::array<double, 9> kDepthBounds = {0, 1, 4, 16, 64, 256, 1024, 4096, 16384};
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// A histogram from per-bucket (not cumulative) counts: one more count than
+// bounds, the last for +Inf.
+ClientMetric histogram(std::span<const std::uint64_t> counts, std::span<const double> bounds,
+                       std::uint64_t samples, double sum) {
+  ClientMetric h;
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    cumulative += counts[i];
+    h.histogram.bucket.push_back({cumulative, i < bounds.size() ? bounds[i] : kInf});
+  }
+  h.histogram.sample_count = samples;
+  h.histogram.sample_sum = sum;
+  return h;
+}
 
 MetricFamily family(std::string name, std::string help, MetricType type) {
   MetricFamily f;
@@ -89,16 +106,8 @@ std::vector<MetricFamily> TroupeCollector::Collect() const {
                              "Asks, from their first poll to their outcome (a reply, a failure, "
                              "a timeout).",
                              MetricType::Histogram);
-  ClientMetric h;
-  std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < t.ask_buckets.size(); ++i) {
-    cumulative += t.ask_buckets[i];
-    const double bound = i < kAskBucketBounds.size() ? kAskBucketBounds[i] : kInf;
-    h.histogram.bucket.push_back({cumulative, bound});
-  }
-  h.histogram.sample_count = t.ask_count;
-  h.histogram.sample_sum = static_cast<double>(t.ask_nanoseconds) / 1e9;
-  asks.metric.push_back(std::move(h));
+  asks.metric.push_back(histogram(t.ask_buckets, kAskBucketBounds, t.ask_count,
+                                  static_cast<double>(t.ask_nanoseconds) / 1e9));
   out.push_back(std::move(asks));
 
   collect_mailboxes(out);
@@ -126,15 +135,7 @@ void TroupeCollector::collect_mailboxes(std::vector<MetricFamily>& out) const {
                           "Messages waiting in each actor's mailbox, sampled when scraped "
                           "(actors running at that moment left out).",
                           MetricType::Histogram);
-  ClientMetric h;
-  std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < buckets.size(); ++i) {
-    cumulative += buckets[i];
-    h.histogram.bucket.push_back({cumulative, i < kDepthBounds.size() ? kDepthBounds[i] : kInf});
-  }
-  h.histogram.sample_count = count;
-  h.histogram.sample_sum = sum;
-  f.metric.push_back(std::move(h));
+  f.metric.push_back(histogram(buckets, kDepthBounds, count, sum));
   out.push_back(std::move(f));
   out.push_back(single("troupe_mailbox_depth_max", "The deepest mailbox when scraped.",
                        MetricType::Gauge, static_cast<double>(max)));
