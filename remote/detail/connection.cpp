@@ -62,26 +62,38 @@ Task<bool> Connection::Stream::read_frame(v1::Frame&) { co_return false; }
 Task<bool> Connection::Stream::write_frame(const v1::Frame&) { co_return false; }
 
 Task<bool> Connection::read() {
+  Task<bool> read;
   if (stream_->direct()) {
-    const bool ok = co_await within_handshake(stream_->read_frame(in_));
-    co_return ok;
+    read = stream_->read_frame(in_);
+  } else {
+    stream_->start_read(&in_);
+    read = outcome(reads_rx_);
   }
-  stream_->start_read(&in_);
-  const bool ok = co_await outcome(reads_rx_);
+  const bool ok = co_await within_handshake(std::move(read));
   co_return ok;
 }
 
 Task<bool> Connection::write(const v1::Frame& frame) {
+  Task<bool> write;
   if (stream_->direct()) {
-    const bool ok = co_await within_handshake(stream_->write_frame(frame));
-    co_return ok;
+    write = stream_->write_frame(frame);
+  } else {
+    stream_->start_write(&frame);
+    write = outcome(writes_rx_);
   }
-  stream_->start_write(&frame);
-  const bool ok = co_await outcome(writes_rx_);
+  const bool ok = co_await within_handshake(std::move(write));
   co_return ok;
 }
 
-// A direct stream's operation; in the handshake its deadline applies.
+// A callback stream's operation (gRPC): its outcome, from the channel its
+// callback pushes into.
+Task<bool> Connection::outcome(MpscReceiver<bool>& done) {
+  const std::optional<bool> ok = co_await done.next();
+  co_return ok.value_or(false);
+}
+
+// An operation of the stream; in the handshake a deadline applies: past
+// it, the stream is cancelled.
 Task<bool> Connection::within_handshake(Task<bool> operation) {
   if (!in_handshake_) {
     const bool ok = co_await std::move(operation);
@@ -93,22 +105,6 @@ Task<bool> Connection::within_handshake(Task<bool> operation) {
     co_return false;
   }
   co_return std::get<0>(r);
-}
-
-// One operation's outcome, from the channel its callback pushes into. In
-// the handshake a deadline applies: past it, the stream is cancelled.
-Task<bool> Connection::outcome(MpscReceiver<bool>& done) {
-  if (!in_handshake_) {
-    const std::optional<bool> ok = co_await done.next();
-    co_return ok.value_or(false);
-  }
-  auto r = co_await select(done.next(), sleep_until(handshake_deadline_));
-  if (r.index() == 1) {
-    cancel("the handshake timed out");
-    co_return false;
-  }
-  const std::optional<bool> ok = std::get<0>(r);
-  co_return ok.value_or(false);
 }
 
 Task<Connection::Outcome> Connection::run() {
