@@ -16,6 +16,7 @@
 #include <troupe/remote/detail/handshake.hpp>
 #include <troupe/remote/detail/reactors.hpp>
 #include <troupe/remote/detail/tcp_transport.hpp>
+#include <troupe/remote/network.hpp>
 #include <troupe/remote/node.hpp>
 #include <troupe/runtime/join_handle.hpp>
 #include <troupe/runtime/spawn.hpp>
@@ -86,7 +87,7 @@ class Dialer {
     auto [tx, rx] = channel::mpsc::unbounded<bool>();
     stop_tx_ = std::move(tx);
     const NodeOptions& o = node_->options();
-    if (*o.transport == NodeOptions::Transport::kGrpc) {
+    if (!o.network && *o.transport == NodeOptions::Transport::kGrpc) {
       grpc::ChannelArguments args;
       tune(args, o);
       stub_ =
@@ -99,7 +100,9 @@ class Dialer {
   /// Stops redialing; the connection itself is cancelled by the node.
   void stop() noexcept { stop_tx_.close(); }
   /// Waits for the loop to end (from outside the runtime).
-  void join() { loop_.wait(); }
+  void join() {
+    if (!node_->drive_until([this] { return loop_.is_finished(); })) loop_.wait();
+  }
 
  private:
   Task<void> run(MpscReceiver<bool> stop) {
@@ -118,7 +121,9 @@ class Dialer {
         continue;
       }
       Connection::Outcome outcome;
-      if (stub_) {
+      if (o.network) {
+        outcome = co_await o.network->dial(node_, std::move(connection), address_, stop);
+      } else if (stub_) {
         auto* reactor = new ClientReactor(connection);
         const bool open = node_->open_stream(connection);
         reactor->start(*stub_);
@@ -168,7 +173,7 @@ NodeOptions checked(NodeOptions o) {
   }
   if (!o.transport)
     o.transport = o.tls ? NodeOptions::Transport::kGrpc : NodeOptions::Transport::kTcp;
-  if (o.tls && *o.transport != NodeOptions::Transport::kGrpc)
+  if (o.tls && (o.network || *o.transport != NodeOptions::Transport::kGrpc))
     throw std::invalid_argument("troupe: TLS between nodes needs the gRPC transport");
   if (!o.name.empty() && o.name.size() > detail::kMaxNodeName)
     throw std::invalid_argument("troupe: a node name is at most 255 bytes");
@@ -179,7 +184,9 @@ NodeOptions checked(NodeOptions o) {
 Node::Node(ActorSystem& system, NodeOptions options)
     : core_(std::make_shared<detail::NodeCore>(system, checked(std::move(options)))) {
   const NodeOptions& o = core_->options();
-  if (!o.listen.empty() && *o.transport == NodeOptions::Transport::kTcp) {
+  if (!o.listen.empty() && o.network) {
+    address_ = o.network->listen(core_, o.listen);
+  } else if (!o.listen.empty() && *o.transport == NodeOptions::Transport::kTcp) {
     auto at = detail::resolve_address(o.listen);
     if (!at) throw std::runtime_error("troupe: cannot listen on " + o.listen + ": bad address");
     auto listener = TcpListener::bind(*at);
@@ -320,6 +327,7 @@ void Node::shutdown() {
     stopped_dialers_.clear();
   }
   for (auto& d : dialers) d->stop();
+  if (core_->options().network && !address_.empty()) core_->options().network->unlisten(*core_);
   if (acceptor_) {
     // No connection is accepted after this.
     acceptor_->cancel();

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,8 @@
 #include <troupe/runtime/clock.hpp>
 
 namespace troupe::remote {
+
+class Network;
 
 /// TLS for a node's connections, both ways: PEM files of this node's
 /// certificate chain and private key, and of the CA that peers'
@@ -60,6 +63,11 @@ struct NodeOptions {
   /// Without it, frames are still sealed (AES-256-GCM under keys from the
   /// secret); only the handshake's hellos are readable on the path.
   std::optional<TlsOptions> tls{};
+  /// Another network than the machine's to listen and dial on: a
+  /// simulation's (SimNetwork, sim/sim_network.hpp), whose nodes all run on
+  /// one SimScheduler. Set, it replaces `transport` (and rules out `tls`):
+  /// `listen`, `seeds` and the names are addresses on that network.
+  std::shared_ptr<Network> network{};
   /// Lets the node start with a cluster secret shorter than 32 bytes
   /// (empty included), which proves nothing: for tests and experiments on
   /// one machine, never for a network others can reach.

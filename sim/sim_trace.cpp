@@ -73,6 +73,9 @@ std::string SimTrace::describe(const SimEvent& e) const {
     case SimEventKind::kNote:
       line += "note: " + e.text;
       break;
+    case SimEventKind::kNet:
+      line += "net   " + e.text;
+      break;
   }
   return line;
 }

@@ -18,6 +18,7 @@ enum class SimEventKind : std::uint8_t {
   kTimer,  // the clock jumped and the timers due fired (id: how many tasks became ready)
   kFault,  // the test injected a fault (id: its number in the run; text: what)
   kNote,   // the test wrote a note (text)
+  kNet,    // the simulated network carried or cut something (text: what)
 };
 
 /// One entry of a SimTrace. Ids are spawn numbers of the run (1, 2, ...),

@@ -58,6 +58,21 @@ void Connection::finish(const grpc::Status& status) {
   stream_->finish(status);
 }
 
+Task<Connection::Outcome> Connection::run_on(std::shared_ptr<NodeCore> node,
+                                             std::shared_ptr<Connection> connection,
+                                             std::unique_ptr<Stream> stream) {
+  connection->bind(*stream);
+  if (!node->open_stream(connection)) connection->cancel("the node is shutting down");
+  Outcome outcome = co_await connection->run();
+  co_return outcome;
+}
+
+Connection::Outcome Connection::unreachable(NodeCore& node, Connection& connection,
+                                            const std::string& address, const std::string& why) {
+  node.peer(address)->release(connection, why);
+  return Outcome{false, grpc::Status(grpc::StatusCode::UNAVAILABLE, why)};
+}
+
 Task<bool> Connection::Stream::read_frame(v1::Frame&) { co_return false; }
 Task<bool> Connection::Stream::write_frame(const v1::Frame&) { co_return false; }
 
@@ -201,7 +216,7 @@ Task<void> Connection::keepalive() {
   const Duration tick = std::max<Duration>(o.keepalive_interval / 4, std::chrono::milliseconds(1));
   for (;;) {
     co_await sleep_for(tick);
-    const Instant now = Clock::now();
+    const Instant now = node_->system().core().scheduler().now();
     if (now - stream_->last_heard() > silence) {
       cancel("the peer went silent");
       co_return;

@@ -91,6 +91,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   /// The connection's whole life; ends once gRPC is done with the stream.
   Task<Outcome> run();
+  /// Runs `connection` on a direct `stream` that lives as long as it does
+  /// (a transport's accepted or dialed connection): the outcome of run().
+  static Task<Outcome> run_on(std::shared_ptr<NodeCore> node,
+                              std::shared_ptr<Connection> connection,
+                              std::unique_ptr<Stream> stream);
+  /// A dialed connection that could not be made: the dialer's claim on
+  /// the peer at `address` is released, and the outcome is UNAVAILABLE.
+  static Outcome unreachable(NodeCore& node, Connection& connection, const std::string& address,
+                             const std::string& why);
   /// Ends the stream from anywhere (shutdown, a lost race for the peer).
   void cancel(const std::string& why);
 

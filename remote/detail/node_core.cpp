@@ -12,6 +12,8 @@
 #include <troupe/remote/detail/node_core.hpp>
 #include <troupe/remote/detail/peer.hpp>
 #include <troupe/remote/detail/wire.hpp>
+#include <troupe/remote/network.hpp>
+#include <troupe/runtime/detail/driven_scheduler.hpp>
 #include <troupe/runtime/spawn.hpp>
 #include <troupe/v1/cluster.pb.h>
 
@@ -19,7 +21,8 @@ namespace troupe::remote::detail {
 
 namespace {
 
-std::uint64_t random_incarnation() {
+std::uint64_t random_incarnation(const NodeOptions& o) {
+  if (o.network) return o.network->incarnation();
   std::random_device rd;
   std::uint64_t v = 0;
   while (v == 0) v = (std::uint64_t{rd()} << 32) ^ rd();
@@ -82,7 +85,7 @@ NodeCore::NodeCore(ActorSystem& system, NodeOptions options)
     : system_(system),
       options_(std::move(options)),
       name_(options_.name),
-      incarnation_(random_incarnation()) {}
+      incarnation_(random_incarnation(options_)) {}
 
 NodeCore::~NodeCore() = default;
 
@@ -219,10 +222,11 @@ void NodeCore::answer(const std::shared_ptr<Peer>& from, v1::Envelope reply) {
 
 // --- Traffic ---------------------------------------------------------------------------
 
-std::int64_t NodeCore::deadline_after(Duration d) noexcept {
-  auto at = std::chrono::system_clock::now() +
-            std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(at.time_since_epoch()).count();
+std::int64_t NodeCore::unix_nanos() const {
+  if (options_.network) return options_.network->unix_nanos();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 void NodeCore::dead_letter(const v1::Envelope& e, TellStatus why) noexcept {
@@ -275,9 +279,7 @@ void NodeCore::serve_ask(const std::shared_ptr<Peer>& from, v1::Envelope& e) {
   // node's, so that no peer can make it wait (and hold memory) for good.
   Duration timeout = options_.served_ask_timeout;
   if (e.deadline_unix_nanos() != 0) {
-    const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+    const std::int64_t now = unix_nanos();
     if (e.deadline_unix_nanos() <= now) {
       answer(from, reply_to(e, failure(AskError::kTimeout, "the deadline passed in transit")));
       return;
@@ -402,8 +404,26 @@ void NodeCore::close_streams() {
   for (auto& p : all_peers()) p->close();
   for (auto& c : live) c->cancel("the node shut down");
   live.clear();
+  auto none_left = [this] {
+    std::lock_guard lock(streams_mutex_);
+    return streams_ == 0;
+  };
+  if (drive_until(none_left)) return;
   std::unique_lock lock(streams_mutex_);
   streams_zero_.wait(lock, [this] { return streams_ == 0; });
+}
+
+bool NodeCore::drive_until(const std::function<bool()>& done) {
+  auto* driven = dynamic_cast<troupe::detail::DrivenScheduler*>(&system_.core().scheduler());
+  if (!driven) return false;
+  // What a shutdown waits for ends without time passing (cancelled
+  // streams, stopped dialers): a scheduler with nothing more to run would
+  // wait forever.
+  while (!done()) {
+    if (driven->run_until_idle() == 0 && !done())
+      throw std::logic_error("troupe: a node's shutdown waits for a task that cannot run");
+  }
+  return true;
 }
 
 }  // namespace troupe::remote::detail

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -84,8 +86,12 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
   std::uint64_t next_correlation_id() noexcept {
     return correlation_.fetch_add(1, std::memory_order_relaxed) + 1;
   }
+  /// Unix time now in nanoseconds: the system clock's, or the Network's.
+  std::int64_t unix_nanos() const;
   /// Unix nanoseconds `d` from now (an envelope's deadline).
-  static std::int64_t deadline_after(Duration d) noexcept;
+  std::int64_t deadline_after(Duration d) const {
+    return unix_nanos() + std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+  }
   /// The Down a peer gets when our actor `actor` stops.
   v1::Down down_message(ActorId actor, const ExitReason& reason) const;
   /// One line about connections, to NodeOptions::log or the framework's
@@ -108,6 +114,11 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
   /// Refuses new streams, cancels the live ones and waits until gRPC has
   /// called OnDone on every one.
   void close_streams();
+  /// On a driven scheduler (a simulation, a TestExecutor), where blocking
+  /// the only thread would wait forever: runs the node's ready tasks on
+  /// this thread (the driving one) until `done()`, and returns true. On a
+  /// runtime, returns false at once: the caller blocks its own way.
+  bool drive_until(const std::function<bool()>& done);
 
  private:
   void control(const std::shared_ptr<Peer>& from, v1::Envelope& e);

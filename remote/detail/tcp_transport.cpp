@@ -18,16 +18,13 @@ namespace troupe::remote::detail {
 
 namespace {
 
-// Runs one connection on `socket` to its end; the stream lives until then.
+// Runs one connection on `socket` to its end.
 Task<Connection::Outcome> run_on(std::shared_ptr<NodeCore> node,
                                  std::shared_ptr<Connection> connection, Connection::Role role,
                                  TcpStream socket, std::string peer) {
-  const NodeOptions& o = node->options();
-  TcpFrameStream stream(connection, role, std::move(socket), std::move(peer), o.max_frame_bytes);
-  connection->bind(stream);
-  if (!node->open_stream(connection)) connection->cancel("the node is shutting down");
-  Connection::Outcome outcome = co_await connection->run();
-  co_return outcome;
+  auto stream = std::make_unique<TcpFrameStream>(connection, role, std::move(socket),
+                                                 std::move(peer), node->options().max_frame_bytes);
+  return Connection::run_on(std::move(node), std::move(connection), std::move(stream));
 }
 
 }  // namespace
@@ -76,9 +73,7 @@ Task<Connection::Outcome> dial_tcp(std::shared_ptr<NodeCore> node,
                                    std::shared_ptr<Connection> connection, std::string address,
                                    MpscReceiver<bool>& stop) {
   auto fail = [&](const std::string& why) {
-    // The claim the dialer took for this connection goes with it.
-    node->peer(address)->release(*connection, why);
-    return Connection::Outcome{false, grpc::Status(grpc::StatusCode::UNAVAILABLE, why)};
+    return Connection::unreachable(*node, *connection, address, why);
   };
   auto target = resolve_address(address);
   if (!target) co_return fail("cannot resolve " + address + ": " + target.error().message());
