@@ -196,6 +196,7 @@ void SimNode::start() {
 void SimNode::crash() {
   if (!up()) return;
   network_->crash(name_);
+  system_->core().abandon();
   node_.reset();
   system_.reset();
 }

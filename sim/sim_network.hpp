@@ -138,9 +138,8 @@ class SimNode {
   /// Starts it (again): a fresh ActorSystem and Node, then on_start.
   void start();
   /// The process dies: the network cuts it first (its peers' connections
-  /// reset, nothing more it says arrives), then its Node and ActorSystem
-  /// go. Their shutdown still runs the actors' on_stop in this process,
-  /// but nothing of it reaches another node.
+  /// reset, nothing more it says arrives), then its actors go without
+  /// running on_stop, and its Node and ActorSystem with them.
   void crash();
   /// A clean stop: the Node closes its connections, the system shuts down.
   void stop();

@@ -62,10 +62,12 @@ class ActorCellOf final : public ActorCellBase {
   void stop_instance(const ExitReason& reason) noexcept override {
     if (!alive_) return;
     if constexpr (requires(A & a) { a.on_stop(reason); }) {
-      try {
-        instance().on_stop(reason);
-      } catch (...) {
-        system().log("an actor's on_stop threw; ignored");
+      if (!system().abandoned()) {  // a crashed process runs no cleanup
+        try {
+          instance().on_stop(reason);
+        } catch (...) {
+          system().log("an actor's on_stop threw; ignored");
+        }
       }
     }
     alive_ = false;

@@ -42,6 +42,13 @@ class SystemCore {
   // Relaxed: an id only has to be unique, which the atomic add alone makes it.
   ActorId next_id() noexcept { return ids_.fetch_add(1, std::memory_order_relaxed) + 1; }
 
+  /// The process is taken to have died (a simulated crash, SimNode::crash):
+  /// from now on the actors stop without running on_stop, as a killed
+  /// process runs none of its cleanup. The shutdown that follows still
+  /// frees them. Once, from the thread that then shuts the system down.
+  void abandon() noexcept { abandoned_.store(true, std::memory_order_relaxed); }
+  bool abandoned() const noexcept { return abandoned_.load(std::memory_order_relaxed); }
+
   /// Reports `line` through the log hook, or as an error of component
   /// "actor" in the framework's log (troupe::log)
   /// without one. A hook that throws is ignored.
@@ -84,6 +91,7 @@ class SystemCore {
   void set_dead_letter_hook(std::function<void(const DeadLetter&)> hook);
 
  private:
+  std::atomic<bool> abandoned_{false};
   Scheduler& scheduler_;
   const SupervisorStrategy top_level_;
   const LogHook log_;  // set once, read by any thread

@@ -50,34 +50,41 @@ Task<std::optional<SimSegment>> SimFrameStream::arrive() {
 }
 
 Task<bool> SimFrameStream::read_frame(v1::Frame& frame) {
-  std::optional<SimSegment> segment = co_await arrive();
-  if (!segment) co_return false;
-  heard_ = network_->scheduler().now();
-  const std::string route = wire_->names[1 - side_] + " -> " + wire_->names[side_];
-  switch (segment->kind) {
-    case SimSegment::Kind::kFin:
-      network_->record(route + ": closed");
-      ended_ = "the peer closed the connection";
+  for (;;) {
+    std::optional<SimSegment> segment = co_await arrive();
+    if (!segment) co_return false;
+    heard_ = network_->scheduler().now();
+    const std::string route = wire_->names[1 - side_] + " -> " + wire_->names[side_];
+    switch (segment->kind) {
+      case SimSegment::Kind::kFin:
+        network_->record(route + ": closed");
+        ended_ = "the peer closed the connection";
+        co_return false;
+      case SimSegment::Kind::kReset:
+        network_->record(route + ": reset");
+        ended_ = "the connection was reset";
+        co_return false;
+      case SimSegment::Kind::kData:
+        break;
+    }
+    // An empty frame is a keepalive ping, as on TCP: heard, not handed on.
+    if (segment->bytes.empty()) {
+      network_->record(route + ": ping");
+      continue;
+    }
+    network_->record(route + ": " + std::to_string(segment->bytes.size()) + " bytes");
+    if (!frame.ParseFromString(segment->bytes)) {
+      ended_ = "an undecodable frame";
       co_return false;
-    case SimSegment::Kind::kReset:
-      network_->record(route + ": reset");
-      ended_ = "the connection was reset";
+    }
+    if (frame.has_refusal()) {
+      refusal_ = grpc::Status(static_cast<grpc::StatusCode>(frame.refusal().code()),
+                              frame.refusal().message());
+      ended_ = "refused";
       co_return false;
-    case SimSegment::Kind::kData:
-      break;
+    }
+    co_return true;
   }
-  network_->record(route + ": " + std::to_string(segment->bytes.size()) + " bytes");
-  if (!frame.ParseFromString(segment->bytes)) {
-    ended_ = "an undecodable frame";
-    co_return false;
-  }
-  if (frame.has_refusal()) {
-    refusal_ = grpc::Status(static_cast<grpc::StatusCode>(frame.refusal().code()),
-                            frame.refusal().message());
-    ended_ = "refused";
-    co_return false;
-  }
-  co_return true;
 }
 
 Task<bool> SimFrameStream::write_frame(const v1::Frame& frame) {

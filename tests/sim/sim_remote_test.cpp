@@ -3,7 +3,8 @@
 // crashes and restarts the server's node, partitions and heals the two,
 // and stops the server cleanly. Every ask ends exactly once with a right
 // reply or an allowed failure; every watch of a remote actor gets exactly
-// one Down; tells from one sender arrive in order, without duplicates.
+// one Down; tells from one sender arrive in order, without duplicates; the
+// server's on_stop runs on each clean stop and never in a crash.
 
 #include <chrono>
 #include <cstddef>
@@ -46,6 +47,10 @@ struct Ledger {
   std::map<std::pair<std::uint64_t, troupe::ActorId>, int> downs;  // per (node, actor)
   int total_downs = 0;
   int reorders = 0;
+  bool server_running = false;  // its Echo started and has not stopped
+  bool crashing = false;
+  int expected_on_stop = 0;  // clean stops of a started Echo
+  int server_on_stop = 0;
   std::string wrong;
 
   void note_wrong(std::string what) {
@@ -73,6 +78,13 @@ struct Echo : troupe::Actor<Echo> {
                          std::to_string(s.seq()) + " after " + std::to_string(it->second));
     }
     it->second = s.seq();
+  }
+  // Runs when its node stops cleanly, never when it crashes.
+  void on_start() { ledger->server_running = true; }
+  void on_stop(const ExitReason&) {
+    if (ledger->crashing) ledger->note_wrong("on_stop ran in a crash");
+    ledger->server_running = false;
+    ++ledger->server_on_stop;
   }
   Ledger* ledger;
   std::map<std::uint32_t, std::uint64_t> seen;
@@ -151,7 +163,10 @@ void scenario(SimContext& sim) {
   for (int round = 0; round < 40; ++round) {
     const auto roll = sim.random().below(20);
     if (roll == 0 && b.up() && sim.fault("crash b")) {
+      l.crashing = true;
       b.crash();
+      l.crashing = false;
+      l.server_running = false;
     } else if (roll == 1 && !b.up()) {
       b.start();
     } else if (roll == 2 && !cut && sim.fault("partition a | b")) {
@@ -161,6 +176,7 @@ void scenario(SimContext& sim) {
       net->heal("a", "b");
       cut = false;
     } else if (roll == 4 && b.up() && sim.fault("stop b")) {
+      if (l.server_running) ++l.expected_on_stop;
       b.stop();
     } else if (roll >= 15 && !b.up()) {
       b.start();
@@ -177,11 +193,15 @@ void scenario(SimContext& sim) {
   sim.check(l.replies > 0 || sim.faults() > 0, "no ask answered without a fault");
 
   // The server goes for good: every watch ends with its Down.
+  if (l.server_running) ++l.expected_on_stop;
   b.stop();
   sim.scheduler().run_for(3s);
   sim.check(
       l.total_downs == static_cast<int>(l.watched.size()),
       std::to_string(l.watched.size()) + " watches, " + std::to_string(l.total_downs) + " Downs");
+  sim.check(l.server_on_stop == l.expected_on_stop,
+            std::to_string(l.server_on_stop) + " on_stop runs for " +
+                std::to_string(l.expected_on_stop) + " clean stops of a started server");
   sim.check(l.wrong.empty(), l.wrong);
 }
 
