@@ -118,6 +118,10 @@ class ActorSystem {
   }
   /// The runtime the actors run on (not available on a TestExecutor).
   Runtime& runtime();
+  /// True on a TestExecutor or a simulation: the owner's thread runs the
+  /// actors when it drives the scheduler, so nothing may block that thread
+  /// waiting for them (use Tasks there, not block_on or blocking waits).
+  bool driven() const noexcept { return driven_ != nullptr; }
 
   /// Stops every actor (children before their parents; each runs on_stop,
   /// queued messages become dead letters) and returns once all are gone.

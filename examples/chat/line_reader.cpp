@@ -30,13 +30,12 @@ void LineSplitter::feed(std::string_view bytes, std::vector<InputLine>& out) {
   }
 }
 
-troupe::Stream<InputLine> read_lines(std::shared_ptr<troupe::TcpStream> stream,
-                                     std::size_t max_length) {
+troupe::Stream<InputLine> read_lines(std::shared_ptr<ClientLink> link, std::size_t max_length) {
   LineSplitter splitter(max_length);
   std::array<std::byte, 4096> buffer;
   std::vector<InputLine> lines;
   for (;;) {
-    const troupe::IoResult<std::size_t> n = co_await stream->read(buffer);
+    const troupe::IoResult<std::size_t> n = co_await link->read(buffer);
     if (!n || *n == 0) co_return;
     splitter.feed(std::string_view(reinterpret_cast<const char*>(buffer.data()), *n), lines);
     for (InputLine& line : lines) co_yield std::move(line);

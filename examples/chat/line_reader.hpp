@@ -7,8 +7,8 @@
 #include <vector>
 
 #include <troupe/channels/stream.hpp>
-#include <troupe/runtime/tcp_stream.hpp>
 
+#include "chat/client_link.hpp"
 #include "chat/irc_message.hpp"
 
 namespace chat {
@@ -38,11 +38,11 @@ class LineSplitter {
   bool discarding_ = false;
 };
 
-/// The lines a client sends, as a stream: reads `stream` (up to 4 KiB at a
+/// The lines a client sends, as a stream: reads `link` (up to 4 KiB at a
 /// time) and yields each line; ends when the peer closes or the connection
-/// fails (an unfinished last line is dropped). Shares the socket with the
+/// fails (an unfinished last line is dropped). Shares the link with the
 /// writer, hence the shared_ptr; this stream is its only reader.
-troupe::Stream<InputLine> read_lines(std::shared_ptr<troupe::TcpStream> stream,
+troupe::Stream<InputLine> read_lines(std::shared_ptr<ClientLink> link,
                                      std::size_t max_length = irc::kMaxLineLength);
 
 }  // namespace chat

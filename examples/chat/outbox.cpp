@@ -19,17 +19,17 @@ namespace {
 // when a busy room fans out to this client.
 constexpr std::size_t kLinesPerWrite = 64;
 
-troupe::Task<void> write_loop(std::shared_ptr<troupe::TcpStream> stream,
+troupe::Task<void> write_loop(std::shared_ptr<ClientLink> link,
                               troupe::MpscReceiver<std::string> rx) {
   auto batches = troupe::stream::ready_chunks(std::move(rx), kLinesPerWrite);
   std::string bytes;
   while (auto batch = co_await batches.next()) {
     bytes.clear();
     for (const std::string& line : *batch) bytes += line;
-    const auto written = co_await stream->write_all(std::as_bytes(std::span(bytes)));
+    const auto written = co_await link->write_all(std::as_bytes(std::span(bytes)));
     if (!written) {
       // The peer is gone: make the reader see the end as well.
-      (void)stream->shutdown(troupe::Shutdown::kBoth);
+      link->shutdown();
       co_return;
     }
   }
@@ -37,11 +37,10 @@ troupe::Task<void> write_loop(std::shared_ptr<troupe::TcpStream> stream,
 
 }  // namespace
 
-Outbox::Outbox(std::shared_ptr<troupe::TcpStream> stream, std::size_t max_backlog)
-    : stream_(std::move(stream)) {
+Outbox::Outbox(std::shared_ptr<ClientLink> link, std::size_t max_backlog) : link_(std::move(link)) {
   auto [tx, rx] = troupe::channel::mpsc::bounded<std::string>(max_backlog);
   tx_ = std::move(tx);
-  writer_ = troupe::spawn(write_loop(stream_, std::move(rx)));
+  writer_ = troupe::spawn(write_loop(link_, std::move(rx)));
 }
 
 Outbox::~Outbox() {
@@ -82,7 +81,7 @@ troupe::Task<void> Outbox::close(troupe::Duration grace) {
   } else {
     co_await stop_writer();
   }
-  (void)stream_->shutdown(troupe::Shutdown::kBoth);
+  link_->shutdown();
 }
 
 troupe::Task<void> Outbox::abort(std::string last_line, troupe::Duration grace) {
@@ -90,9 +89,9 @@ troupe::Task<void> Outbox::abort(std::string last_line, troupe::Duration grace) 
   // The writer may have been cut off inside a line: end it first, so the
   // ERROR line reads as one.
   const std::string bytes = "\r\n" + last_line + "\r\n";
-  auto write = stream_->write_all(std::as_bytes(std::span(bytes)));
-  (void)co_await troupe::select(write, troupe::sleep_for(grace));
-  (void)stream_->shutdown(troupe::Shutdown::kBoth);
+  auto write = link_->write_all(std::as_bytes(std::span(bytes)));
+  (void)co_await troupe::select(std::move(write), troupe::sleep_for(grace));
+  link_->shutdown();
 }
 
 }  // namespace chat

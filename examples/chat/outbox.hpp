@@ -9,7 +9,8 @@
 #include <troupe/runtime/clock.hpp>
 #include <troupe/runtime/join_handle.hpp>
 #include <troupe/runtime/task.hpp>
-#include <troupe/runtime/tcp_stream.hpp>
+
+#include "chat/client_link.hpp"
 
 namespace chat {
 
@@ -29,7 +30,7 @@ class Outbox {
  public:
   enum class Push { kQueued, kFull, kClosed };
 
-  Outbox(std::shared_ptr<troupe::TcpStream> stream, std::size_t max_backlog);
+  Outbox(std::shared_ptr<ClientLink> link, std::size_t max_backlog);
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;
   /// Cancels the writer if close or abort did not end it.
@@ -55,7 +56,7 @@ class Outbox {
  private:
   troupe::Task<void> stop_writer();
 
-  std::shared_ptr<troupe::TcpStream> stream_;
+  std::shared_ptr<ClientLink> link_;
   troupe::MpscSender<std::string> tx_;
   troupe::JoinHandle<void> writer_;
   bool writer_done_ = false;

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <ctime>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -17,6 +18,7 @@
 #include "chat/registry.hpp"
 #include "chat/room.hpp"
 #include "chat/session.hpp"
+#include "chat/tcp_client_link.hpp"
 
 namespace chat {
 
@@ -51,16 +53,21 @@ void refuse(troupe::TcpStream stream, const std::string& host) {
   (void)::send(stream.native_handle(), wire.data(), wire.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-// `accepted` has been counted in ctx->addresses; the session takes it over.
-troupe::Task<void> start_session(troupe::ActorSystem& system, std::shared_ptr<ServerContext> ctx,
-                                 troupe::TcpListener::Accepted accepted, std::string host) {
-  auto stream = std::make_shared<troupe::TcpStream>(std::move(accepted.stream));
+// A link on an accepted socket, tuned for chat lines.
+std::shared_ptr<ClientLink> tcp_link(const ServerContext& ctx, troupe::TcpStream stream) {
+  auto link = std::make_shared<TcpClientLink>(std::move(stream));
   // Lines should leave at once; the writer already batches what is queued.
-  (void)stream->set_nodelay(true);
-  if (const int size = ctx->options.socket_send_buffer; size > 0) {
-    (void)::setsockopt(stream->native_handle(), SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  (void)link->socket().set_nodelay(true);
+  if (const int size = ctx.options.socket_send_buffer; size > 0) {
+    (void)::setsockopt(link->socket().native_handle(), SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
   }
-  auto session = std::make_shared<Session>(ctx, std::move(stream), host);
+  return link;
+}
+
+// `link` has been counted in ctx->addresses; the session takes it over.
+troupe::Task<void> start_session(troupe::ActorSystem& system, std::shared_ptr<ServerContext> ctx,
+                                 std::shared_ptr<ClientLink> link, std::string host) {
+  auto session = std::make_shared<Session>(ctx, std::move(link), host);
   SessionAddress address = system.spawn_loop<v1::SessionEvent>(
       [session](troupe::Mailbox<v1::SessionEvent>& mailbox) { return session->run(mailbox); });
   // Named (on a split server, published: the rooms node reaches it by its
@@ -100,7 +107,8 @@ troupe::Task<void> accept_loop(troupe::ActorSystem& system, std::shared_ptr<Serv
       refuse(std::move(accepted->stream), host);
       continue;
     }
-    co_await start_session(system, ctx, std::move(*accepted), std::move(host));
+    co_await start_session(system, ctx, tcp_link(*ctx, std::move(accepted->stream)),
+                           std::move(host));
   }
 }
 
@@ -143,10 +151,29 @@ void ChatServer::serve_rooms(troupe::remote::Node& node) {
   serving_ = true;
 }
 
+troupe::Task<bool> ChatServer::serve(std::shared_ptr<ClientLink> link, std::string host) {
+  if (!ctx_->addresses.try_enter(host, ctx_->options.max_connections_per_address)) {
+    const std::string error =
+        irc::format("", "ERROR", {},
+                    "Closing Link: " + host + " (Too many connections from your address)") +
+        "\r\n";
+    (void)co_await link->write_all(std::as_bytes(std::span(error)));
+    link->shutdown();
+    co_return false;
+  }
+  co_await start_session(system_, ctx_, std::move(link), std::move(host));
+  co_return true;
+}
+
 bool ChatServer::use_rooms_at(troupe::remote::Node& node, const std::string& address,
                               troupe::Duration timeout) {
-  auto registry = system_.block_on(node.lookup<Registry>(address, "chat.registry", timeout));
-  if (!registry) return false;
+  return system_.block_on(attach_to_rooms(node, address, timeout));
+}
+
+troupe::Task<bool> ChatServer::attach_to_rooms(troupe::remote::Node& node, std::string address,
+                                               troupe::Duration timeout) {
+  auto registry = co_await node.lookup<Registry>(address, "chat.registry", timeout);
+  if (!registry) co_return false;
   ctx_->directory.use_rooms_at(node, *registry);
   v1::ConnectionsAttached attached;
   attached.set_node(node.name());
@@ -154,7 +181,7 @@ bool ChatServer::use_rooms_at(troupe::remote::Node& node, const std::string& add
   // Ahead of every session's SessionOpened: the same outbox, in order.
   registry->tell(attached);
   registry_ = *registry;
-  return true;
+  co_return true;
 }
 
 void ChatServer::join_cluster(troupe::remote::Node& node, troupe::cluster::Cluster& cluster) {
@@ -169,7 +196,8 @@ void ChatServer::stop(std::chrono::milliseconds grace) {
   v1::ServerClosing closing;
   closing.set_reason("Server shutting down");
   registry_.tell(closing);
-  if (grace.count() > 0) ctx_->sessions.wait_for_none(grace);
+  // On a driven system the sessions end only while its owner drives it.
+  if (grace.count() > 0 && !system_.driven()) ctx_->sessions.wait_for_none(grace);
 }
 
 }  // namespace chat

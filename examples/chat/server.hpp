@@ -14,8 +14,10 @@
 #include <troupe/runtime/clock.hpp>
 #include <troupe/runtime/io_result.hpp>
 #include <troupe/runtime/socket_address.hpp>
+#include <troupe/runtime/task.hpp>
 
 #include "chat.pb.h"
+#include "chat/client_link.hpp"
 #include "chat/context.hpp"
 
 namespace chat {
@@ -54,6 +56,10 @@ class ChatServer {
   /// answer within `timeout`.
   bool use_rooms_at(troupe::remote::Node& node, const std::string& address,
                     troupe::Duration timeout);
+  /// The same as a Task: for a driven system (a simulation), whose thread
+  /// must not block, or from inside the runtime.
+  troupe::Task<bool> attach_to_rooms(troupe::remote::Node& node, std::string address,
+                                     troupe::Duration timeout);
 
   // --- A cluster of nodes on etcd: every node accepts clients; channels are
   // virtual actors placed across the nodes, nicks are unique cluster-wide.
@@ -62,8 +68,17 @@ class ChatServer {
   /// of a chat cluster (it hosts the channel kind).
   void join_cluster(troupe::remote::Node& node, troupe::cluster::Cluster& cluster);
 
+  /// Serves one client on `link` (a connection that came some other way
+  /// than start()'s socket: an in-memory link in a test or a simulation):
+  /// a Session as for an accepted socket, counted against the per-address
+  /// limit under `host`. False if over that limit (the client gets the
+  /// ERROR line and the link is closed). After start() or serve_rooms's
+  /// counterpart use_rooms_at/attach_to_rooms: the registry must be known.
+  troupe::Task<bool> serve(std::shared_ptr<ClientLink> link, std::string host);
+
   /// Stops accepting, sends every client an ERROR line, and waits up to
-  /// `grace` for their sessions to end. Idempotent.
+  /// `grace` for their sessions to end (not on a driven system, whose
+  /// thread must not block: there they end as it is driven). Idempotent.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds(2));
 
   /// Connections open right now.

@@ -87,9 +87,9 @@ class LiveSession {
 
 }  // namespace
 
-Session::Session(std::shared_ptr<ServerContext> ctx, std::shared_ptr<troupe::TcpStream> stream,
+Session::Session(std::shared_ptr<ServerContext> ctx, std::shared_ptr<ClientLink> link,
                  std::string host)
-    : ctx_(std::move(ctx)), stream_(std::move(stream)), host_(std::move(host)) {}
+    : ctx_(std::move(ctx)), link_(std::move(link)), host_(std::move(host)) {}
 
 troupe::Task<void> Session::run(troupe::Mailbox<v1::SessionEvent>& mailbox) {
   LiveSession live(ctx_->sessions);
@@ -107,8 +107,8 @@ troupe::Task<void> Session::run(troupe::Mailbox<v1::SessionEvent>& mailbox) {
   id_ = first->attached().session();
   registry_ = ctx_->directory.registry();
   if (!registry_) co_return;  // the server is stopping
-  outbox_.emplace(stream_, ctx_->options.max_backlog);
-  auto lines = read_lines(stream_, irc::kMaxLineLength);
+  outbox_.emplace(link_, ctx_->options.max_backlog);
+  auto lines = read_lines(link_, irc::kMaxLineLength);
   // One timer for all the timeouts. It is moved only to an earlier
   // deadline; a later one (a busy client pushes its PING further at every
   // line) is taken up when the timer fires, so a chatty client costs no
@@ -624,7 +624,7 @@ void Session::drop_refs() noexcept {
   rooms_.clear();
   joining_.clear();
   registry_ = {};
-  stream_.reset();
+  link_.reset();
 }
 
 void Session::send(std::string_view line) {

@@ -13,9 +13,9 @@
 #include <troupe/runtime/clock.hpp>
 #include <troupe/runtime/sleep.hpp>
 #include <troupe/runtime/task.hpp>
-#include <troupe/runtime/tcp_stream.hpp>
 
 #include "chat.pb.h"
+#include "chat/client_link.hpp"
 #include "chat/context.hpp"
 #include "chat/irc_message.hpp"
 #include "chat/line_reader.hpp"
@@ -56,8 +56,7 @@ class Room;
 /// takes that count back when it closes.
 class Session {
  public:
-  Session(std::shared_ptr<ServerContext> ctx, std::shared_ptr<troupe::TcpStream> stream,
-          std::string host);
+  Session(std::shared_ptr<ServerContext> ctx, std::shared_ptr<ClientLink> link, std::string host);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
   ~Session() { release_address(); }
@@ -136,7 +135,7 @@ class Session {
 
   std::shared_ptr<ServerContext> ctx_;
   troupe::ActorRef<Registry> registry_;
-  std::shared_ptr<troupe::TcpStream> stream_;
+  std::shared_ptr<ClientLink> link_;
   std::string host_;
   std::uint64_t id_ = 0;
   std::optional<Outbox> outbox_;

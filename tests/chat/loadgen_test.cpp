@@ -25,6 +25,7 @@
 #include "chat/line_reader.hpp"
 #include "chat/outbox.hpp"
 #include "chat/server.hpp"
+#include "chat/tcp_client_link.hpp"
 
 namespace {
 
@@ -97,9 +98,9 @@ struct Fake {
 };
 
 Task<void> fake_connection(std::shared_ptr<Fake> fake, troupe::TcpStream s) {
-  auto stream = std::make_shared<troupe::TcpStream>(std::move(s));
-  chat::Outbox out(stream, 1 << 20);
-  auto lines = chat::read_lines(stream);
+  auto link = std::make_shared<chat::TcpClientLink>(std::move(s));
+  chat::Outbox out(link, 1 << 20);
+  auto lines = chat::read_lines(link);
   std::string nick = "*";
   while (auto line = co_await lines.next()) {
     auto parsed = chat::irc::parse(line->text);

@@ -1,8 +1,9 @@
 #pragma once
 
-// A scripted IRC client for the chat tests: a real TCP connection, written
-// with TcpStream, that sends lines and waits (with a timeout, never a
-// sleep) for the lines it expects. Header only.
+// A scripted IRC client for the chat tests: a real TCP connection (or any
+// ClientLink: an in-memory one, tests/chat/memory_link.hpp), that sends
+// lines and waits (with a timeout, never a sleep) for the lines it
+// expects. Header only.
 
 #include <chrono>
 #include <memory>
@@ -21,7 +22,9 @@
 #include <troupe/runtime/task.hpp>
 #include <troupe/runtime/tcp_stream.hpp>
 
+#include "chat/client_link.hpp"
 #include "chat/line_reader.hpp"
+#include "chat/tcp_client_link.hpp"
 
 // gtest's ASSERT_* return from the function: in a coroutine, co_return.
 // Shared by the chat tests that drive clients from coroutines. A scenario
@@ -63,24 +66,23 @@ class TestClient {
  public:
   static constexpr troupe::Duration kTimeout = 10s;
 
-  explicit TestClient(troupe::TcpStream stream)
-      : stream_(std::make_shared<troupe::TcpStream>(std::move(stream))),
-        lines_(read_lines(stream_, 64 * 1024)) {}
+  explicit TestClient(std::shared_ptr<ClientLink> link)
+      : link_(std::move(link)), lines_(read_lines(link_, 64 * 1024)) {}
 
   static troupe::Task<std::optional<TestClient>> connect(troupe::SocketAddress address) {
     auto s = co_await troupe::TcpStream::connect(address);
     if (!s) co_return std::nullopt;
-    co_return TestClient(std::move(*s));
+    co_return TestClient(std::make_shared<TcpClientLink>(std::move(*s)));
   }
 
   /// Writes `line` and CR LF.
   troupe::Task<bool> send(std::string line) {
     line += "\r\n";
-    co_return static_cast<bool>(co_await stream_->write_all(std::as_bytes(std::span(line))));
+    co_return static_cast<bool>(co_await link_->write_all(std::as_bytes(std::span(line))));
   }
   /// Writes bytes as they are.
   troupe::Task<bool> send_raw(std::string bytes) {
-    co_return static_cast<bool>(co_await stream_->write_all(std::as_bytes(std::span(bytes))));
+    co_return static_cast<bool>(co_await link_->write_all(std::as_bytes(std::span(bytes))));
   }
 
   /// Reads until a line contains `needle` and gives that line;
@@ -131,7 +133,8 @@ class TestClient {
     co_return ended_;
   }
 
-  troupe::TcpStream& stream() { return *stream_; }
+  /// The socket of a TCP client (its options: linger, buffer sizes).
+  troupe::TcpStream& stream() { return dynamic_cast<TcpClientLink&>(*link_).socket(); }
 
   /// Every line received so far, for failure messages.
   std::string dump() const {
@@ -192,7 +195,7 @@ class TestClient {
     }
   }
 
-  std::shared_ptr<troupe::TcpStream> stream_;
+  std::shared_ptr<ClientLink> link_;
   troupe::Stream<InputLine> lines_;
   bool ended_ = false;  // the last expect stopped at the end of the stream
 };

@@ -23,6 +23,7 @@
 #include "chat/irc_message.hpp"
 #include "chat/line_reader.hpp"
 #include "chat/outbox.hpp"
+#include "chat/tcp_client_link.hpp"
 
 namespace chat::loadgen {
 
@@ -242,10 +243,10 @@ Task<void> client(std::shared_ptr<Run> run, std::size_t index) {
     (void)run->ready_tx.try_send(c.nick + ": connect: " + connected.error().message());
     co_return;
   }
-  auto stream = std::make_shared<troupe::TcpStream>(std::move(*connected));
-  (void)stream->set_nodelay(true);
-  Outbox out(stream, run->opt.window + 1024);
-  auto lines = read_lines(stream, kMaxServerLine);
+  auto link = std::make_shared<TcpClientLink>(std::move(*connected));
+  (void)link->socket().set_nodelay(true);
+  Outbox out(link, run->opt.window + 1024);
+  auto lines = read_lines(link, kMaxServerLine);
   const troupe::Instant deadline = troupe::Clock::now() + kSetupTimeout;
   out.push("NICK " + c.nick);
   out.push("USER " + c.nick + " 0 * :troupe loadgen");
