@@ -197,6 +197,7 @@ void SimNode::crash() {
   if (!up()) return;
   network_->crash(name_);
   system_->core().abandon();
+  drop_kept();
   node_.reset();
   system_.reset();
 }
@@ -204,6 +205,7 @@ void SimNode::crash() {
 void SimNode::stop() {
   if (!up()) return;
   sim_.note("stop " + name_);
+  drop_kept();
   node_.reset();
   system_.reset();
 }

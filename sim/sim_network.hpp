@@ -144,15 +144,30 @@ class SimNode {
   /// A clean stop: the Node closes its connections, the system shuts down.
   void stop();
 
+  /// Keeps `thing` for this run of the node (from on_start: a server that
+  /// borrows the system and the node): destroyed when the node stops or
+  /// crashes, last kept first, before its Node and ActorSystem.
+  template <class T>
+  T& keep(std::unique_ptr<T> thing) {
+    T& kept = *thing;
+    kept_.push_back(std::shared_ptr<void>(std::move(thing)));
+    return kept;
+  }
+
   std::function<void(SimNode&)> on_start;
 
  private:
+  void drop_kept() noexcept {
+    while (!kept_.empty()) kept_.pop_back();
+  }
+
   SimContext& sim_;
   std::shared_ptr<SimNetwork> network_;
   std::string name_;
   std::vector<std::string> seeds_;
   std::unique_ptr<ActorSystem> system_;
   std::unique_ptr<remote::Node> node_;
+  std::vector<std::shared_ptr<void>> kept_;
 };
 
 }  // namespace troupe
