@@ -91,7 +91,6 @@ class SystemCore {
   void set_dead_letter_hook(std::function<void(const DeadLetter&)> hook);
 
  private:
-  std::atomic<bool> abandoned_{false};
   Scheduler& scheduler_;
   const SupervisorStrategy top_level_;
   const LogHook log_;  // set once, read by any thread
@@ -112,6 +111,7 @@ class SystemCore {
   std::unordered_map<std::string, Entry> names_;
   std::function<void(const DeadLetter&)> dead_letter_hook_;
   std::atomic<std::uint64_t> dead_letters_{0};
+  std::atomic<bool> abandoned_{false};  // read only as actors stop
 };
 
 }  // namespace troupe::detail
