@@ -136,7 +136,7 @@ troupe::Task<void> Session::run(troupe::Mailbox<v1::SessionEvent>& mailbox) {
       auto& line = std::get<1>(input);
       if (!line) break;  // the client closed, or the connection failed
       // Any line is a sign of life, a PONG or not.
-      last_input_ = troupe::Clock::now();
+      last_input_ = troupe::now();
       ping_pending_ = false;
       co_await on_line(*line);
     }
@@ -561,7 +561,7 @@ troupe::Instant Session::next_deadline() const noexcept {
 }
 
 void Session::on_timer(troupe::Sleep& timer) {
-  const troupe::Instant now = troupe::Clock::now();
+  const troupe::Instant now = troupe::now();
   if (const troupe::Instant due = next_deadline(); now < due) {
     timer.reset(due);  // the client spoke since the timer was set: later
     return;

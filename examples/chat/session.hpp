@@ -149,8 +149,8 @@ class Session {
   std::unordered_map<std::string, JoinedRoom> rooms_;  // by folded channel name
   std::unordered_map<std::string, std::vector<irc::Message>> joining_;
 
-  troupe::Instant connected_at_ = troupe::Clock::now();
-  troupe::Instant last_input_ = connected_at_;  // the last line from the client
+  troupe::Instant connected_at_ = troupe::now();  // the scheduler's clock (virtual in a simulation)
+  troupe::Instant last_input_ = connected_at_;    // the last line from the client
   troupe::Instant ping_sent_at_{};
   bool ping_pending_ = false;  // a PING went out and no line came since
   bool address_counted_ = true;

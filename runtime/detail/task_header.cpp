@@ -1,3 +1,4 @@
+#include <troupe/runtime/clock.hpp>
 #include <troupe/runtime/detail/report.hpp>
 #include <troupe/runtime/detail/scheduler.hpp>
 #include <troupe/runtime/detail/task_header.hpp>
@@ -14,6 +15,19 @@ Scheduler* set_current_scheduler(Scheduler* s) noexcept {
   tls_scheduler = s;
   return prev;
 }
+
+}  // namespace troupe::detail
+
+namespace troupe {
+
+Instant now() noexcept {
+  if (const detail::Scheduler* s = detail::current_scheduler()) return s->now();
+  return Clock::now();
+}
+
+}  // namespace troupe
+
+namespace troupe::detail {
 
 void TaskHeader::wake() noexcept {
   if (state.wake() == TaskState::WakeAction::kSchedule) {

@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include <troupe/channels/mpsc.hpp>
 #include <troupe/runtime/join_handle.hpp>
 #include <troupe/runtime/sleep.hpp>
 #include <troupe/runtime/task.hpp>
@@ -41,14 +42,24 @@ constexpr int kClients = 3;
 constexpr int kLines = 15;
 
 struct Client {
+  Client() {
+    auto [tx, rx] = troupe::channel::mpsc::unbounded<bool>();
+    start_tx = std::move(tx);
+    start_rx = std::move(rx);
+  }
   std::string nick;
   std::shared_ptr<MemoryLink> link;  // the client's end
-  std::map<std::string, int> last;   // per sender: the last line number seen
+  // Closed once every client is in #sim: the lines said before a client
+  // joined are not for it, so nobody talks before.
+  troupe::MpscSender<bool> start_tx;
+  troupe::MpscReceiver<bool> start_rx;
+  std::map<std::string, int> last;  // per sender: the last line number seen
   int received = 0;
 };
 
 struct Ledger {
   std::vector<Client> clients;
+  int joined = 0;
   std::string wrong;
   void note_wrong(std::string what) {
     if (wrong.empty()) wrong = std::move(what);
@@ -70,6 +81,10 @@ Task<void> read(Ledger& l, Client& c) {
     auto parsed = chat::irc::parse(line->text);
     if (!parsed) continue;
     const chat::irc::Message* m = &*parsed.message;
+    if (m->command == "366" && m->params.size() >= 2 && m->params[1] == "#sim" &&
+        ++l.joined == kClients) {
+      for (Client& other : l.clients) other.start_tx.close();
+    }
     if (m->command != "PRIVMSG" || m->params.size() != 2 || m->params[0] != "#sim") continue;
     const std::string& text = m->params[1];
     const auto space = text.find(' ');
@@ -86,7 +101,8 @@ Task<void> read(Ledger& l, Client& c) {
   }
 }
 
-// Registers, joins #sim, then says its lines at random intervals.
+// Registers, joins #sim, waits for the others to be in, then says its
+// lines at random intervals.
 Task<void> talk(SimContext& sim, Client& c) {
   auto say = [&c](const std::string& line) -> Task<bool> {
     const std::string wire = line + "\r\n";
@@ -96,7 +112,7 @@ Task<void> talk(SimContext& sim, Client& c) {
   const bool registered =
       co_await say("NICK " + c.nick + "\r\nUSER " + c.nick + " 0 * :" + c.nick + "\r\nJOIN #sim");
   if (!registered) co_return;
-  co_await troupe::sleep_for(50ms);  // everyone joins before anyone talks
+  (void)co_await c.start_rx.next();
   for (int n = 0; n < kLines; ++n) {
     const auto pause = sim.random().duration(0ms, 20ms);
     co_await troupe::sleep_for(pause);

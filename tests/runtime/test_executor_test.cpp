@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <troupe/runtime/clock.hpp>
 #include <troupe/runtime/join_handle.hpp>
 #include <troupe/runtime/sleep.hpp>
 #include <troupe/runtime/spawn.hpp>
@@ -114,6 +115,23 @@ TEST(TestExecutor, ClockStartsAtAFixedInstantAndMovesOnlyWhenAdvanced) {
   EXPECT_EQ(ex.now(), TestExecutor::kStart + 7s) << "the clock never goes back";
   ex.advance(0s);
   EXPECT_EQ(ex.now(), TestExecutor::kStart + 7s);
+}
+
+// troupe::now() in a task reads its scheduler's clock: virtual here,
+// the wall clock outside any task.
+Task<Instant> now_in_a_task() { co_return troupe::now(); }
+
+TEST(TestExecutor, NowInATaskIsTheVirtualClockAndOutsideTheWallClock) {
+  TestExecutor ex;
+  ex.advance(3s);
+  auto h = ex.spawn(now_in_a_task());
+  ex.run_until_idle();
+  ASSERT_TRUE(h.is_finished());
+  EXPECT_EQ(h.wait(), TestExecutor::kStart + 3s);
+  const Instant before = troupe::Clock::now();
+  const Instant outside = troupe::now();
+  EXPECT_GE(outside, before);
+  EXPECT_LE(outside, troupe::Clock::now());
 }
 
 TEST(TestExecutor, AdvanceRejectsANegativeDuration) {
