@@ -89,12 +89,17 @@ void SimNetwork::crash(const std::string& node) {
     auto wire = w.lock();
     if (!wire) continue;
     for (int side = 0; side < 2; ++side) {
-      if (wire->names[side] != node || wire->closed[side]) continue;
-      send(*wire, side, detail::SimSegment::Kind::kReset, {});
-      wire->closed[side] = true;
+      if (wire->names[side] == node) end(*wire, side, detail::SimSegment::Kind::kReset);
     }
   }
   crashed_.insert(node);
+}
+
+void SimNetwork::end(detail::SimWire& wire, int side, detail::SimSegment::Kind kind) {
+  if (wire.closed[side]) return;
+  if (!wire.closed[1 - side]) ++ended_;
+  send(wire, side, kind, {});
+  wire.closed[side] = true;
 }
 
 void SimNetwork::send(detail::SimWire& wire, int side, detail::SimSegment::Kind kind,

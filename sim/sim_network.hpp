@@ -81,6 +81,11 @@ class SimNetwork final : public remote::Network, public std::enable_shared_from_
   /// now on arrives. The test then destroys its Node and ActorSystem.
   void crash(const std::string& node);
   bool crashed(const std::string& node) const { return crashed_.count(node) != 0; }
+  /// Connections that have ended so far (closed, reset, or given up by
+  /// either side): a test can tell a run in which every connection held
+  /// (no fault, and no stall long enough for a keepalive to give up) from
+  /// one in which messages may have been lost with one.
+  std::uint64_t ended_connections() const noexcept { return ended_; }
 
   // --- remote::Network -----------------------------------------------------------
   std::string listen(std::shared_ptr<remote::detail::NodeCore> node,
@@ -97,6 +102,8 @@ class SimNetwork final : public remote::Network, public std::enable_shared_from_
   /// Sends a segment from `side` of `wire` to the other side (nothing
   /// from a crashed node); its arrival time is drawn here.
   void send(detail::SimWire& wire, int side, detail::SimSegment::Kind kind, std::string bytes);
+  /// Side `side` of `wire` ends (FIN or reset): counted once per wire.
+  void end(detail::SimWire& wire, int side, detail::SimSegment::Kind kind);
   /// Adds a network event to the trace.
   void record(std::string what);
   SimScheduler& scheduler() noexcept { return sim_.scheduler(); }
@@ -111,6 +118,7 @@ class SimNetwork final : public remote::Network, public std::enable_shared_from_
   std::set<std::string> isolated_;
   std::set<std::string> crashed_;  // until the name listens again
   std::vector<std::weak_ptr<detail::SimWire>> wires_;
+  std::uint64_t ended_ = 0;
 };
 
 /// One node of a simulated cluster: an ActorSystem on the simulation's

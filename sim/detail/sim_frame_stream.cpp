@@ -94,15 +94,9 @@ Task<bool> SimFrameStream::write_frame(const v1::Frame& frame) {
   co_return true;
 }
 
-void SimFrameStream::close_side(SimSegment::Kind kind) {
-  if (wire_->closed[side_]) return;
-  network_->send(*wire_, side_, kind, {});
-  wire_->closed[side_] = true;
-}
-
 void SimFrameStream::cancel() {
   cancel_tx_.close();
-  close_side(SimSegment::Kind::kFin);
+  network_->end(*wire_, side_, SimSegment::Kind::kFin);
 }
 
 void SimFrameStream::finish(const grpc::Status& status) {

@@ -53,8 +53,6 @@ class SimFrameStream final : public remote::detail::Connection::Stream {
   // The next segment once it has arrived (a partition holds it back);
   // empty if the stream was cancelled meanwhile or the wire has ended.
   Task<std::optional<SimSegment>> arrive();
-  // Ends this side: the other side reads `kind` after what was sent before.
-  void close_side(SimSegment::Kind kind);
 
   std::shared_ptr<SimNetwork> network_;
   std::shared_ptr<SimWire> wire_;

@@ -4,7 +4,8 @@
 // remote code on a SimNetwork, while the test partitions the two, crashes
 // and restarts the rooms node, and now and then crashes the connections
 // node. Whatever the faults, no client gets a line twice or out of order;
-// without faults, every client gets every line of every other.
+// when the connection between the nodes held throughout, every client gets
+// every line of every other.
 
 #include <chrono>
 #include <cstddef>
@@ -136,6 +137,7 @@ void scenario(SimContext& sim) {
   };
   rooms.start();
   connections.start();
+  const std::uint64_t ended_before = net->ended_connections();
   // As a server would at its start: until the rooms node answers (the
   // scheduler may stall the whole "machine" for a while).
   bool attached = false;
@@ -181,9 +183,16 @@ void scenario(SimContext& sim) {
   }
   net->heal_all();
   sim.scheduler().run_for(5s);
+  // Lines on their way are lost with a connection, and so are the rooms'
+  // members on the other node (the rooms node takes a lost connection for
+  // a lost node, as Erlang does: its sessions are gone for it, and later
+  // lines from them are refused). A stall of the whole machine (the
+  // scheduler's clock jumping while tasks are ready) can end one without
+  // a fault.
+  const bool held = net->ended_connections() == ended_before;
 
   sim.check(l.wrong.empty(), l.wrong);
-  if (sim.faults() == 0) {
+  if (sim.faults() == 0 && held) {
     for (const Client& c : l.clients) {
       sim.check(c.received == (kClients - 1) * kLines,
                 c.nick + " got " + std::to_string(c.received) + " lines of " +
