@@ -24,9 +24,23 @@ constexpr const char* kRegistryName = "chat.registry";
 
 bool Directory::add_session(std::uint64_t session, const SessionAddress& address) const {
   std::lock_guard lock(mutex_);
+  here_[session] = address;
   // Only published actors can be reached from the other node.
   if (node_) return node_->publish(session_name(session), address);
   return system_->register_name(session_name(session), address);
+}
+
+void Directory::remove_session(std::uint64_t session) const {
+  std::lock_guard lock(mutex_);
+  here_.erase(session);
+}
+
+std::vector<SessionAddress> Directory::sessions_here() const {
+  std::lock_guard lock(mutex_);
+  std::vector<SessionAddress> all;
+  all.reserve(here_.size());
+  for (const auto& [id, address] : here_) all.push_back(address);
+  return all;
 }
 
 SessionAddress Directory::session(std::uint64_t session) const {
@@ -135,6 +149,11 @@ void Directory::use_rooms_at(troupe::remote::Node& node, troupe::ActorRef<Regist
   remote_registry_ = std::move(registry);
 }
 
+void Directory::lose_rooms() {
+  std::lock_guard lock(mutex_);
+  remote_registry_ = {};
+}
+
 Directory::Attach Directory::attach_connections(const v1::ConnectionsAttached& m) {
   std::lock_guard lock(mutex_);
   if (!node_ || remote_registry_) return Attach::kNotRoomsNode;
@@ -146,6 +165,9 @@ Directory::Attach Directory::attach_connections(const v1::ConnectionsAttached& m
       origin.incarnation() != m.incarnation()) {
     return Attach::kNotFromThatNode;
   }
+  // The attached one again, after its connection came back: still it.
+  if (connections_node_ == m.node() && connections_incarnation_ == m.incarnation())
+    return Attach::kAccepted;
   if (!connections_node_.empty()) {
     const bool restarted =
         connections_node_ == m.node() && connections_incarnation_ != m.incarnation();

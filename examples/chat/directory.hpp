@@ -1,9 +1,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <troupe/actor/actor_ref.hpp>
 #include <troupe/actor/actor_system.hpp>
@@ -54,6 +56,11 @@ class Directory {
   /// Names a session after its id (and publishes it on a split server's
   /// node); false if the name is taken.
   bool add_session(std::uint64_t session, const SessionAddress& address) const;
+  /// The session has ended: no longer among sessions_here().
+  void remove_session(std::uint64_t session) const;
+  /// The sessions of this process, live now (a connections node
+  /// disconnects them all when it loses the rooms node).
+  std::vector<SessionAddress> sessions_here() const;
   /// The session: here, or of the attached connections node; empty if
   /// unknown.
   SessionAddress session(std::uint64_t session) const;
@@ -98,6 +105,9 @@ class Directory {
   void serve_rooms_on(troupe::remote::Node& node);
   /// This is the connections node: the registry is `registry`, on `node`.
   void use_rooms_at(troupe::remote::Node& node, troupe::ActorRef<Registry> registry);
+  /// On the connections node: the rooms node is lost; registry() is empty
+  /// until the next use_rooms_at (a session starting meanwhile ends).
+  void lose_rooms();
 
   /// How attach_connections answered.
   enum class Attach {
@@ -109,10 +119,12 @@ class Directory {
   /// On the rooms node: the sessions of node `m.node()` may speak for
   /// themselves, if `m` came from that node (its trusted `origin`: the name
   /// and incarnation it proved) and the place is free: no connections node
-  /// attached yet, or the attached one is no longer connected (it died, or
-  /// its connection was lost), or `m` comes from a later incarnation of the
-  /// same node name (it restarted: the framework connects one incarnation
-  /// of a name at a time, so the earlier one's connection is gone). One
+  /// attached yet, or it is the attached one itself (attaching again after
+  /// its connection came back), or the attached one is no longer connected
+  /// (it died, or its connection was lost), or `m` comes from a later
+  /// incarnation of the same node name (it restarted: the framework
+  /// connects one incarnation of a name at a time, so the earlier one's
+  /// connection is gone). One
   /// connections node at a time; its sessions are the only remote ones.
   /// Until another attaches, a gone one is still believed for its
   /// sessions, should its connection come back.
@@ -132,6 +144,7 @@ class Directory {
   std::string connections_node_;  // the attached one; empty if none
   troupe::cluster::Cluster* cluster_ = nullptr;
   std::uint64_t connections_incarnation_ = 0;
+  mutable std::map<std::uint64_t, SessionAddress> here_;  // sessions of this process
 };
 
 /// "node NAME (incarnation N)", or "this process" for a local origin: for

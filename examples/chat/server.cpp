@@ -17,6 +17,7 @@
 #include "chat/irc_message.hpp"
 #include "chat/registry.hpp"
 #include "chat/room.hpp"
+#include "chat/rooms_link.hpp"
 #include "chat/session.hpp"
 #include "chat/tcp_client_link.hpp"
 
@@ -172,15 +173,11 @@ bool ChatServer::use_rooms_at(troupe::remote::Node& node, const std::string& add
 
 troupe::Task<bool> ChatServer::attach_to_rooms(troupe::remote::Node& node, std::string address,
                                                troupe::Duration timeout) {
-  auto registry = co_await node.lookup<Registry>(address, "chat.registry", timeout);
+  auto registry = co_await attach_rooms(*ctx_, node, address, timeout);
   if (!registry) co_return false;
-  ctx_->directory.use_rooms_at(node, *registry);
-  v1::ConnectionsAttached attached;
-  attached.set_node(node.name());
-  attached.set_incarnation(node.incarnation());
-  // Ahead of every session's SessionOpened: the same outbox, in order.
-  registry->tell(attached);
-  registry_ = *registry;
+  registry_ = registry;
+  if (!rooms_link_)
+    rooms_link_ = system_.spawn<RoomsLink>(ctx_, &node, std::move(address), timeout);
   co_return true;
 }
 
@@ -195,7 +192,14 @@ void ChatServer::stop(std::chrono::milliseconds grace) {
   if (acceptor_) acceptor_.tell(v1::StopAccepting());
   v1::ServerClosing closing;
   closing.set_reason("Server shutting down");
-  registry_.tell(closing);
+  if (auto registry = ctx_->directory.registry()) {
+    registry.tell(closing);
+  } else {  // a connections node that lost its rooms node: its own sessions
+    v1::SessionEvent bye;
+    bye.mutable_disconnect()->set_reason(closing.reason());
+    for (const SessionAddress& session : ctx_->directory.sessions_here())
+      session.tell(v1::SessionEvent(bye));
+  }
   // On a driven system the sessions end only while its owner drives it.
   if (grace.count() > 0 && !system_.driven()) ctx_->sessions.wait_for_none(grace);
 }

@@ -23,6 +23,7 @@
 namespace chat {
 
 class Registry;
+class RoomsLink;
 
 /// An IRC server made of actors, on an ActorSystem it borrows: the
 /// Registry, an acceptor (a loop actor over the listening socket), and one
@@ -94,6 +95,7 @@ class ChatServer {
   std::shared_ptr<ServerContext> ctx_;
   troupe::ActorRef<Registry> registry_;
   troupe::Address<v1::StopAccepting> acceptor_;
+  troupe::ActorRef<RoomsLink> rooms_link_;  // the connections node's watch on the rooms node
   bool serving_ = false;
   bool stopped_ = false;
 };

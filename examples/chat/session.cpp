@@ -620,6 +620,7 @@ void Session::release_address() noexcept {
 
 void Session::drop_refs() noexcept {
   release_address();
+  if (id_ != 0) ctx_->directory.remove_session(id_);
   outbox_.reset();  // its writer task (and the waker it may hold) goes too
   rooms_.clear();
   joining_.clear();

@@ -5,7 +5,8 @@
 // and restarts the rooms node, and now and then crashes the connections
 // node. Whatever the faults, no client gets a line twice or out of order;
 // when the connection between the nodes held throughout, every client gets
-// every line of every other.
+// every line of every other. When the connections node loses the rooms
+// node, its clients are disconnected and it attaches again.
 
 #include <chrono>
 #include <cstddef>
@@ -56,10 +57,13 @@ struct Client {
   troupe::MpscReceiver<bool> start_rx;
   std::map<std::string, int> last;  // per sender: the last line number seen
   int received = 0;
+  bool lost_rooms = false;  // it got the ERROR line of a lost rooms node
+  bool ended = false;       // the server closed its connection
 };
 
 struct Ledger {
   std::vector<Client> clients;
+  int lines = kLines;  // each client says
   int joined = 0;
   std::string wrong;
   void note_wrong(std::string what) {
@@ -70,6 +74,7 @@ struct Ledger {
 chat::ServerOptions options() {
   chat::ServerOptions o;
   o.port = 0;
+  o.max_connections_per_address = 0;  // every simulated client comes from one address
   o.ask_timeout = 1s;
   return o;
 }
@@ -83,9 +88,11 @@ Task<void> read(Ledger& l, Client& c) {
     if (!parsed) continue;
     const chat::irc::Message* m = &*parsed.message;
     if (m->command == "366" && m->params.size() >= 2 && m->params[1] == "#sim" &&
-        ++l.joined == kClients) {
+        ++l.joined == static_cast<int>(l.clients.size())) {
       for (Client& other : l.clients) other.start_tx.close();
     }
+    if (m->command == "ERROR" && line->text.find("Lost the rooms node") != std::string::npos)
+      c.lost_rooms = true;
     if (m->command != "PRIVMSG" || m->params.size() != 2 || m->params[0] != "#sim") continue;
     const std::string& text = m->params[1];
     const auto space = text.find(' ');
@@ -100,11 +107,12 @@ Task<void> read(Ledger& l, Client& c) {
     it->second = n;
     ++c.received;
   }
+  c.ended = true;
 }
 
 // Registers, joins #sim, waits for the others to be in, then says its
 // lines at random intervals.
-Task<void> talk(SimContext& sim, Client& c) {
+Task<void> talk(SimContext& sim, Client& c, int lines) {
   auto say = [&c](const std::string& line) -> Task<bool> {
     const std::string wire = line + "\r\n";
     auto written = co_await c.link->write_all(std::as_bytes(std::span(wire)));
@@ -114,7 +122,7 @@ Task<void> talk(SimContext& sim, Client& c) {
       co_await say("NICK " + c.nick + "\r\nUSER " + c.nick + " 0 * :" + c.nick + "\r\nJOIN #sim");
   if (!registered) co_return;
   (void)co_await c.start_rx.next();
-  for (int n = 0; n < kLines; ++n) {
+  for (int n = 0; n < lines; ++n) {
     const auto pause = sim.random().duration(0ms, 20ms);
     co_await troupe::sleep_for(pause);
     const bool said = co_await say("PRIVMSG #sim :" + c.nick + " " + std::to_string(n));
@@ -122,45 +130,70 @@ Task<void> talk(SimContext& sim, Client& c) {
   }
 }
 
+// The split server: the rooms node "r" and the connections node "c",
+// attached, with a ChatServer on each.
+struct Split {
+  explicit Split(SimContext& sim)
+      : net(std::make_shared<SimNetwork>(sim)),
+        rooms(sim, net, "r"),
+        connections(sim, net, "c", {"r"}) {
+    rooms.on_start = [](SimNode& n) {
+      n.keep(std::make_unique<chat::ChatServer>(n.system(), options())).serve_rooms(n.node());
+    };
+    connections.on_start = [this](SimNode& n) {
+      server = &n.keep(std::make_unique<chat::ChatServer>(n.system(), options()));
+    };
+    rooms.start();
+    connections.start();
+  }
+
+  // As a server would at its start: until the rooms node answers (the
+  // scheduler may stall the whole "machine" for a while).
+  bool attach(SimContext& sim) {
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      if (sim.scheduler().block_on(server->attach_to_rooms(connections.node(), "r", 2s)))
+        return true;
+    }
+    return false;
+  }
+
+  // `n` clients into `l`, served by the connections node, each reading and
+  // saying l.lines lines in #sim; false if one was not served.
+  bool serve(SimContext& sim, Ledger& l, int n, std::vector<troupe::JoinHandle<void>>& tasks) {
+    l.clients.resize(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      Client& c = l.clients[static_cast<std::size_t>(i)];
+      c.nick = std::to_string(++clients);
+      c.nick.insert(0, 1, 'n');  // not "n" + ...: a false -Wrestrict in g++ 12 -O3
+      auto [client_end, server_end] = MemoryLink::pair();
+      c.link = client_end;
+      const bool served = sim.scheduler().block_on(server->serve(server_end, "10.0.0.1"));
+      if (!served) return false;
+      tasks.push_back(sim.scheduler().spawn(read(l, c)));
+      tasks.push_back(sim.scheduler().spawn(talk(sim, c, l.lines)));
+    }
+    return true;
+  }
+
+  std::shared_ptr<SimNetwork> net;
+  SimNode rooms;
+  SimNode connections;
+  chat::ChatServer* server = nullptr;  // the connections node's, while it is up
+  int clients = 0;
+};
+
 void scenario(SimContext& sim) {
   Ledger l;
   std::vector<troupe::JoinHandle<void>> tasks;
-  auto net = std::make_shared<SimNetwork>(sim);
-  SimNode rooms(sim, net, "r");
-  rooms.on_start = [](SimNode& n) {
-    n.keep(std::make_unique<chat::ChatServer>(n.system(), options())).serve_rooms(n.node());
-  };
-  chat::ChatServer* connections_server = nullptr;
-  SimNode connections(sim, net, "c", {"r"});
-  connections.on_start = [&connections_server](SimNode& n) {
-    connections_server = &n.keep(std::make_unique<chat::ChatServer>(n.system(), options()));
-  };
-  rooms.start();
-  connections.start();
+  Split split(sim);
+  auto& net = split.net;
+  auto& rooms = split.rooms;
+  auto& connections = split.connections;
   const std::uint64_t ended_before = net->ended_connections();
-  // As a server would at its start: until the rooms node answers (the
-  // scheduler may stall the whole "machine" for a while).
-  bool attached = false;
-  for (int attempt = 0; attempt < 10 && !attached; ++attempt) {
-    attached =
-        sim.scheduler().block_on(connections_server->attach_to_rooms(connections.node(), "r", 2s));
-  }
-  if (!sim.check(attached, "the connections node could not attach to the rooms node")) return;
+  if (!sim.check(split.attach(sim), "the connections node could not attach to the rooms node"))
+    return;
   sim.invariant("no line twice or out of order", [&] { return l.wrong.empty(); });
-
-  l.clients.resize(kClients);
-  for (int i = 0; i < kClients; ++i) {
-    Client& c = l.clients[static_cast<std::size_t>(i)];
-    c.nick = std::to_string(i);
-    c.nick.insert(0, 1, 'n');  // not "n" + ...: a false -Wrestrict in g++ 12 -O3
-    auto [client_end, server_end] = MemoryLink::pair();
-    c.link = client_end;
-    const bool served = sim.scheduler().block_on(
-        connections_server->serve(server_end, "10.0.0." + std::to_string(i + 1)));
-    if (!sim.check(served, "a client was not served")) return;
-    tasks.push_back(sim.scheduler().spawn(read(l, c)));
-    tasks.push_back(sim.scheduler().spawn(talk(sim, c)));
-  }
+  if (!sim.check(split.serve(sim, l, kClients, tasks), "a client was not served")) return;
 
   bool cut = false;
   for (int round = 0; round < 30; ++round) {
@@ -176,7 +209,7 @@ void scenario(SimContext& sim) {
     } else if (roll == 3 && !rooms.up()) {
       rooms.start();
     } else if (roll == 4 && connections.up() && sim.fault("crash c")) {
-      connections_server = nullptr;
+      split.server = nullptr;
       connections.crash();  // its clients' links end with it
     }
     sim.scheduler().run_for(sim.random().duration(1ms, 30ms));
@@ -205,6 +238,57 @@ void scenario(SimContext& sim) {
 
 TEST(SimChat, NoClientGetsALineTwiceOrOutOfOrderUnderPartitionsAndCrashes) {
   troupe::simulate(scenario);
+}
+
+// The connections node loses the rooms node (a partition longer than the
+// keepalive, or a crash and restart): the rooms node has forgotten its
+// sessions, so it disconnects its clients (an ERROR line) rather than leave
+// them talking into the void, attaches again, and clients that connect
+// after that chat as before.
+void rooms_lost(SimContext& sim) {
+  Ledger before;
+  Ledger after;
+  before.lines = after.lines = 3;
+  std::vector<troupe::JoinHandle<void>> tasks;
+  Split split(sim);
+  if (!sim.check(split.attach(sim), "the connections node could not attach")) return;
+  if (!sim.check(split.serve(sim, before, 2, tasks), "a client was not served")) return;
+  sim.scheduler().run_for(2s);
+  for (const Client& c : before.clients)
+    sim.check(c.received == 3, c.nick + " got " + std::to_string(c.received) + " of 3 lines");
+
+  if (sim.random().chance(1, 2)) {
+    sim.note("partition c | r for 3 s");
+    split.net->partition("c", "r");
+    sim.scheduler().run_for(3s);
+    split.net->heal("c", "r");
+  } else {
+    split.rooms.crash();
+    split.rooms.start();
+  }
+  sim.scheduler().run_for(5s);
+  for (const Client& c : before.clients) {
+    sim.check(c.lost_rooms && c.ended, c.nick + " was not disconnected when the rooms were lost");
+  }
+
+  if (!sim.check(split.serve(sim, after, 2, tasks), "a client was not served")) return;
+  sim.scheduler().run_for(3s);
+  for (const Client& c : after.clients) {
+    sim.check(c.received == 3, c.nick + " got " + std::to_string(c.received) +
+                                   " of 3 lines after the connections node attached again");
+  }
+  sim.check(before.wrong.empty() && after.wrong.empty(), before.wrong + after.wrong);
+  for (auto& t : tasks) t.cancel();
+  sim.scheduler().run_until_idle();
+}
+
+TEST(SimChat, ALostRoomsNodeDisconnectsItsClientsAndTheConnectionsNodeAttachesAgain) {
+  troupe::SimOptions options;
+  options.runs = 200;
+  // No stalls of the whole machine here: one long enough for the keepalive
+  // would lose the rooms before the test does.
+  options.scheduler.time_jump_per_mille = 0;
+  troupe::simulate(rooms_lost, options);
 }
 
 }  // namespace sim_chat_test
