@@ -39,8 +39,9 @@ class Dialer;
 
 /// An ActorSystem's presence on the network: it listens for other nodes,
 /// dials its seeds, publishes actors by name, and gives ActorRefs to the
-/// actors other nodes publish (the same type as a local actor's ref). Between two nodes there is
-/// one gRPC stream (bidirectional, long-lived) carrying batches of protobuf envelopes.
+/// actors other nodes publish (the same type as a local actor's ref).
+/// Between two nodes there is one long-lived stream (TCP, or gRPC:
+/// NodeOptions::transport) carrying batches of protobuf envelopes.
 ///
 ///   troupe::remote::Node node(system, {.listen = "0.0.0.0:7001",
 ///                                      .seeds = {"10.0.0.2:7001"},
@@ -49,9 +50,11 @@ class Dialer;
 ///   auto bank = co_await node.lookup<Bank>("10.0.0.2:7001", "bank");
 ///   if (bank) co_await bank->ask(deposit, 1s);
 ///
-/// Borrows the system, which must outlive it and run on a Runtime.
-/// Thread-safe, except shutdown (once, from outside the runtime, before
-/// the system shuts down; the destructor calls it).
+/// Borrows the system, which must outlive it and run on a Runtime (or, with
+/// NodeOptions::network set to a SimNetwork, on a simulation's scheduler).
+/// Thread-safe, except shutdown (once, from outside the runtime, or from
+/// the thread that drives a simulation, before the system shuts down; the
+/// destructor calls it).
 class Node {
  public:
   /// Starts listening (throws std::runtime_error if the address cannot be
