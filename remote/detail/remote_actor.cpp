@@ -28,7 +28,9 @@ std::optional<v1::Envelope> RemoteActor::encode(EnvelopeBase& e, v1::Envelope::K
       v1::Envelope out = proto::encode(*m, kind);
       out.mutable_target()->set_node(incarnation());
       out.mutable_target()->set_actor(id());
-      out.mutable_sender()->set_node(peer_->local_incarnation());
+      // Only an ask's reply is addressed back to the sender's node; a tell
+      // carries no sender (one object and a few bytes less per message).
+      if (kind == v1::Envelope::ASK) out.mutable_sender()->set_node(peer_->local_incarnation());
       // The trace it was sent under: the sender's, current now.
       if (const TraceContext* t = troupe::detail::tls_trace) trace_to_wire(*t, out);
       return out;
