@@ -82,7 +82,9 @@ class ActorRef {
   /// with Overflow::kBackpressure (the other policies refuse at once), or
   /// in the full outbox to a remote actor's node. The message is offered
   /// when send() is called, as with tell and ask; the future waits only if
-  /// there was no room, and sends once there is.
+  /// there was no room, and sends once there is. A task whose sends keep
+  /// finding room yields once every 512 of them (the run's budget, see
+  /// runtime/detail/budget.hpp), so the actors it woke get to run.
   template <class M>
   detail::SendToActor send(M&& m) const {
     using Msg = std::remove_cvref_t<M>;

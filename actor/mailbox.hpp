@@ -8,6 +8,7 @@
 #include <troupe/channels/async_stream.hpp>
 #include <troupe/channels/detail/channel_outcome.hpp>
 #include <troupe/runtime/context.hpp>
+#include <troupe/runtime/detail/budget.hpp>
 #include <troupe/runtime/detail/metrics_counters.hpp>
 
 namespace troupe {
@@ -33,10 +34,10 @@ class Mailbox : public StreamBase<Mailbox<M>> {
   Mailbox& operator=(const Mailbox&) = delete;
 
   StreamPoll<M> poll_next(Context& cx) {
+    if (!detail::poll_budget(cx)) return StreamPoll<M>::pending();
     detail::ChannelOutcome outcome;
     // The push that finds the mailbox parked wakes the actor, which is the
     // task running this loop: nothing to register.
-    (void)cx;
     detail::MpscNode* node = cell_->mailbox().poll(outcome, [] { return true; });
     if (node == nullptr) {
       return outcome == detail::ChannelOutcome::kClosed ? StreamPoll<M>::end()

@@ -9,6 +9,7 @@
 #include <troupe/channels/detail/parker_context.hpp>
 #include <troupe/channels/receiver.hpp>
 #include <troupe/runtime/context.hpp>
+#include <troupe/runtime/detail/budget.hpp>
 #include <troupe/runtime/detail/thread_parker.hpp>
 
 namespace troupe {
@@ -52,6 +53,7 @@ class MpscReceiver : public StreamBase<MpscReceiver<T>> {
   /// The stream protocol (see channels/async_stream.hpp). Rethrows what
   /// moving T out of the channel threw (that item is then lost).
   StreamPoll<T> poll_next(Context& cx) {
+    if (!detail::poll_budget(cx)) return StreamPoll<T>::pending();
     std::optional<T> v;
     switch (core_->poll_recv(v, &cx)) {
       case detail::ChannelOutcome::kDone:

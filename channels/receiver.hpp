@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <exception>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include <troupe/channels/async_stream.hpp>
@@ -10,6 +11,7 @@
 #include <troupe/channels/detail/parker_context.hpp>
 #include <troupe/channels/detail/waiter_list.hpp>
 #include <troupe/runtime/context.hpp>
+#include <troupe/runtime/detail/budget.hpp>
 #include <troupe/runtime/detail/thread_parker.hpp>
 
 namespace troupe {
@@ -121,6 +123,9 @@ class [[nodiscard]] RecvFuture {
   template <class Cx>
   bool poll_with(const Cx& cx) noexcept {
     if (done_) return true;
+    if constexpr (std::is_same_v<Cx, Context>) {
+      if (!detail::poll_budget(cx)) return false;
+    }
     if (attempt()) return true;
     core_->receivers_waiting().enlist(node_, cx);
     enlisted_ = true;

@@ -10,6 +10,7 @@
 #include <troupe/channels/detail/parker_context.hpp>
 #include <troupe/channels/detail/waiter_list.hpp>
 #include <troupe/runtime/context.hpp>
+#include <troupe/runtime/detail/budget.hpp>
 #include <troupe/runtime/detail/thread_parker.hpp>
 
 namespace troupe {
@@ -120,6 +121,9 @@ class [[nodiscard]] SendFuture {
   template <class Cx>
   bool poll_with(const Cx& cx) noexcept {
     if (outcome_ || error_) return true;
+    if constexpr (std::is_same_v<Cx, Context>) {
+      if (!detail::poll_budget(cx)) return false;
+    }
     if (attempt()) return true;
     core_->senders_waiting().enlist(node_, cx);
     enlisted_ = true;

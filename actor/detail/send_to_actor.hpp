@@ -8,6 +8,7 @@
 #include <troupe/actor/detail/remote_target.hpp>
 #include <troupe/actor/tell_status.hpp>
 #include <troupe/runtime/context.hpp>
+#include <troupe/runtime/detail/budget.hpp>
 
 namespace troupe::detail {
 
@@ -23,7 +24,7 @@ class [[nodiscard]] SendToActor {
 
   bool poll(Context& cx) noexcept {
     if (local_) return local_->poll(cx);
-    if (!remote_) return true;
+    if (!remote_) return poll_budget(cx);  // decided when send() was called
     if (!remote_->poll(cx)) return false;
     status_ = remote_->status();
     remote_.reset();

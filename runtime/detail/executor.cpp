@@ -3,11 +3,14 @@
 #include <utility>
 #include <vector>
 
+#include <troupe/runtime/detail/budget.hpp>
 #include <troupe/runtime/detail/cpu_relax.hpp>
 #include <troupe/runtime/detail/executor.hpp>
 #include <troupe/runtime/detail/metrics_counters.hpp>
 
 namespace troupe::detail {
+
+constinit thread_local std::uint32_t tls_budget = kNoBudget;
 
 struct Executor::Worker {
   Worker(Executor& e, std::size_t i)
@@ -250,6 +253,7 @@ void Executor::run_worker(Worker& w) {
     if (t == nullptr) t = search(w);
     if (t != nullptr) {
       if (w.searching) stop_searching(w);
+      tls_budget = kTaskBudget;
       t->run();
       continue;
     }
@@ -257,6 +261,7 @@ void Executor::run_worker(Worker& w) {
     park(w);
   }
   if (w.searching) stop_searching(w);
+  tls_budget = kNoBudget;
   worker_ends();
   set_current_scheduler(nullptr);
   tls_worker = nullptr;

@@ -1,7 +1,9 @@
 // Actors written as plain loops over a Mailbox stream.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <future>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -13,6 +15,8 @@
 #include <troupe/channels/channel.hpp>
 #include <troupe/channels/stream/by_ref.hpp>
 #include <troupe/channels/stream/ready_chunks.hpp>
+#include <troupe/runtime/detail/budget.hpp>
+#include <troupe/runtime/spawn.hpp>
 #include <troupe/runtime/task.hpp>
 #include <troupe/runtime/test_executor.hpp>
 
@@ -115,6 +119,36 @@ TEST(LoopActor, IsNamedFoundAndMonitoredLikeAnyActor) {
   EXPECT_EQ(downs[0].reason.kind(), troupe::ExitReason::Kind::kNormal);
   EXPECT_FALSE(system.lookup_address<int>("loop")) << "its name went with it";
   EXPECT_EQ(a.tell(1), TellStatus::kDeadActor);
+}
+
+TEST(LoopActor, ALoopThatAlwaysFindsAMessageYieldsAfterItsBudget) {
+  // The cooperative budget (runtime/detail/budget.hpp): a task queued on
+  // the loop's only worker runs after kTaskBudget messages, not after all.
+  constexpr std::int64_t kMessages = 2 * troupe::detail::kTaskBudget + 100;
+  ActorSystem system({.workers = 1});
+  std::atomic<std::int64_t> taken{0};
+  std::promise<void> all_taken;
+  auto a = system.spawn_loop<std::int64_t>(
+      [&taken, &all_taken](Mailbox<std::int64_t>& mailbox) -> Task<void> {
+        while (auto m = co_await mailbox.next()) {
+          taken.store(taken.load() + 1);
+          if (taken.load() == kMessages) all_taken.set_value();
+        }
+      });
+  const std::int64_t seen =
+      system.block_on([](troupe::Address<std::int64_t> a, std::atomic<std::int64_t>& taken,
+                         std::int64_t n) -> Task<std::int64_t> {
+        // Queued behind the loop: it runs when the loop yields.
+        auto observer = troupe::spawn(
+            [](std::atomic<std::int64_t>& t) -> Task<std::int64_t> { co_return t.load(); }(taken));
+        for (std::int64_t i = 0; i < n; ++i) {
+          if (a.tell(i) != TellStatus::kQueued) co_return -1;
+        }
+        co_return co_await observer;
+      }(a, taken, kMessages));
+  EXPECT_EQ(seen, troupe::detail::kTaskBudget);
+  all_taken.get_future().wait();  // the yield delays the rest, it loses none
+  EXPECT_EQ(taken.load(), kMessages);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <troupe/actor/actor_system.hpp>
 #include <troupe/actor/mailbox.hpp>
 #include <troupe/channels/channel.hpp>
+#include <troupe/runtime/detail/budget.hpp>
 #include <troupe/runtime/join_handle.hpp>
 #include <troupe/runtime/sleep.hpp>
 #include <troupe/runtime/spawn.hpp>
@@ -486,6 +487,41 @@ struct Echoer : troupe::Actor<Echoer> {
 
 // 16 asker tasks on two workers, one bounded mailbox of 2: nearly every ask
 // finds it full and waits for room; each gets its own reply, none fails.
+// Records how many sends the driver had finished when it got its first
+// message: with one worker it runs only when the driver yields (or waits).
+struct FirstSeen : troupe::Actor<FirstSeen> {
+  explicit FirstSeen(const std::atomic<std::int64_t>* s) : sent(s) {}
+  void handle(const Item&) {
+    if (first < 0) first = sent->load();
+    ++count;
+  }
+  std::pair<std::int64_t, std::int64_t> handle(Total) { return {first, count}; }
+  const std::atomic<std::int64_t>* sent;
+  std::int64_t first = -1;
+  std::int64_t count = 0;
+};
+
+TEST(Mailbox, ADriverWhoseSendsNeverWaitYieldsAfterItsBudget) {
+  // The cooperative budget (runtime/detail/budget.hpp): the actor woken by
+  // the first send runs when the driver yields, not after its last send.
+  constexpr std::int64_t kSends = 2 * troupe::detail::kTaskBudget + 100;
+  ActorSystem system({.workers = 1});
+  std::atomic<std::int64_t> sent{0};
+  auto a = system.spawn_with<FirstSeen>(
+      SpawnOptions{MailboxOptions::bounded(kSends, Overflow::kBackpressure)}, &sent);
+  const auto [first, count] =
+      system.block_on([](ActorRef<FirstSeen> a, std::atomic<std::int64_t>& sent,
+                         std::int64_t n) -> Task<std::pair<std::int64_t, std::int64_t>> {
+        for (std::int64_t i = 0; i < n; ++i) {
+          if (co_await a.send(Item{static_cast<int>(i)}) != TellStatus::kQueued) co_return {-1, -1};
+          sent.store(i + 1);
+        }
+        co_return (co_await a.ask(Total{})).value();
+      }(a, sent, kSends));
+  EXPECT_EQ(first, troupe::detail::kTaskBudget);
+  EXPECT_EQ(count, kSends);
+}
+
 TEST(Mailbox, ManyAskersWaitingForRoomEachGetTheirOwnReply) {
   constexpr int kAskers = 16;
   const std::uint64_t per_asker = kOptimized ? 20'000 : 1'000;
