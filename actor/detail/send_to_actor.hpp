@@ -23,16 +23,23 @@ class [[nodiscard]] SendToActor {
       : remote_(std::move(remote)), status_(status) {}
 
   bool poll(Context& cx) noexcept {
+    // Decided when send() was called (nearly always): inlined where the
+    // send is awaited; the waiting kinds are out of line.
+    if (!local_ && !remote_) [[likely]]
+      return poll_budget(cx);
+    return poll_waiting(cx);
+  }
+  TellStatus await_resume() const noexcept { return local_ ? local_->await_resume() : status_; }
+
+ private:
+  [[gnu::noinline]] bool poll_waiting(Context& cx) noexcept {
     if (local_) return local_->poll(cx);
-    if (!remote_) return poll_budget(cx);  // decided when send() was called
     if (!remote_->poll(cx)) return false;
     status_ = remote_->status();
     remote_.reset();
     return true;
   }
-  TellStatus await_resume() const noexcept { return local_ ? local_->await_resume() : status_; }
 
- private:
   std::optional<MailboxSend> local_;
   std::unique_ptr<WireSend> remote_;
   TellStatus status_ = TellStatus::kQueued;
