@@ -88,7 +88,10 @@ class [[nodiscard]] RecvFuture {
       : core_(core), token_(token) {}
   RecvFuture(const RecvFuture&) = delete;
   RecvFuture& operator=(const RecvFuture&) = delete;
-  ~RecvFuture() { abandon(); }
+  ~RecvFuture() {
+    if (enlisted_) [[unlikely]]
+      leave_waiting();
+  }
 
   bool poll(Context& cx) noexcept { return poll_with(cx); }
 
@@ -110,13 +113,18 @@ class [[nodiscard]] RecvFuture {
     core_ = core;
   }
   void abandon() noexcept {
-    if (enlisted_ && core_->receivers_waiting().remove(node_)) {
-      core_->receivers_waiting().notify_one();
-    }
+    if (enlisted_) [[unlikely]]
+      leave_waiting();
     enlisted_ = false;
     done_ = false;
     value_.reset();
     error_ = nullptr;
+  }
+
+  // Out of line: a receive that never waited, nearly every one, ends
+  // inline. Handed a wake but leaving without using it: pass it on.
+  [[gnu::noinline]] void leave_waiting() noexcept {
+    if (core_->receivers_waiting().remove(node_)) core_->receivers_waiting().notify_one();
   }
 
   // The poll logic, for a task (Context) or a blocked thread (ParkerContext).

@@ -79,8 +79,8 @@ class [[nodiscard]] SendFuture {
   SendFuture(const SendFuture&) = delete;
   SendFuture& operator=(const SendFuture&) = delete;
   ~SendFuture() {
-    // Handed a free slot but leaving without using it: pass it on.
-    if (enlisted_ && core_->senders_waiting().remove(node_)) core_->senders_waiting().notify_one();
+    if (enlisted_) [[unlikely]]
+      leave_waiting();
   }
 
   bool poll(Context& cx) noexcept { return poll_with(cx); }
@@ -144,6 +144,13 @@ class [[nodiscard]] SendFuture {
     outcome_ = o;
     leave_list();
     return true;
+  }
+
+  // Destroyed while parked (out of line: a send that never waited, nearly
+  // every one, is destroyed inline). Handed a free slot but leaving without
+  // using it: pass it on.
+  [[gnu::noinline]] void leave_waiting() noexcept {
+    if (core_->senders_waiting().remove(node_)) core_->senders_waiting().notify_one();
   }
 
   // Done: unlink. A wake it was handed is used (or moot: closed).
