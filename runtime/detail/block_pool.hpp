@@ -23,7 +23,10 @@ namespace troupe::detail {
 
 /// Memory for small objects that are made on one thread and freed on
 /// another at high rates: envelopes (a producer makes one per message, the
-/// actor's worker frees it) and system messages.
+/// actor's worker frees it), system messages, and the cells of tasks and
+/// actors (a parent spawns, the child's worker ends it; spawn_tree: malloc
+/// and free were 1,300 of the 5,600 instructions per actor, and pooled
+/// cells took it from 3.6 to 4.2-4.3 M actors/s).
 ///
 /// glibc's malloc serves such traffic badly: beyond the few blocks per size
 /// that the freeing thread's cache keeps, a block freed on a thread other
@@ -47,7 +50,7 @@ namespace troupe::detail {
 /// Thread-safe; a block may be freed on any thread, with its size.
 class BlockPool {
  public:
-  static constexpr std::size_t kMaxSize = 256;
+  static constexpr std::size_t kMaxSize = 512;
   /// Blocks are pooled (false in sanitizer builds).
   static constexpr bool kEnabled = TROUPE_BLOCK_POOL != 0;
   /// Blocks a thread keeps before it hands a magazine to the depot: it

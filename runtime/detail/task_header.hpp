@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <exception>
 
+#include <troupe/runtime/detail/block_pool.hpp>
 #include <troupe/runtime/detail/driver.hpp>
 #include <troupe/runtime/detail/task_state.hpp>
 #include <troupe/runtime/detail/wake_target.hpp>
@@ -16,12 +17,13 @@ class TaskHeader;
 
 /// The type-erased part of a spawned task: what wakers, run queues and the
 /// scheduler see. The typed part (the root coroutine and its result) is
-/// TaskCell<T>. Lives on the heap until the last reference (waker, queue,
-/// JoinHandle, owner list) is dropped.
+/// TaskCell<T>. Lives on the heap (the block pool's, as a PooledObject)
+/// until the last reference (waker, queue, JoinHandle, owner list) is
+/// dropped.
 ///
 /// The driver (where the root chain is parked) is touched only by the thread
 /// that holds the task in RUNNING; everything shared goes through `state`.
-class TaskHeader : public WakeTarget {
+class TaskHeader : public WakeTarget, public PooledObject {
  public:
   explicit TaskHeader(Scheduler& s, TaskState::Word refs) noexcept : state(refs), scheduler(&s) {}
 
