@@ -81,10 +81,16 @@ class Refusals {
   void refuse(std::string_view kind, const std::string& why);
   /// Refusals of `kind` so far (empty: of every kind).
   std::uint64_t count(std::string_view kind = {}) const;
+  /// Waits up to `limit` until there were `n` refusals of `kind` (empty:
+  /// of every kind); true if there were.
+  bool wait_for(std::string_view kind, std::uint64_t n, std::chrono::milliseconds limit) const;
 
  private:
+  std::uint64_t count_locked(std::string_view kind) const;
+
   std::function<void(const std::string&)> log_;
   mutable std::mutex mutex_;
+  mutable std::condition_variable counted_;
   std::map<std::string, std::uint64_t, std::less<>> counts_;
 };
 

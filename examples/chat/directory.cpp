@@ -210,6 +210,7 @@ void Refusals::refuse(std::string_view kind, const std::string& why) {
     if (it == counts_.end()) it = counts_.emplace(std::string(kind), 0).first;
     first = it->second++ == 0;
   }
+  counted_.notify_all();
   if (!first) return;
   const std::string line = "refused " + std::string(kind) + ": " + why +
                            " (further refusals of this kind are counted, not logged)";
@@ -222,6 +223,16 @@ void Refusals::refuse(std::string_view kind, const std::string& why) {
 
 std::uint64_t Refusals::count(std::string_view kind) const {
   std::lock_guard lock(mutex_);
+  return count_locked(kind);
+}
+
+bool Refusals::wait_for(std::string_view kind, std::uint64_t n,
+                        std::chrono::milliseconds limit) const {
+  std::unique_lock lock(mutex_);
+  return counted_.wait_for(lock, limit, [&] { return count_locked(kind) >= n; });
+}
+
+std::uint64_t Refusals::count_locked(std::string_view kind) const {
   if (!kind.empty()) {
     auto it = counts_.find(kind);
     return it == counts_.end() ? 0 : it->second;

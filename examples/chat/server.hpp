@@ -84,11 +84,19 @@ class ChatServer {
 
   /// Connections open right now.
   std::size_t live_sessions() const { return ctx_->sessions.live(); }
+  /// Waits up to `limit` until no connection is open; true if none is.
+  bool wait_no_sessions(std::chrono::milliseconds limit) const {
+    return ctx_->sessions.wait_for_none(limit);
+  }
 
   /// Messages from another node refused so far (split server), of one
   /// kind (a message type: "Post", "ConnectionsAttached", ...) or, empty,
   /// of every kind. See Refusals.
   std::uint64_t refused(std::string_view kind = {}) const { return ctx_->refusals.count(kind); }
+  /// Waits up to `limit` until `refused(kind)` reaches `n`; true if it did.
+  bool wait_refused(std::string_view kind, std::uint64_t n, std::chrono::milliseconds limit) const {
+    return ctx_->refusals.wait_for(kind, n, limit);
+  }
 
  private:
   troupe::ActorSystem& system_;

@@ -16,11 +16,11 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../support/sibling_binary.hpp"
+#include "../support/wait_exit.hpp"
 
 extern char** environ;
 
@@ -121,18 +121,10 @@ class ChatProcess {
   /// Waits (up to `timeout`) for it to exit: its exit status, or -1 if it
   /// was killed by a signal (a crash) or is still running.
   int wait(std::chrono::milliseconds timeout = 10s) {
-    // A pidfd becomes readable when the process exits: poll waits for that
-    // event, with the timeout, instead of checking every few milliseconds.
-    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
-    if (pidfd < 0) return -1;
-    pollfd p{pidfd, POLLIN, 0};
-    const int ready = ::poll(&p, 1, static_cast<int>(timeout.count()));
-    ::close(pidfd);
-    if (ready <= 0) return -1;  // still running
-    int status = 0;
-    if (::waitpid(pid_, &status, 0) != pid_) return -1;
+    const auto status = troupe::test::wait_exit(pid_, timeout);
+    if (!status) return -1;  // still running
     pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
   }
   /// SIGKILL: no goodbye to anyone; returns once it is gone.
   void kill() {

@@ -11,7 +11,6 @@
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <fcntl.h>
@@ -24,6 +23,8 @@
 
 #include <troupe/actor/actor_system.hpp>
 
+#include "../support/wait_exit.hpp"
+#include "../support/wait_for_path.hpp"
 #include "chat/server.hpp"
 
 extern char** environ;
@@ -49,27 +50,12 @@ std::string read_file(const fs::path& p) {
   return s.str();
 }
 
-// Waits until `file` contains `needle`. ii is another process writing a
-// file: looking again every few milliseconds, up to the deadline, is how to
-// wait for it.
+// Waits until `file` contains `needle`: ii is another process, writing
+// the file (and making its folders) as lines arrive.
 bool wait_for(const fs::path& file, const std::string& needle,
               std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (read_file(file).find(needle) != std::string::npos) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return false;
-}
-
-// Waits until `pid` has exited.
-bool wait_exit(pid_t pid, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (::waitpid(pid, nullptr, WNOHANG) == pid) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return false;
+  return troupe::test::wait_for_path(
+      file, [&] { return read_file(file).find(needle) != std::string::npos; }, timeout);
 }
 
 // One ii process, with its files under dir/<nick>.
@@ -111,19 +97,19 @@ class IiClient {
     return (where.empty() ? root_ : root_ / where) / "out";
   }
   bool exits() {
-    exited_ = wait_exit(pid_);
+    exited_ = troupe::test::wait_exit(pid_, 10s).has_value();
     return exited_;
   }
 
  private:
   static bool wait_for_fifo(const fs::path& fifo) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      struct stat st {};
-      if (::stat(fifo.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)) return true;
-      std::this_thread::sleep_for(10ms);
-    }
-    return false;
+    return troupe::test::wait_for_path(
+        fifo,
+        [&] {
+          struct stat st {};
+          return ::stat(fifo.c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
+        },
+        10s);
   }
 
   fs::path root_;

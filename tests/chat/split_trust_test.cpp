@@ -17,7 +17,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -27,7 +26,6 @@
 #include <troupe/actor/mailbox.hpp>
 #include <troupe/proto/messages.hpp>
 #include <troupe/remote/node.hpp>
-#include <troupe/runtime/sleep.hpp>
 #include <troupe/runtime/socket_address.hpp>
 #include <troupe/runtime/task.hpp>
 
@@ -158,17 +156,6 @@ struct Cluster {
   bool registry_caught_up(const troupe::ActorRef<chat::Registry>& registry) {
     auto reply = insider_system.block_on(reply_of(registry.ask(chat::v1::ListChannels(), 10s)));
     return static_cast<bool>(reply);
-  }
-
-  /// Waits until the rooms or the connections server counted `n` refusals
-  /// of `kind`.
-  static bool refused(const chat::ChatServer& server, const std::string& kind, std::uint64_t n) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (server.refused(kind) < n) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(10ms);
-    }
-    return true;
   }
 
   std::shared_ptr<Lines> log = std::make_shared<Lines>();
@@ -445,7 +432,7 @@ TEST(SplitTrust, OnlyTheRoomsNodeWritesToTheSessions) {
     e.mutable_origin()->set_incarnation(c.rooms_node.incarnation());
     EXPECT_EQ(session->tell(e), troupe::TellStatus::kQueued);
   }
-  ASSERT_TRUE(Cluster::refused(c.connections, "SessionEvent", 3));
+  ASSERT_TRUE(c.connections.wait_refused("SessionEvent", 3, 10s));
 
   EXPECT_TRUE(chat::test::ran_to_the_end(
       c.connections_system.block_on(alice_writes_to_bob(*bob, *c.address))));
@@ -568,7 +555,7 @@ TEST(SplitTrust, AConnectionsNodeThatIsGoneIsReplacedByTheNextOne) {
     // first one's clients keep chatting: test (1)).
     OtherConnections early(c.rooms_node.address(), c.log);
     ASSERT_TRUE(early.attached);
-    ASSERT_TRUE(Cluster::refused(c.rooms, "ConnectionsAttached", 1));
+    ASSERT_TRUE(c.rooms.wait_refused("ConnectionsAttached", 1, 10s));
   }
   // The first one goes; once the rooms node has seen it go, the next one
   // attaches and its clients chat.

@@ -9,7 +9,6 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
-#include <thread>
 
 #include <netinet/in.h>
 #include <poll.h>
@@ -77,14 +76,7 @@ class ChatServerFixture {
   }
 
   /// True once no session is live, within kSessionLimit.
-  bool sessions_drain() const {
-    const auto deadline = std::chrono::steady_clock::now() + kSessionLimit;
-    while (server_.live_sessions() != 0) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
-    return true;
-  }
+  bool sessions_drain() const { return server_.wait_no_sessions(kSessionLimit); }
 
  private:
   static chat::ServerOptions options() {
